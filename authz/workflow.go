@@ -1,0 +1,243 @@
+package authz
+
+import (
+	"fmt"
+	"strings"
+)
+
+// decideWorkflow decides for a GitHub Actions GITHUB_TOKEN: an installation
+// token of the Actions app, scoped to the workflow's repository [§2, D4, D8].
+func decideWorkflow(w World, c *Credential, a Access) Decision {
+	pkg, exists := w.Package(a.Package)
+	perm, why := packagesPermission(w, c)
+	switch a.Action {
+	case ActionRead:
+		return workflowRead(w, c, a, pkg, exists, perm, why)
+	case ActionWrite:
+		return workflowWrite(w, c, a, pkg, exists, perm, why)
+	}
+	return workflowDelete(w, c, a, pkg, exists, perm, why)
+}
+
+// workflowRead [D4 workflow-task table, Q6]: public -> any workflow;
+// packages none -> nothing; internal -> any repository of the enterprise;
+// private -> repositories granted in Manage Actions access, or the linked
+// repository when the package inherits access; otherwise 403 "installation
+// not allowed to Read organization package" [§9 row 9, T12].
+func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+	repo := c.Repository
+	switch {
+	case exists && pkg.Visibility == Public:
+		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it [D4]", a.Package))
+	case perm == PackagesNone:
+		return deny(DenyWorkflowNoRead,
+			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s [D8, D12]", describe(c), why, a.Package),
+			fmt.Sprintf("Add \"permissions: packages: read\" to the workflow job in %s (a permissions block sets every scope it leaves out to none)", repo))
+	case !exists:
+		return deny(DenyNameUnknown,
+			fmt.Sprintf("%s is valid but package %s does not exist [Q1]", describe(c), a.Package),
+			"Check the package name (ghcr.io/OWNER/NAME, lower case), or push it first")
+	}
+	if pkg.Visibility == Internal && repo != "" && w.enterprise(ownerOf(repo)) == w.enterprise(pkg.Owner()) {
+		return allow(AllowInternalRead,
+			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise [D4, Q6]", a.Package, repo))
+	}
+	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleRead) {
+		return allow(AllowActionsAccess,
+			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access [D2, D4]", describe(c), a.Package, repo, r))
+	}
+	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
+		return allow(AllowInheritedRepo,
+			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access [D2, D13]", describe(c), a.Package, repo))
+	}
+	return deny(DenyWorkflowNoRead,
+		fmt.Sprintf("%s cannot pull %s package %s: %s [D4, Q6, T12]", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		actionsFix(w, a.Package, repo, "Read"))
+}
+
+// workflowWrite is spec §6's rule, in its order:
+//  1. package owner != repository owner -> installation missing [T17];
+//  2. packages permission != write -> "installation not allowed to
+//     Write|Create organization package" [T20, T12, T21];
+//  3. package missing -> create, subject to the organization's creation
+//     setting for private packages [D1, D4, D2];
+//  4. exists: a. repository has Write or Admin in Manage Actions access
+//     [D2]; b. linked to the repository and inheriting access [D2, D13];
+//     c. otherwise 403 write_package: the 2022 seed case [D1, T14]. A Read
+//     role in Manage Actions access lands in 4c (INFERRED from [D5]).
+func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+	repo := c.Repository
+	owner := ownerOf(a.Package)
+	if d, ok := installationMissing(c, a); !ok {
+		return d
+	}
+	if perm != RoleWrite {
+		fix := permissionFix(c, why)
+		if !exists {
+			return deny(DenyWorkflowCreate,
+				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s [§6 rule 2, T21]", describe(c), perm, why, a.Package),
+				fix)
+		}
+		return deny(DenyWorkflowReadOnly,
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s [§6 rule 2, T20]; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
+			fix)
+	}
+	if !exists {
+		if !w.mayCreate(owner, Private) {
+			return deny(DenyCreationPolicy,
+				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get [D2, T21]", owner, a.Package),
+				fmt.Sprintf("Organization %s settings -> Packages -> Package creation -> tick Private", owner))
+		}
+		return allow(AllowCreate,
+			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s [§6 rule 3, D1, D4]", describe(c), owner, a.Package, repo))
+	}
+	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleWrite) {
+		return allow(AllowActionsAccess,
+			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access [§6 rule 4a, D2]", describe(c), a.Package, repo, r))
+	}
+	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
+		return allow(AllowInheritedRepo,
+			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access [§6 rule 4b, D2, D13]", describe(c), a.Package, repo))
+	}
+	return deny(DenyActionsAccess,
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s [§6 rule 4c, D1, T14]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		actionsFix(w, a.Package, repo, "Write"))
+}
+
+// workflowDelete: deleting needs the Admin role for the repository in Manage
+// Actions access [D4 workflow-task table, D13 (public preview)] and a token
+// that may write packages (INFERRED). INFERRED and conservative: an
+// inheriting link does not make the workflow an admin.
+func workflowDelete(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+	repo := c.Repository
+	if d, ok := installationMissing(c, a); !ok {
+		return d
+	}
+	if !exists {
+		return deny(DenyNameUnknown,
+			fmt.Sprintf("package %s does not exist, so %s cannot delete it [D11]", a.Package, describe(c)),
+			"Check the package name (ghcr.io/OWNER/NAME, lower case)")
+	}
+	if perm != RoleWrite {
+		return deny(DenyDeletePackage,
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s [D4, D13]", describe(c), perm, why, a.Package),
+			permissionFix(c, why))
+	}
+	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleAdmin) {
+		return allow(AllowActionsAccess,
+			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access [D4]", describe(c), a.Package, repo))
+	}
+	return deny(DenyDeletePackage,
+		fmt.Sprintf("%s cannot delete %s: %s [D4]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
+		actionsFix(w, a.Package, repo, "Admin"))
+}
+
+// installationMissing: the Actions app has no installation in a namespace
+// other than the workflow repository's owner [§6 rule 1, T17].
+func installationMissing(c *Credential, a Access) (Decision, bool) {
+	owner, repoOwner := ownerOf(a.Package), ownerOf(c.Repository)
+	if owner == repoOwner && owner != "" {
+		return Decision{}, true
+	}
+	return deny(DenyInstallationMissing,
+		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s [§6 rule 1, T17]", describe(c), verb(a.Action), repoOwner, owner),
+		fmt.Sprintf("Push to ghcr.io/%s/... instead, or use a classic PAT with the %s scope of a user who may publish to %s (stored as a repository secret)", repoOwner, scopeFor(a.Action), owner)), false
+}
+
+// packagesPermission is a GITHUB_TOKEN's effective packages permission
+// (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
+// [§2, D8, D9, D12]:
+//   - the job's "permissions: packages:" value; a permissions block that
+//     leaves packages out means none;
+//   - without a block, the repository's default: permissive = write,
+//     restricted = read; read when the repository or its setting is unknown
+//     (restricted is the default since 2023-02-02 [D9]);
+//   - pull requests from forks get at most read, except pull_request_target
+//     [D8]; Dependabot runs get at most read whatever the event [D8].
+//
+// INFERRED and conservative: an unknown Packages value means none.
+func packagesPermission(w World, c *Credential) (Role, string) {
+	var perm Role
+	var why string
+	switch c.Packages {
+	case "":
+		repo, ok := w.Repository(c.Repository)
+		switch {
+		case ok && repo.WorkflowPermission.AtLeast(RoleWrite):
+			perm, why = RoleWrite, fmt.Sprintf("the permissive default of %s", c.Repository)
+		case ok && repo.WorkflowPermission != "":
+			perm, why = RoleRead, fmt.Sprintf("the restricted default of %s", c.Repository)
+		default:
+			perm, why = RoleRead, "the restricted default"
+		}
+	case RoleRead, RoleWrite:
+		perm, why = c.Packages, fmt.Sprintf("the job's permissions block says packages: %s", c.Packages)
+	case PackagesNone:
+		perm, why = PackagesNone, "the job's permissions block leaves packages out"
+	default:
+		perm, why = PackagesNone, fmt.Sprintf("unrecognised packages permission %q", c.Packages)
+	}
+	if perm == RoleWrite {
+		switch {
+		case c.Dependabot:
+			perm, why = RoleRead, "a Dependabot run gets a read-only token"
+		case c.Fork && c.Event != "pull_request_target":
+			perm, why = RoleRead, "a pull request from a fork gets a read-only token"
+		}
+	}
+	return perm, why
+}
+
+func permissionFix(c *Credential, why string) string {
+	switch {
+	case c.Dependabot:
+		return "Skip the push in Dependabot runs (if: github.actor != 'dependabot[bot]'); Dependabot runs get a read-only GITHUB_TOKEN"
+	case c.Fork && c.Event != "pull_request_target":
+		return "Push from a push or release workflow instead; pull requests from forks get a read-only GITHUB_TOKEN"
+	case strings.Contains(why, "leaves packages out"):
+		return "Add \"packages: write\" to the job's permissions block (a permissions block sets every scope it leaves out to none)"
+	}
+	return fmt.Sprintf("Add \"permissions: packages: write\" to the workflow job (or set %s Settings -> Actions -> General -> Workflow permissions to \"Read and write permissions\")", c.Repository)
+}
+
+func actionsFix(w World, pkg, repo, role string) string {
+	return fmt.Sprintf("%s -> Manage Actions access -> Add repository %s with role %s", settings(w, pkg), repo, role)
+}
+
+// whyNoRepoAccess says why repo's workflows do not get role on pkg, naming
+// the state that lands in §6 rule 4c.
+func whyNoRepoAccess(w World, pkg Package, repo string, role Role) string {
+	var parts []string
+	granted := actionsRole(w, pkg, repo)
+	switch {
+	case granted != RoleNone:
+		parts = append(parts, fmt.Sprintf("repository %s has only the %s role in Manage Actions access", repo, granted))
+	case hasStaleGrant(w, pkg, repo):
+		parts = append(parts, fmt.Sprintf("the Manage Actions access entry for %s was given to an earlier repository of that name", repo))
+	default:
+		parts = append(parts, fmt.Sprintf("repository %s is not in its Manage Actions access", repo))
+	}
+	if role == RoleAdmin {
+		return parts[0]
+	}
+	switch {
+	case pkg.Repository == "":
+		parts = append(parts, "the package is not linked to any repository (as when it was first pushed from a laptop or with a PAT)")
+	case !strings.EqualFold(pkg.Repository, repo):
+		parts = append(parts, fmt.Sprintf("the package is linked to another repository, %s", pkg.Repository))
+	case !linkedTo(w, pkg, repo):
+		parts = append(parts, fmt.Sprintf("its link points at an earlier repository named %s (id %d), deleted and re-created since", repo, pkg.RepositoryID))
+	case !pkg.InheritAccess:
+		parts = append(parts, fmt.Sprintf("it is linked to %s but does not inherit access from it", repo))
+	}
+	return strings.Join(parts, ", and ")
+}
+
+func hasStaleGrant(w World, pkg Package, repo string) bool {
+	for _, g := range pkg.ActionsAccess {
+		if strings.EqualFold(g.Repository, repo) && !idMatches(w, repo, g.RepositoryID) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fakeghcr/fakeghcr/registry"
+	"github.com/fakeghcr/fakeghcr/scenarios"
+)
+
+// serveConfig is every serve flag; options() maps it to the library's
+// registry.Options in one place.
+type serveConfig struct {
+	addr       string
+	addrFile   string
+	logFormat  string
+	logLevel   string
+	scenario   string
+	adminToken string
+	publicURL  string
+	uploadTTL  time.Duration
+	tokenTTL   time.Duration
+}
+
+func (c *serveConfig) register(fsFlags interface {
+	StringVar(*string, string, string, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}) {
+	fsFlags.StringVar(&c.addr, "addr", "127.0.0.1:5000", "address to listen on; :0 picks a free port")
+	fsFlags.StringVar(&c.addrFile, "addr-file", "", "write the bound address to this file once listening")
+	fsFlags.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fsFlags.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fsFlags.StringVar(&c.scenario, "scenario", "", "world to load: a built-in scenario name or a YAML file (default: the built-in default world)")
+	fsFlags.StringVar(&c.adminToken, "admin-token", "", "token for the /_fakeghcr/ admin API (generated and printed when empty)")
+	fsFlags.StringVar(&c.publicURL, "public-url", "", "base URL for the token realm in challenges (default: the request's scheme and host)")
+	fsFlags.DurationVar(&c.uploadTTL, "upload-ttl", registry.DefaultUploadTTL, "how long an idle upload session lives (GHCR: 10m)")
+	fsFlags.DurationVar(&c.tokenTTL, "token-ttl", registry.DefaultTokenTTL, "lifetime of registry tokens")
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) int {
+	var cfg serveConfig
+	fs := newFlagSet(env, "serve", "Runs the registry until SIGINT or SIGTERM. Registry at /v2/, token service at /token,\nadmin API and health check under /_fakeghcr/.")
+	cfg.register(fs)
+	if code := parseFlags(fs, env, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "fakeghcr serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := serve(ctx, env, cfg); err != nil {
+		fmt.Fprintf(env.stderr, "fakeghcr serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
+	logger, err := newLogger(env, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenario(cfg.scenario)
+	if err != nil {
+		return err
+	}
+	generated := cfg.adminToken == ""
+	if generated {
+		if cfg.adminToken, err = randomToken(); err != nil {
+			return err
+		}
+	}
+	srv, err := registry.New(registry.Options{
+		Scenario:   sc,
+		Logger:     logger,
+		AdminToken: cfg.adminToken,
+		PublicURL:  strings.TrimSuffix(cfg.publicURL, "/"),
+		UploadTTL:  cfg.uploadTTL,
+		TokenTTL:   cfg.tokenTTL,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if cfg.addrFile != "" {
+		if err := os.WriteFile(cfg.addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			ln.Close()
+			return fmt.Errorf("writing --addr-file: %w", err)
+		}
+	}
+	fmt.Fprintf(env.stdout, "fakeghcr serving %s (scenario %s)\n", url, sc.Name)
+	if generated {
+		fmt.Fprintf(env.stdout, "admin token: %s (set --admin-token or %s to choose one)\n", cfg.adminToken, envName("admin-token"))
+	}
+	if cfg.scenario == "" {
+		printCredentials(env, sc)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// loadScenario resolves --scenario: a file when the value names one (or
+// looks like a path), otherwise a built-in name; empty is the default world.
+func loadScenario(name string) (*scenarios.Scenario, error) {
+	if name == "" {
+		return scenarios.Default(), nil
+	}
+	if _, err := os.Stat(name); err == nil || strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		return scenarios.Load(name)
+	}
+	return scenarios.Builtin(name)
+}
+
+// printCredentials lists the default world's credentials, which are
+// fakeghcr's own demo secrets (never a user's).
+func printCredentials(env *cliEnv, sc *scenarios.Scenario) {
+	fmt.Fprintln(env.stdout, "default world credentials (username: anything, password: the secret):")
+	for _, c := range sc.World.Credentials {
+		detail := ""
+		switch {
+		case c.Repository != "":
+			detail = "workflow in " + c.Repository
+			if c.Packages != "" {
+				detail += ", packages: " + string(c.Packages)
+			}
+		case c.User != "":
+			detail = "user " + c.User
+			if len(c.Scopes) > 0 {
+				detail += ", scopes " + strings.Join(c.Scopes, " ")
+			}
+		}
+		fmt.Fprintf(env.stdout, "  %-20s %-16s %-28s %s\n", c.Name, c.Kind, c.Secret, detail)
+	}
+}
+
+func newLogger(env *cliEnv, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func runHealthcheck(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "healthcheck", "Exits 0 if the fakeghcr at --url answers GET /_fakeghcr/healthz with 200 (for container healthchecks).")
+	url := fs.String("url", "http://127.0.0.1:5000", "base URL of the running fakeghcr")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if code := parseFlags(fs, env, args); code >= 0 {
+		return code
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*url, "/")+registry.AdminPrefix+"/healthz", nil)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
+		return 2
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %s\n", resp.Status)
+		return 1
+	}
+	fmt.Fprintln(env.stdout, "ok")
+	return 0
+}

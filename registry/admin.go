@@ -1,0 +1,132 @@
+package registry
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fakeghcr/fakeghcr/scenarios"
+)
+
+// AdminPrefix is where fakeghcr's own API lives: a prefix no GHCR API uses.
+const AdminPrefix = "/_fakeghcr"
+
+var (
+	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
+	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: ErrAdminDisabled.Error()}
+)
+
+// adminRoutes: healthz is open; everything else needs the admin token.
+//
+//	GET  /_fakeghcr/healthz    200 "ok"
+//	GET  /_fakeghcr/decisions  recent authorization decisions, newest first (JSON)
+//	GET  /_fakeghcr/world      the current world as a scenario file (YAML)
+//	POST /_fakeghcr/changes    apply one Change (JSON)
+//	POST /_fakeghcr/reset      restore the loaded scenario's world
+func (s *Server) adminRoutes(r chi.Router) {
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAdmin)
+		r.Get("/decisions", s.handleDecisions)
+		r.Get("/world", s.handleWorld)
+		r.Post("/changes", s.handleChange)
+		r.Post("/reset", s.handleReset)
+	})
+}
+
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.AdminToken == "" {
+			errAdminDisabled.write(w)
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
+			errAdminUnauthorized.write(w)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, struct {
+		Decisions []Record `json:"decisions"`
+	}{s.Decisions()})
+}
+
+func (s *Server) handleWorld(w http.ResponseWriter, r *http.Request) {
+	out, err := scenarios.Marshal(s.Export())
+	if err != nil {
+		(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "exporting world: " + err.Error()}).write(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(out)
+}
+
+// maxChangeSize bounds an admin request body.
+const maxChangeSize = 1 << 20
+
+func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxChangeSize))
+	dec.DisallowUnknownFields()
+	var c Change
+	if err := dec.Decode(&c); err != nil {
+		errBadRequest.withMessage("malformed change: " + err.Error()).write(w)
+		return
+	}
+	if err := s.Apply(c); err != nil {
+		status := http.StatusBadRequest
+		if !errors.Is(err, ErrInvalidChange) {
+			status = http.StatusInternalServerError
+		}
+		(&regError{Status: status, Code: "INVALID_CHANGE", Message: err.Error()}).write(w)
+		return
+	}
+	s.log.Info("world changed", "op", c.Op, "package", c.Package, "repository", c.Repository, "user", c.User,
+		"role", c.Role, "credential", credentialName(c))
+	writeJSON(w, http.StatusOK, struct {
+		Applied Change `json:"applied"`
+	}{redacted(c)})
+}
+
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	s.Reset()
+	s.log.Info("world reset")
+	writeJSON(w, http.StatusOK, struct {
+		Reset bool `json:"reset"`
+	}{true})
+}
+
+// redacted drops a change's secret before it is echoed or logged.
+func redacted(c Change) Change {
+	if c.Credential != nil {
+		cred := *c.Credential
+		cred.Secret = "[redacted]"
+		c.Credential = &cred
+	}
+	return c
+}
+
+func credentialName(c Change) string {
+	if c.Credential != nil {
+		return c.Credential.Name
+	}
+	return c.Name
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

@@ -1,0 +1,125 @@
+package registry
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fakeghcr/fakeghcr/storage"
+)
+
+// serveBlob answers GET and HEAD of a blob. Whole-blob reads go to the
+// go-containerregistry engine; range reads (which the engine parses only
+// as bytes=N-M) are served here.
+func (s *Server) serveBlob(q request) {
+	d, err := storage.ParseDigest(q.rt.Ref)
+	if err != nil {
+		errDigestInvalid.write(q.w)
+		return
+	}
+	rng := q.r.Header.Get("Range")
+	if rng == "" || q.r.Method == http.MethodHead {
+		s.engine.ServeHTTP(q.w, q.r)
+		return
+	}
+	blob, err := s.store.Open(q.rt.Repo, d)
+	if err != nil {
+		errBlobUnknown.write(q.w)
+		return
+	}
+	if _, ok := parseRange(rng, blob.Size()); !ok {
+		q.w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(blob.Size(), 10))
+		errRangeNotSatisfiable.write(q.w)
+		return
+	}
+	h := q.w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Docker-Content-Digest", d.String())
+	http.ServeContent(q.w, q.r, "", time.Time{}, blob.NewReader())
+}
+
+// byteRange is a satisfiable [start, end] byte range.
+type byteRange struct{ start, end int64 }
+
+// parseRange accepts one range of the forms bytes=N-M, bytes=N- and
+// bytes=-N, and reports whether it is satisfiable for size.
+func parseRange(h string, size int64) (byteRange, bool) {
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return byteRange{}, false
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return byteRange{}, false
+	}
+	if first == "" { // suffix: the last N bytes
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n <= 0 || size == 0 {
+			return byteRange{}, false
+		}
+		return byteRange{max(size-n, 0), size - 1}, true
+	}
+	start, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || start < 0 || start >= size {
+		return byteRange{}, false
+	}
+	end := size - 1
+	if last != "" {
+		if end, err = strconv.ParseInt(last, 10, 64); err != nil || end < start {
+			return byteRange{}, false
+		}
+		end = min(end, size-1)
+	}
+	return byteRange{start, end}, true
+}
+
+// storageError maps a content-store error to the registry's answer.
+func storageError(err error) *regError {
+	var unknown *storage.BlobUnknownError
+	switch {
+	case errors.As(err, &unknown):
+		e := &regError{Status: http.StatusBadRequest, Code: "MANIFEST_BLOB_UNKNOWN", Message: "blob unknown to registry"}
+		for _, d := range unknown.Digests {
+			e.Details = append(e.Details, d.String())
+		}
+		return e
+	case errors.Is(err, storage.ErrDigestMismatch):
+		return errDigestMismatch
+	case errors.Is(err, storage.ErrDigestInvalid):
+		return errDigestInvalid
+	case errors.Is(err, storage.ErrBlobUnknown):
+		return errBlobUnknown
+	case errors.Is(err, storage.ErrBlobTooLarge):
+		return errBlobTooLarge
+	case errors.Is(err, storage.ErrUploadUnknown):
+		return errUploadUnknown
+	case errors.Is(err, storage.ErrRangeInvalid):
+		return errRangeInvalid
+	case errors.Is(err, storage.ErrChunkTooLarge):
+		return errChunkTooLarge
+	case errors.Is(err, storage.ErrManifestTooLarge):
+		return errManifestTooLarge
+	case errors.Is(err, storage.ErrManifestInvalid):
+		return errManifestInvalid.withMessage("manifest invalid: " + strings.TrimPrefix(err.Error(), storage.ErrManifestInvalid.Error()+": "))
+	case errors.Is(err, storage.ErrManifestUnknown):
+		return errManifestUnknown
+	case errors.Is(err, storage.ErrNameUnknown):
+		return errNameUnknown
+	case errors.Is(err, storage.ErrTagInvalid):
+		return errTagInvalid
+	}
+	return nil
+}
+
+// writeStorageError answers err; an error the store does not name is a
+// failed request body (the client went away or sent garbage), answered as
+// a bad upload rather than a 500.
+func writeStorageError(w http.ResponseWriter, err error) {
+	if e := storageError(err); e != nil {
+		e.write(w)
+		return
+	}
+	(&regError{Status: http.StatusBadRequest, Code: "BLOB_UPLOAD_INVALID", Message: "reading the request body: " + err.Error()}).write(w)
+}

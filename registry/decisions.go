@@ -1,0 +1,139 @@
+package registry
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+)
+
+// Record is one authorization decision, as kept for GET /_fakeghcr/decisions
+// and logged.
+type Record struct {
+	Time        time.Time `json:"time"`
+	RequestID   string    `json:"request_id,omitempty"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	Repo        string    `json:"repo"`
+	Action      string    `json:"action"`
+	Principal   string    `json:"principal"`
+	Allowed     bool      `json:"allowed"`
+	Reason      string    `json:"reason"`
+	Status      int       `json:"status,omitempty"`
+	Code        string    `json:"code,omitempty"`
+	Message     string    `json:"message,omitempty"`
+	Explanation string    `json:"explanation"`
+	Fix         string    `json:"fix,omitempty"`
+}
+
+// decisionLog keeps the most recent records in a ring.
+type decisionLog struct {
+	mu   sync.Mutex
+	ring []Record
+	next int
+	full bool
+}
+
+func newDecisionLog(n int) *decisionLog { return &decisionLog{ring: make([]Record, n)} }
+
+func (l *decisionLog) add(r Record) {
+	if len(l.ring) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ring[l.next] = r
+	l.next = (l.next + 1) % len(l.ring)
+	if l.next == 0 {
+		l.full = true
+	}
+}
+
+// recent returns records newest first.
+func (l *decisionLog) recent() []Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.next
+	if l.full {
+		n = len(l.ring)
+	}
+	out := make([]Record, 0, n)
+	for i := 1; i <= n; i++ {
+		out = append(out, l.ring[(l.next-i+len(l.ring))%len(l.ring)])
+	}
+	return out
+}
+
+// Decisions returns recent authorization decisions, newest first.
+func (s *Server) Decisions() []Record { return s.decisions.recent() }
+
+// record logs a decision (denials at info, allowances at debug) and keeps it.
+func (s *Server) record(ctx context.Context, r *http.Request, repo string, action authz.Action, p authz.Principal, d authz.Decision, answer *regError) {
+	rec := Record{
+		Time:        s.opts.Now(),
+		RequestID:   middleware.GetReqID(ctx),
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		Repo:        repo,
+		Action:      string(action),
+		Principal:   p.String(),
+		Allowed:     d.Allow,
+		Reason:      string(d.Reason),
+		Explanation: d.Explanation,
+		Fix:         d.Fix,
+	}
+	if answer != nil {
+		rec.Status, rec.Code, rec.Message = answer.Status, answer.Code, answer.Message
+	}
+	s.decisions.add(rec)
+	decision := "allow"
+	level := slog.LevelDebug
+	if !d.Allow {
+		decision, level = "deny", slog.LevelInfo
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []any{"repo", repo, "action", string(action), "principal", rec.Principal,
+		"decision", decision, "reason", rec.Reason, "request_id", rec.RequestID}
+	if !d.Allow {
+		attrs = append(attrs, "status", rec.Status, "explanation", d.Explanation, "fix", d.Fix)
+	}
+	s.log.Log(ctx, level, "authz decision", attrs...)
+}
+
+// explain sets fakeghcr's own headers on a denial; GHCR's body is untouched.
+func explain(w http.ResponseWriter, d authz.Decision) {
+	h := w.Header()
+	h.Set("X-Fakeghcr-Reason", string(d.Reason))
+	if d.Explanation != "" {
+		h.Set("X-Fakeghcr-Explanation", headerSafe(d.Explanation))
+	}
+	if d.Fix != "" {
+		h.Set("X-Fakeghcr-Fix", headerSafe(d.Fix))
+	}
+}
+
+// headerSafe folds a text onto one printable-ASCII line.
+func headerSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r == '→':
+			b.WriteString("->")
+		case r < 0x20 || r > 0x7e:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,97 @@
+package registry
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// tokenAudience is the service GHCR names in its challenges; tokens are
+// minted for it and checked against it.
+const tokenAudience = "ghcr.io"
+
+// grant is one scope a registry token carries, in the docker token format.
+type grant struct {
+	Type    string   `json:"type"`
+	Name    string   `json:"name"`
+	Actions []string `json:"actions"`
+}
+
+// tokenClaims are fakeghcr's registry token claims. GHCR's own tokens are
+// opaque (spec §1.2); ours are JWTs so that expiry, audience, issuer and
+// scope can be checked.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	// Credential names the credential the token was minted for.
+	Credential string  `json:"credential"`
+	Access     []grant `json:"access"`
+}
+
+// covers reports whether the token was minted for repo. Only the
+// repository is checked, not the actions: GHCR issues a token to any valid
+// credential and authorizes each request by the credential's identity on
+// /v2/ [T11], and its challenges name ":pull" even where a push follows
+// (spec §10 Q4), so clients that follow the challenge (the OCI conformance
+// suite does) push with a pull-scoped token.
+func (c *tokenClaims) covers(repo string) bool {
+	return slices.ContainsFunc(c.Access, func(g grant) bool { return g.Type == "repository" && g.Name == repo })
+}
+
+// tokenIssuer mints and verifies registry tokens with an HMAC key made at
+// start: a token from another fakeghcr process never verifies. HS256 keeps
+// verification to a couple of microseconds per request.
+type tokenIssuer struct {
+	key    []byte
+	issuer string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+func newTokenIssuer(issuer string, ttl time.Duration, now func() time.Time) (*tokenIssuer, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generating token signing key: %w", err)
+	}
+	return &tokenIssuer{key: key, issuer: issuer, ttl: ttl, now: now}, nil
+}
+
+func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
+	now := t.now()
+	claims := tokenClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    t.issuer,
+			Audience:  jwt.ClaimStrings{tokenAudience},
+			Subject:   credential,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+		},
+		Credential: credential,
+		Access:     access,
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+}
+
+var errTokenInvalid = errors.New("registry token invalid")
+
+// verify checks signature (HS256 only: "none" and algorithm confusion
+// fail), issuer, audience and expiry.
+func (t *tokenIssuer) verify(raw string) (*tokenClaims, error) {
+	var claims tokenClaims
+	_, err := jwt.ParseWithClaims(raw, &claims,
+		func(*jwt.Token) (any, error) { return t.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithAudience(tokenAudience),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(t.now),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errTokenInvalid, err)
+	}
+	return &claims, nil
+}

@@ -1,0 +1,201 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/storage"
+)
+
+// maxManifestSize bounds a manifest PUT body (GHCR: 4 MiB per request).
+const maxManifestSize = 4 << 20
+
+const ociIndex = "application/vnd.oci.image.index.v1+json"
+
+// sourceLabel links a package to a repository on first push [D1].
+const sourceLabel = "org.opencontainers.image.source"
+
+// serveManifest answers GET, HEAD and PUT of a manifest.
+func (s *Server) serveManifest(q request) {
+	if q.r.Method == http.MethodPut {
+		s.putManifest(q)
+		return
+	}
+	m, err := s.store.Manifest(q.rt.Repo, q.rt.Ref)
+	if err != nil {
+		writeStorageError(q.w, err)
+		return
+	}
+	// GHCR serves an OCI index only to clients that list its media type in
+	// Accept [T26], for GET and HEAD alike [T25].
+	if m.MediaType == ociIndex && !accepts(q.r.Header.Values("Accept"), ociIndex) {
+		errIndexNotAccepted.write(q.w)
+		return
+	}
+	h := q.w.Header()
+	h.Set("Content-Type", m.MediaType)
+	h.Set("Docker-Content-Digest", m.Digest.String())
+	h.Set("Content-Length", strconv.Itoa(len(m.Body)))
+	h.Set("Etag", `"`+m.Digest.String()+`"`)
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method == http.MethodGet {
+		_, _ = q.w.Write(m.Body)
+	}
+}
+
+// accepts reports whether any Accept value lists mediaType explicitly.
+// INFERRED: a wildcard does not count (curl's default */* would otherwise
+// pass here and fail on GHCR).
+func accepts(values []string, mediaType string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err == nil && mt == mediaType {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) putManifest(q request) {
+	body, err := io.ReadAll(io.LimitReader(q.r.Body, maxManifestSize+1))
+	if err != nil {
+		writeStorageError(q.w, err)
+		return
+	}
+	if len(body) > maxManifestSize {
+		errManifestTooLarge.write(q.w)
+		return
+	}
+	mediaType := q.r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(mediaType); err == nil {
+		mediaType = mt
+	}
+	d, err := s.store.PutManifest(q.rt.Repo, q.rt.Ref, mediaType, body)
+	if err != nil {
+		writeStorageError(q.w, err)
+		return
+	}
+	if q.decision.Reason == authz.AllowCreate {
+		s.createPackage(q, body, mediaType)
+	}
+	h := q.w.Header()
+	h.Set("Location", "/v2/"+q.rt.Repo+"/manifests/"+d.String())
+	h.Set("Docker-Content-Digest", d.String())
+	h.Set("Content-Length", "0")
+	q.w.WriteHeader(http.StatusCreated)
+}
+
+// createPackage records the package a first push creates, linked as GHCR
+// links it: to the workflow's repository for a GITHUB_TOKEN, or to the
+// repository named by the org.opencontainers.image.source label. A label
+// on a later push changes nothing (GHCR reads it after the auth check).
+func (s *Server) createPackage(q request, body []byte, mediaType string) {
+	source := s.sourceOf(q.rt.Repo, body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.world.Packages[key(q.rt.Repo)]; exists {
+		return
+	}
+	w := s.world.Clone()
+	ensureMaps(&w)
+	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
+	w.Packages[key(q.rt.Repo)] = pkg
+	s.world = w
+	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
+		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
+}
+
+// sourceOf finds org.opencontainers.image.source in a manifest's
+// annotations (an index's, for multi-arch images) or its config's labels.
+func (s *Server) sourceOf(repo string, body []byte) string {
+	var m struct {
+		Annotations map[string]string `json:"annotations"`
+		Config      struct {
+			Digest string `json:"digest"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	if src := m.Annotations[sourceLabel]; src != "" {
+		return src
+	}
+	d, err := storage.ParseDigest(m.Config.Digest)
+	if err != nil {
+		return ""
+	}
+	blob, err := s.store.Open(repo, d)
+	if err != nil || blob.Size() > maxManifestSize {
+		return ""
+	}
+	raw, err := io.ReadAll(blob.NewReader())
+	if err != nil {
+		return ""
+	}
+	var cfg struct {
+		Config struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(raw, &cfg) != nil {
+		return ""
+	}
+	return cfg.Config.Labels[sourceLabel]
+}
+
+var errPaginationInvalid = &regError{Status: http.StatusBadRequest, Code: "PAGINATION_NUMBER_INVALID", Message: "invalid number of results requested"}
+
+// serveTags answers GET /v2/<name>/tags/list, sorted, paginated with n and
+// last and a Link header to the next page.
+func (s *Server) serveTags(q request) {
+	tags, err := s.store.Tags(q.rt.Repo)
+	if err != nil {
+		writeStorageError(q.w, err)
+		return
+	}
+	query := q.r.URL.Query()
+	if last := query.Get("last"); last != "" {
+		i := 0
+		for i < len(tags) && tags[i] <= last {
+			i++
+		}
+		tags = tags[i:]
+	}
+	if ns := query.Get("n"); ns != "" {
+		n, err := strconv.Atoi(ns)
+		if err != nil || n < 0 {
+			errPaginationInvalid.write(q.w)
+			return
+		}
+		if n < len(tags) {
+			tags = tags[:n]
+			if n > 0 {
+				next := url.Values{"n": {ns}, "last": {tags[n-1]}}
+				q.w.Header().Set("Link", `</v2/`+q.rt.Repo+`/tags/list?`+next.Encode()+`>; rel="next"`)
+			}
+		}
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	body, err := json.Marshal(struct {
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+	}{q.rt.Repo, tags})
+	if err != nil {
+		writeStorageError(q.w, errors.New("encoding tags"))
+		return
+	}
+	q.w.Header().Set("Content-Type", "application/json")
+	q.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = q.w.Write(body)
+}

@@ -1,0 +1,88 @@
+package registry
+
+import (
+	"regexp"
+	"strings"
+)
+
+// route is what an OCI API path names.
+type route struct {
+	Kind string // "base", "catalog", "blob", "uploads", "upload", "manifest", "tags", "referrers"
+	Repo string
+	// Ref is the digest (blob, referrers), the tag or digest (manifest), or
+	// the upload session id (upload).
+	Ref string
+}
+
+// Route kinds.
+const (
+	kindBase      = "base"
+	kindCatalog   = "catalog"
+	kindBlob      = "blob"
+	kindUploads   = "uploads"
+	kindUpload    = "upload"
+	kindManifest  = "manifest"
+	kindTags      = "tags"
+	kindReferrers = "referrers"
+)
+
+// nameRE is the OCI repository name grammar, lower case only as GHCR
+// requires: path components of [a-z0-9] separated by '.', '_', '__' or '-'.
+var nameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
+
+// maxNameLen is distribution's limit on repository names.
+const maxNameLen = 255
+
+// validName reports whether repo is a repository name GHCR accepts: OCI
+// grammar, lower case, an owner and at least one more segment.
+func validName(repo string) bool {
+	return len(repo) <= maxNameLen && strings.Contains(repo, "/") && nameRE.MatchString(repo)
+}
+
+// parseRoute splits a /v2/ path. Repository names contain '/', so the
+// route is found from the end: .../blobs/uploads/<id>, .../blobs/<digest>,
+// .../manifests/<ref>, .../tags/list, .../referrers/<digest>. ok is false
+// for paths that name nothing in the API; badName is true when the path has
+// an API shape but the repository name is invalid.
+func parseRoute(path string) (r route, ok, badName bool) {
+	rest, found := strings.CutPrefix(path, "/v2")
+	if !found {
+		return route{}, false, false
+	}
+	if rest == "" || rest == "/" {
+		return route{Kind: kindBase}, true, false
+	}
+	rest = strings.TrimPrefix(rest, "/")
+	if rest == "_catalog" {
+		return route{Kind: kindCatalog}, true, false
+	}
+	segs := strings.Split(rest, "/")
+	n := len(segs)
+	var repoSegs []string
+	switch {
+	case n >= 3 && segs[n-2] == "blobs" && segs[n-1] == "uploads":
+		r, repoSegs = route{Kind: kindUploads}, segs[:n-2]
+	case n >= 4 && segs[n-3] == "blobs" && segs[n-2] == "uploads" && segs[n-1] == "":
+		r, repoSegs = route{Kind: kindUploads}, segs[:n-3]
+	case n >= 4 && segs[n-3] == "blobs" && segs[n-2] == "uploads":
+		r, repoSegs = route{Kind: kindUpload, Ref: segs[n-1]}, segs[:n-3]
+	case n >= 3 && segs[n-2] == "blobs":
+		r, repoSegs = route{Kind: kindBlob, Ref: segs[n-1]}, segs[:n-2]
+	case n >= 3 && segs[n-2] == "manifests":
+		r, repoSegs = route{Kind: kindManifest, Ref: segs[n-1]}, segs[:n-2]
+	case n >= 3 && segs[n-2] == "tags" && segs[n-1] == "list":
+		r, repoSegs = route{Kind: kindTags}, segs[:n-2]
+	case n >= 3 && segs[n-2] == "referrers":
+		r, repoSegs = route{Kind: kindReferrers, Ref: segs[n-1]}, segs[:n-2]
+	default:
+		return route{}, false, false
+	}
+	r.Repo = strings.Join(repoSegs, "/")
+	if r.Ref == "" && r.Kind != kindUploads && r.Kind != kindTags {
+		return r, false, false
+	}
+	if !validName(r.Repo) {
+		return r, true, true
+	}
+	return r, true, false
+}

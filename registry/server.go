@@ -1,0 +1,213 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/scenarios"
+	"github.com/fakeghcr/fakeghcr/storage"
+)
+
+// Defaults, from GHCR's documented limits where it has them.
+const (
+	DefaultUploadTTL     = 10 * time.Minute        // GHCR: 10-minute upload timeout [D1]
+	DefaultMaxBlobSize   = 10 * 1000 * 1000 * 1000 // GHCR: 10 GB per layer [D1]
+	DefaultChunkLimit    = 4 << 20                 // GHCR: 4 MiB per ranged chunk (spec §10 Q10)
+	DefaultTokenTTL      = time.Hour               // GHCR's lifetime is unknown (spec Q7)
+	DefaultDecisionsKept = 500
+)
+
+// Options configure a Server. The zero value works: an empty world (every
+// push to a package refused, as GHCR refuses unknown credentials), a
+// discarding logger, the real clock, and GHCR's limits.
+type Options struct {
+	// Scenario is the world to start with; nil is an empty world.
+	Scenario *scenarios.Scenario
+	// Logger receives one record per request and per authz decision.
+	Logger *slog.Logger
+	// Now is the clock (token expiry, upload expiry, decision times).
+	Now func() time.Time
+	// AdminToken guards /_fakeghcr/ changes. Empty disables the admin API's
+	// write routes (the Go fixture changes the world through methods).
+	AdminToken string
+	// PublicURL, when set, is the base URL put in challenges' realm instead
+	// of the request's own scheme and host (e.g. behind a proxy).
+	PublicURL string
+	// UploadTTL is how long an idle upload session lives.
+	UploadTTL time.Duration
+	// MaxBlobSize bounds one blob.
+	MaxBlobSize int64
+	// ChunkLimit bounds one ranged PATCH body; negative disables the limit.
+	ChunkLimit int64
+	// TokenTTL is the lifetime of registry tokens minted by /token.
+	TokenTTL time.Duration
+	// DecisionsKept bounds the recent-decisions log.
+	DecisionsKept int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.UploadTTL == 0 {
+		o.UploadTTL = DefaultUploadTTL
+	}
+	if o.MaxBlobSize == 0 {
+		o.MaxBlobSize = DefaultMaxBlobSize
+	}
+	if o.ChunkLimit == 0 {
+		o.ChunkLimit = DefaultChunkLimit
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = DefaultTokenTTL
+	}
+	if o.DecisionsKept == 0 {
+		o.DecisionsKept = DefaultDecisionsKept
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.UploadTTL < 0:
+		return fmt.Errorf("upload TTL %v: must be positive", o.UploadTTL)
+	case o.MaxBlobSize < 0:
+		return fmt.Errorf("max blob size %d: must be positive", o.MaxBlobSize)
+	case o.TokenTTL < 0:
+		return fmt.Errorf("token TTL %v: must be positive", o.TokenTTL)
+	case o.DecisionsKept < 0:
+		return fmt.Errorf("decisions kept %d: must be positive", o.DecisionsKept)
+	}
+	return nil
+}
+
+// Server is a fake GHCR. It is an http.Handler; Serve it on any listener.
+type Server struct {
+	opts      Options
+	log       *slog.Logger
+	store     *storage.Store
+	tokens    *tokenIssuer
+	engine    http.Handler
+	handler   http.Handler
+	decisions *decisionLog
+
+	mu       sync.RWMutex
+	world    authz.World
+	initial  *scenarios.Scenario
+	settings scenarios.Settings
+}
+
+// New builds a Server from opts.
+func New(opts Options) (*Server, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	tokens, err := newTokenIssuer("fakeghcr", opts.TokenTTL, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:   opts,
+		log:    opts.Logger,
+		tokens: tokens,
+		store: storage.New(storage.Options{
+			UploadTTL:   opts.UploadTTL,
+			MaxBlobSize: opts.MaxBlobSize,
+			Now:         opts.Now,
+		}),
+		decisions: newDecisionLog(opts.DecisionsKept),
+	}
+	s.engine = newEngine(s.store)
+	initial := opts.Scenario
+	if initial == nil {
+		initial = &scenarios.Scenario{Name: "empty"}
+	}
+	if err := s.load(initial); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.apiVersion)
+	r.HandleFunc("/token", s.handleToken)
+	r.HandleFunc("/v2", s.handleV2)
+	r.HandleFunc("/v2/*", s.handleV2)
+	r.Route("/_fakeghcr", s.adminRoutes)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { errNotFound.write(w) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { errUnsupported.write(w) })
+	return r
+}
+
+// apiVersion sets the header every GHCR response carries.
+func (s *Server) apiVersion(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a logged 500 in the registry's error format;
+// stored data is untouched because handlers commit only complete values.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
+					"request_id", middleware.GetReqID(r.Context()))
+				(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "internal error"}).write(w)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accessLog logs one record per request, never with its Authorization.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		start := time.Now()
+		next.ServeHTTP(ww, r)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			"bytes", ww.BytesWritten(), "duration", time.Since(start), "request_id", middleware.GetReqID(r.Context()))
+	})
+}
+
+// snapshot returns the current world; callers must not modify it.
+func (s *Server) snapshot() authz.World {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.world
+}
+
+// Close releases nothing today; it exists so callers can defer it as the
+// server gains background work.
+func (s *Server) Close() error { return nil }
+
+// ErrAdminDisabled is returned by the admin API when no admin token is set.
+var ErrAdminDisabled = errors.New("admin API disabled: no admin token configured")

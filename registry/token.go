@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+)
+
+// errTokenPost is GHCR's answer to the OAuth2 POST /token: 405 with 78
+// bytes of body (spec §10 Q3). containerd and BuildKit then fall back to
+// GET.
+var errTokenPost = &regError{Status: http.StatusMethodNotAllowed, Code: "UNSUPPORTED", Message: "The operation is unsupported."}
+
+// handleToken is GHCR's token service, GET /token?service=ghcr.io&scope=...
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		errTokenPost.write(w)
+		return
+	}
+	scopes, bad := parseScopes(r.URL.Query()["scope"])
+	if bad != nil {
+		bad.write(w)
+		return
+	}
+	world := s.snapshot()
+	auth := r.Header.Get("Authorization")
+	scheme, value, _ := strings.Cut(auth, " ")
+	switch {
+	case auth == "":
+		s.anonymousToken(w, r, world, scopes)
+	case strings.EqualFold(scheme, "basic"):
+		s.basicToken(w, r, world, strings.TrimSpace(value), scopes)
+	default:
+		// A bearer sent to /token (e.g. a raw PAT): GHCR answers 401 with
+		// its challenge [T2].
+		s.writeError(w, r, errAuthRequired, "")
+	}
+}
+
+// anonymousToken issues GHCR's anonymous token, base64("v1:<repo>:<n>"),
+// only when every requested scope is a pull of a public package.
+func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world authz.World, scopes []grant) {
+	anon := authz.Principal{}
+	if len(scopes) == 0 {
+		// The /v2/ probe's placeholder scope is denied too [T1].
+		scopes = []grant{{Type: "repository", Name: "user/image", Actions: []string{"pull"}}}
+	}
+	for _, g := range scopes {
+		for _, a := range g.Actions {
+			access := authz.Access{Package: g.Name, Action: authz.ActionRead}
+			if a != "pull" {
+				access.Action = authz.ActionWrite
+			}
+			d := authz.DecideToken(world, anon, access)
+			if d.Allow {
+				continue
+			}
+			answer, _ := ghcrAnswer(d.Reason, g.Name)
+			if d.Reason == authz.DenyAnonymousPrivate && s.settingsAnonymousStatus() == http.StatusForbidden {
+				answer, _ = ghcrAnswer(authz.DenyAnonymousMissing, g.Name)
+			}
+			s.record(r.Context(), r, g.Name, access.Action, anon, d, answer)
+			explain(w, d)
+			s.writeError(w, r, answer, g.Name)
+			return
+		}
+	}
+	raw := "v1:" + scopes[0].Name + ":" + strconv.FormatInt(s.opts.Now().UnixNano(), 10)
+	writeToken(w, base64.StdEncoding.EncodeToString([]byte(raw)))
+}
+
+// basicToken authenticates the secret (the username is not checked, as on
+// GHCR) and mints a token for every requested scope: GHCR authorizes on
+// /v2/, not here [T11].
+func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.World, value string, scopes []grant) {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	_, secret, ok := strings.Cut(string(raw), ":")
+	var cred authz.Credential
+	found := false
+	if err == nil && ok && secret != "" {
+		cred, found = world.Authenticate(secret)
+	}
+	if !found || cred.Revoked {
+		d := authz.Decision{Reason: authz.DenyBadCredential,
+			Explanation: "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked).",
+			Fix:         "Log in again with a valid token (docker logout ghcr.io, then docker login ghcr.io), or add the credential to the scenario."}
+		if found {
+			d.Explanation = "Credential " + cred.Name + " has been revoked; GHCR refuses it at /token even for public images."
+			d.Fix = "Create a new token and log in again (docker logout ghcr.io && docker login ghcr.io)."
+		}
+		answer, _ := ghcrAnswer(d.Reason, "")
+		repo := ""
+		if len(scopes) > 0 {
+			repo = scopes[0].Name
+		}
+		s.record(r.Context(), r, repo, authz.ActionRead, authz.Principal{}, d, answer)
+		explain(w, d)
+		s.writeError(w, r, answer, repo)
+		return
+	}
+	token, err := s.tokens.mint(cred.Name, scopes)
+	if err != nil {
+		(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "minting token"}).write(w)
+		return
+	}
+	writeToken(w, token)
+}
+
+// writeToken answers {"token": "..."} alone: GHCR sends no access_token,
+// expires_in or issued_at (spec §1.2), so clients assume 60 s.
+func writeToken(w http.ResponseWriter, token string) {
+	body, _ := json.Marshal(struct {
+		Token string `json:"token"`
+	}{token})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+var errScopeInvalid = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "invalid scope"}
+
+// parseScopes reads repeated scope parameters, each possibly holding
+// several space-separated scopes (containerd, BuildKit). Scopes of other
+// types (registry:catalog:*) are ignored; a malformed one is refused.
+func parseScopes(values []string) ([]grant, *regError) {
+	var out []grant
+	for _, v := range values {
+		for _, sc := range strings.Fields(v) {
+			typ, rest, ok := strings.Cut(sc, ":")
+			i := strings.LastIndex(rest, ":")
+			if !ok || i <= 0 || i == len(rest)-1 {
+				return nil, errScopeInvalid.withMessage("invalid scope " + strconv.Quote(sc) + ": want repository:<name>:<actions>")
+			}
+			if typ != "repository" {
+				continue
+			}
+			name, actions := rest[:i], strings.Split(rest[i+1:], ",")
+			if !validName(name) {
+				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(name) + " in scope")
+			}
+			var kept []string
+			for _, a := range actions {
+				if a == "pull" || a == "push" || a == "delete" || a == "*" {
+					kept = append(kept, a)
+				}
+			}
+			if len(kept) > 0 {
+				out = mergeGrant(out, grant{Type: typ, Name: name, Actions: kept})
+			}
+		}
+	}
+	return out, nil
+}
+
+func mergeGrant(gs []grant, g grant) []grant {
+	for i := range gs {
+		if gs[i].Name == g.Name {
+			for _, a := range g.Actions {
+				if !strings.Contains(","+strings.Join(gs[i].Actions, ",")+",", ","+a+",") {
+					gs[i].Actions = append(gs[i].Actions, a)
+				}
+			}
+			return gs
+		}
+	}
+	return append(gs, g)
+}
+
+func (s *Server) settingsAnonymousStatus() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.settings.AnonymousPrivateTokenStatus
+}

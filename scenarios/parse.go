@@ -1,0 +1,383 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Parse decodes and validates a scenario file. filename is used only in
+// error messages and as the default name (its base name without extension).
+// An invalid file gives a *FileError, or several joined with errors.Join
+// (in file order); find them with errors.As.
+func Parse(filename string, data []byte) (*Scenario, error) {
+	doc, pos, err := decode(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return build(filename, doc, pos)
+}
+
+// Load reads and parses the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load scenario: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// defaultName is a file's base name without its extension.
+func defaultName(filename string) string {
+	base := filepath.Base(filename)
+	if base == "." || base == string(filepath.Separator) {
+		return ""
+	}
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// decode parses YAML strictly into a fileDoc and indexes the positions of
+// its fields.
+func decode(file string, data []byte) (*fileDoc, *positions, error) {
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8At(data)
+		return nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, nil, yamlError(file, nil, err)
+	}
+	var body ast.Node
+	for _, d := range f.Docs {
+		if d == nil || d.Body == nil {
+			continue
+		}
+		if body != nil {
+			fe := &FileError{File: file, Err: errors.New("a scenario file holds one YAML document; found a second")}
+			if tok := d.Body.GetToken(); tok != nil && tok.Position != nil {
+				fe.Line, fe.Column = tok.Position.Line, tok.Position.Column
+			}
+			return nil, nil, fe
+		}
+		body = d.Body
+	}
+	doc := &fileDoc{}
+	if body != nil {
+		if _, null := body.(*ast.NullNode); !null {
+			if err := yaml.NodeToValue(body, doc, yaml.Strict()); err != nil {
+				return nil, nil, yamlError(file, body, err)
+			}
+		}
+	}
+	pos := &positions{byPath: map[string]*token.Position{}}
+	pos.index(body, "")
+	return doc, pos, nil
+}
+
+// yamlError turns a go-yaml error into a *FileError with the field's path.
+func yamlError(file string, body ast.Node, err error) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) {
+		return &FileError{File: file, Err: err}
+	}
+	fe := &FileError{File: file}
+	tok := ye.GetToken()
+	if tok != nil && tok.Position != nil {
+		fe.Line, fe.Column = tok.Position.Line, tok.Position.Column
+		fe.Field = fieldAt(body, tok.Position)
+	}
+	var (
+		unknown  *yaml.UnknownFieldError
+		typeErr  *yaml.TypeError
+		overflow *yaml.OverflowError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		fe.Err = unknownField(fe.Field)
+	case errors.As(err, &typeErr):
+		fe.Err = fmt.Errorf("want %s", kindName(typeErr.DstType))
+	case errors.As(err, &overflow):
+		fe.Err = fmt.Errorf("number %s out of range", overflow.SrcNum)
+	default:
+		fe.Err = errors.New(ye.GetMessage())
+	}
+	return fe
+}
+
+// unknownField explains an unknown key, naming the fields allowed there.
+func unknownField(field string) error {
+	parent, key := splitField(field)
+	allowed := fieldsAt(parent)
+	if len(allowed) == 0 {
+		return fmt.Errorf("unknown field %q", key)
+	}
+	if near := nearest(key, allowed); len(near) > 0 {
+		return fmt.Errorf("unknown field %q (did you mean %q?)", key, near[0])
+	}
+	return fmt.Errorf("unknown field %q (want one of %s)", key, strings.Join(allowed, ", "))
+}
+
+// splitField splits "a[1].b" into "a[1]" and "b".
+func splitField(field string) (parent, key string) {
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		return field[:i], field[i+1:]
+	}
+	return "", field
+}
+
+// fieldsAt lists the YAML keys of the struct a field path leads to in the
+// file format, or nil if it leads to no struct.
+func fieldsAt(path string) []string {
+	t := reflect.TypeFor[fileDoc]()
+	for path != "" {
+		var seg string
+		if strings.HasPrefix(path, "[") {
+			end := strings.IndexByte(path, ']')
+			if end < 0 {
+				return nil
+			}
+			seg, path = path[:end+1], path[end+1:]
+		} else {
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			seg, path = path[:end], path[end:]
+		}
+		path = strings.TrimPrefix(path, ".")
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case strings.HasPrefix(seg, "["):
+			if t.Kind() != reflect.Slice {
+				return nil
+			}
+			t = t.Elem()
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			f, ok := structField(t, seg)
+			if !ok {
+				return nil
+			}
+			t = f.Type
+		default:
+			return nil
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		names = append(names, yamlKey(f))
+	}
+	return names
+}
+
+func structField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		if yamlKey(f) == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func yamlKey(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return name
+}
+
+func kindName(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+func invalidUTF8At(data []byte) (line, col int) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return line, col
+}
+
+// positions maps field paths ("packages[1].actions_access[0].role") to
+// where they are written.
+type positions struct {
+	byPath map[string]*token.Position
+}
+
+func (p *positions) index(n ast.Node, path string) {
+	n = unwrap(n)
+	if n == nil {
+		return
+	}
+	if tok := n.GetToken(); tok != nil && tok.Position != nil {
+		if _, seen := p.byPath[path]; !seen {
+			p.byPath[path] = tok.Position
+		}
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range n.Values {
+			p.indexValue(mv, path)
+		}
+	case *ast.MappingValueNode:
+		p.indexValue(n, path)
+	case *ast.SequenceNode:
+		for i, v := range n.Values {
+			p.index(v, path+"["+strconv.Itoa(i)+"]")
+		}
+	}
+}
+
+func (p *positions) indexValue(mv *ast.MappingValueNode, path string) {
+	if mv == nil || mv.Key == nil {
+		return
+	}
+	child := joinField(path, keyString(mv.Key))
+	if v := unwrap(mv.Value); v != nil {
+		if _, isNull := v.(*ast.NullNode); !isNull {
+			p.index(v, child)
+		}
+	}
+	if _, seen := p.byPath[child]; !seen {
+		if tok := mv.Key.GetToken(); tok != nil && tok.Position != nil {
+			p.byPath[child] = tok.Position
+		}
+	}
+}
+
+// of returns where field is written, or where its closest written parent
+// is (a missing field is reported at the mapping that lacks it).
+func (p *positions) of(field string) (line, col int) {
+	for {
+		if pos, ok := p.byPath[field]; ok {
+			return pos.Line, pos.Column
+		}
+		if field == "" {
+			return 1, 1
+		}
+		if i := strings.LastIndexAny(field, ".["); i >= 0 {
+			field = field[:i]
+		} else {
+			field = ""
+		}
+	}
+}
+
+// fieldAt finds the path of the key or value written at pos, preferring the
+// deepest match.
+func fieldAt(root ast.Node, pos *token.Position) string {
+	best, bestDepth := "", -1
+	var walk func(n ast.Node, path string, depth int)
+	match := func(tok *token.Token, path string, depth int) {
+		if tok != nil && tok.Position != nil && tok.Position.Line == pos.Line &&
+			tok.Position.Column == pos.Column && depth > bestDepth {
+			best, bestDepth = path, depth
+		}
+	}
+	walk = func(n ast.Node, path string, depth int) {
+		n = unwrap(n)
+		if n == nil {
+			return
+		}
+		match(n.GetToken(), path, depth)
+		switch n := n.(type) {
+		case *ast.MappingNode:
+			for _, mv := range n.Values {
+				walk(mv, path, depth)
+			}
+		case *ast.MappingValueNode:
+			if n.Key == nil {
+				return
+			}
+			child := joinField(path, keyString(n.Key))
+			match(n.Key.GetToken(), child, depth+1)
+			walk(n.Value, child, depth+1)
+		case *ast.SequenceNode:
+			for i, v := range n.Values {
+				walk(v, path+"["+strconv.Itoa(i)+"]", depth+1)
+			}
+		}
+	}
+	walk(root, "", 0)
+	return best
+}
+
+func unwrap(n ast.Node) ast.Node {
+	for i := 0; i < 100; i++ {
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+		case *ast.TagNode:
+			n = v.Value
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func keyString(k ast.MapKeyNode) string {
+	switch k := k.(type) {
+	case *ast.StringNode:
+		return k.Value
+	case *ast.MappingKeyNode:
+		if s, ok := unwrap(k.Value).(*ast.StringNode); ok {
+			return s.Value
+		}
+	}
+	if tok := k.GetToken(); tok != nil {
+		return tok.Value
+	}
+	return ""
+}
+
+func joinField(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}

@@ -1,0 +1,192 @@
+package storage
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero Options, GHCR's documented or observed limits.
+const (
+	// DefaultUploadTTL is GHCR's documented 10-minute upload timeout.
+	DefaultUploadTTL = 10 * time.Minute
+	// DefaultMaxBlobSize is GHCR's documented 10 GB per layer (decimal).
+	DefaultMaxBlobSize = 10_000_000_000
+	// DefaultMaxManifestSize is 4 MiB, the per-request body cap GHCR is
+	// observed to enforce and the size the OCI spec says a registry should
+	// at least accept.
+	DefaultMaxManifestSize = 4 << 20
+)
+
+// Options configures a Store. The zero value works: every field left zero
+// (or negative) takes the default named in its comment.
+type Options struct {
+	// UploadTTL is how long an upload session may stay idle (no Append or
+	// Commit running or started) before it expires. Default DefaultUploadTTL.
+	UploadTTL time.Duration
+	// MaxBlobSize is the largest blob accepted. Default DefaultMaxBlobSize.
+	MaxBlobSize int64
+	// MaxManifestSize is the largest manifest accepted. Default
+	// DefaultMaxManifestSize.
+	MaxManifestSize int64
+	// Now is the clock used for upload expiry. Default time.Now.
+	Now func() time.Time
+}
+
+// withDefaults fills in the zero fields.
+func (o Options) withDefaults() Options {
+	if o.UploadTTL <= 0 {
+		o.UploadTTL = DefaultUploadTTL
+	}
+	if o.MaxBlobSize <= 0 {
+		o.MaxBlobSize = DefaultMaxBlobSize
+	}
+	if o.MaxManifestSize <= 0 {
+		o.MaxManifestSize = DefaultMaxManifestSize
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Store is an in-memory OCI content store. All methods are safe for
+// concurrent use. Its mutex guards only map operations: no method holds it
+// while reading a request body or hashing.
+type Store struct {
+	opts Options
+
+	mu        sync.RWMutex
+	blobs     map[Digest]*Blob       // every committed blob, once per digest
+	blobBytes int64                  // sum of the sizes in blobs
+	repos     map[string]*repository // repositories with at least one blob or manifest
+	uploads   map[string]*upload     // open upload sessions by id
+	lastSweep time.Time
+}
+
+// repository is what one repository can see. It exists once it has a blob or
+// a manifest; an upload session alone does not create it.
+type repository struct {
+	blobs     map[Digest]*Blob
+	manifests map[Digest]Manifest
+	tags      map[string]Digest
+}
+
+// New returns an empty Store.
+func New(opts Options) *Store {
+	opts = opts.withDefaults()
+	return &Store{
+		opts:      opts,
+		blobs:     make(map[Digest]*Blob),
+		repos:     make(map[string]*repository),
+		uploads:   make(map[string]*upload),
+		lastSweep: opts.Now(),
+	}
+}
+
+// repoLocked returns the named repository, creating it. s.mu must be held
+// for writing.
+func (s *Store) repoLocked(name string) *repository {
+	r := s.repos[name]
+	if r == nil {
+		r = &repository{
+			blobs:     make(map[Digest]*Blob),
+			manifests: make(map[Digest]Manifest),
+			tags:      make(map[string]Digest),
+		}
+		s.repos[name] = r
+	}
+	return r
+}
+
+// linkLocked stores b unless a blob with its digest is already stored, and
+// links the stored one into repo. s.mu must be held for writing.
+func (s *Store) linkLocked(repo string, b *Blob) {
+	if have, ok := s.blobs[b.digest]; ok {
+		b = have
+	} else {
+		s.blobs[b.digest] = b
+		s.blobBytes += b.size
+	}
+	s.repoLocked(repo).blobs[b.digest] = b
+}
+
+// Stat reports the size of blob d if repo has it.
+func (s *Store) Stat(repo string, d Digest) (size int64, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if r := s.repos[repo]; r != nil {
+		if b := r.blobs[d]; b != nil {
+			return b.size, true
+		}
+	}
+	return 0, false
+}
+
+// Open returns blob d of repo, or an error that errors.Is ErrBlobUnknown.
+// The Blob is immutable and may be read for as long as the caller likes.
+func (s *Store) Open(repo string, d Digest) (*Blob, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if r := s.repos[repo]; r != nil {
+		if b := r.blobs[d]; b != nil {
+			return b, nil
+		}
+	}
+	return nil, ErrBlobUnknown
+}
+
+// Mount links blob d into repository to if repository from has it, and
+// reports whether to has it afterwards.
+//
+// An empty from does not search other repositories: it succeeds only if to
+// already has the blob. Linking a blob found in any repository would let
+// anyone who knows a digest read it from a repository they can write to,
+// bypassing the read check on the source, which GHCR makes (the HTTP layer
+// authorizes a pull on from before calling Mount).
+func (s *Store) Mount(to, from string, d Digest) bool {
+	if from == "" || from == to {
+		_, ok := s.Stat(to, d)
+		return ok
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src := s.repos[from]
+	if src == nil {
+		return false
+	}
+	b := src.blobs[d]
+	if b == nil {
+		return false
+	}
+	s.repoLocked(to).blobs[d] = b
+	return true
+}
+
+// RepositoryExists reports whether repo has at least one blob or manifest.
+func (s *Store) RepositoryExists(repo string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.repos[repo] != nil
+}
+
+// Repositories returns the names of the existing repositories, sorted.
+func (s *Store) Repositories() []string {
+	s.mu.RLock()
+	names := make([]string, 0, len(s.repos))
+	for name := range s.repos {
+		names = append(names, name)
+	}
+	s.mu.RUnlock()
+	slices.Sort(names)
+	return names
+}
+
+// Stats reports the number of distinct committed blobs, their total size in
+// bytes (each blob counted once however many repositories link it), and the
+// number of open upload sessions (including expired ones not yet swept).
+func (s *Store) Stats() (blobs int, bytes int64, uploads int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.blobs), s.blobBytes, len(s.uploads)
+}

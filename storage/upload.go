@@ -1,0 +1,285 @@
+package storage
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// upload is a blob upload session. Its own mutex serializes the appends and
+// the commit and is held while a request body is read; the Store's mutex is
+// never held then.
+type upload struct {
+	id, repo string
+
+	mu  sync.Mutex
+	buf chunkBuffer // guarded by mu
+	sha hash.Hash   // guarded by mu; sha256 of exactly the bytes in buf
+
+	size     atomic.Int64 // buf.size as of the last completed operation
+	done     atomic.Bool  // set, under mu, once committed, discarded or expired
+	deadline atomic.Int64 // UnixNano after which an idle session expires
+}
+
+func newUpload(repo string) *upload {
+	return &upload{id: rand.Text(), repo: repo, sha: sha256.New()}
+}
+
+// touch pushes the expiry deadline to now+ttl.
+func (u *upload) touch(now time.Time, ttl time.Duration) {
+	u.deadline.Store(now.Add(ttl).UnixNano())
+}
+
+// release drops the session's bytes and marks it done. u.mu must be held.
+func (u *upload) release() {
+	u.done.Store(true)
+	u.buf = chunkBuffer{}
+	u.sha = nil
+}
+
+// StartUpload opens an upload session in repo and returns its id: 128 random
+// bits, unguessable, valid only with the same repo. The session expires after
+// Options.UploadTTL without activity. Starting a session does not create the
+// repository.
+func (s *Store) StartUpload(repo string) string {
+	u := newUpload(repo)
+	now := s.opts.Now()
+	u.touch(now, s.opts.UploadTTL)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Sweep now and then so abandoned sessions cannot pile up even if no
+	// one calls Sweep.
+	if now.Sub(s.lastSweep) >= s.opts.UploadTTL/2 {
+		s.sweepLocked(now)
+	}
+	s.uploads[u.id] = u
+	return u.id
+}
+
+// Sweep discards every expired upload session and releases its memory. A
+// session whose Append or Commit is running is not expired.
+func (s *Store) Sweep() {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+}
+
+func (s *Store) sweepLocked(now time.Time) {
+	s.lastSweep = now
+	for _, u := range s.uploads {
+		s.expireLocked(u, now)
+	}
+}
+
+// expireLocked discards u if it is expired and idle, and reports whether it
+// did. s.mu must be held for writing. It only tries u's mutex, so it never
+// waits for a body being read (and cannot deadlock with a Commit, which
+// takes u.mu before s.mu).
+func (s *Store) expireLocked(u *upload, now time.Time) bool {
+	if now.UnixNano() <= u.deadline.Load() || !u.mu.TryLock() {
+		return false
+	}
+	defer u.mu.Unlock()
+	u.release()
+	delete(s.uploads, u.id)
+	return true
+}
+
+// lookup returns repo's live session id.
+func (s *Store) lookup(repo, id string) (*upload, error) {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.uploads[id]
+	if u == nil || u.repo != repo {
+		return nil, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+	}
+	if s.expireLocked(u, now) {
+		return nil, fmt.Errorf("%w: %q expired", ErrUploadUnknown, id)
+	}
+	return u, nil
+}
+
+// acquire looks up a session and locks it, waiting for any Append or Commit
+// already running on it. The caller must unlock u.mu.
+func (s *Store) acquire(repo, id string) (*upload, error) {
+	u, err := s.lookup(repo, id)
+	if err != nil {
+		return nil, err
+	}
+	u.mu.Lock()
+	if u.done.Load() { // committed, discarded or expired while we waited
+		u.mu.Unlock()
+		return nil, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+	}
+	return u, nil
+}
+
+// discard drops u and its bytes. u.mu must be held; s.mu must not be.
+func (s *Store) discard(u *upload) {
+	u.release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploads[u.id] == u {
+		delete(s.uploads, u.id)
+	}
+}
+
+// UploadSize returns how many bytes session id of repo holds. It does not
+// wait for an Append in progress: it reports the size before that Append.
+func (s *Store) UploadSize(repo, id string) (int64, error) {
+	u, err := s.lookup(repo, id)
+	if err != nil {
+		return 0, err
+	}
+	if u.done.Load() {
+		return 0, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+	}
+	return u.size.Load(), nil
+}
+
+// Append reads r to its end and appends it to session id of repo, returning
+// the session's new size. Appends to one session are serialized; appends to
+// other sessions, and every other operation, proceed meanwhile.
+//
+// offset is the chunk's start from a Content-Range header, or -1 without
+// one; when offset >= 0 it must equal the session's size, else the error is
+// ErrRangeInvalid. When offset >= 0 and maxChunk > 0, a body longer than
+// maxChunk bytes fails with ErrChunkTooLarge after reading maxChunk+1 bytes,
+// and the session is rolled back to its size before this call. A session
+// growing past Options.MaxBlobSize is discarded with ErrBlobTooLarge.
+//
+// If reading r fails (the client went away), the bytes read so far stay in
+// the session, which remains consistent: the returned size counts them, the
+// digest check at Commit covers them, and the client may resume from the
+// size it learns from UploadSize.
+func (s *Store) Append(repo, id string, r io.Reader, offset, maxChunk int64) (int64, error) {
+	u, err := s.acquire(repo, id)
+	if err != nil {
+		return 0, err
+	}
+	defer u.mu.Unlock()
+	defer func() {
+		if !u.done.Load() {
+			u.touch(s.opts.Now(), s.opts.UploadTTL)
+		}
+	}()
+	start := u.buf.size
+	if offset >= 0 && offset != start {
+		return start, fmt.Errorf("%w: chunk starts at %d, upload has %d bytes", ErrRangeInvalid, offset, start)
+	}
+	limit := s.opts.MaxBlobSize - start + 1
+	ranged := offset >= 0 && maxChunk > 0
+	var saved []byte
+	if ranged {
+		limit = min(limit, maxChunk+1)
+		if saved, err = u.sha.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+			return start, fmt.Errorf("saving upload hash state: %w", err)
+		}
+	}
+	n, readErr := u.buf.readFrom(r, u.sha, limit)
+	if u.buf.size > s.opts.MaxBlobSize {
+		s.discard(u)
+		return 0, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
+	}
+	if ranged && n > maxChunk {
+		u.buf.truncate(start)
+		if err := u.sha.(encoding.BinaryUnmarshaler).UnmarshalBinary(saved); err != nil {
+			s.discard(u) // cannot happen with crypto/sha256; never keep a wrong hash
+			return 0, fmt.Errorf("%w: restoring upload hash state: %w", ErrUploadUnknown, err)
+		}
+		return start, fmt.Errorf("%w: chunk is more than %d bytes", ErrChunkTooLarge, maxChunk)
+	}
+	u.size.Store(u.buf.size)
+	if readErr != nil {
+		return u.buf.size, fmt.Errorf("reading upload body: %w", readErr)
+	}
+	return u.buf.size, nil
+}
+
+// Commit appends last (the final PUT's body; nil for none) to session id of
+// repo, checks that the whole upload hashes to d, stores the blob and links
+// it into repo, and ends the session.
+//
+// A malformed d fails with ErrDigestInvalid before anything is read, and the
+// session stays open. If the content does not match d the error is
+// ErrDigestMismatch and the session is discarded, storing nothing. A failure
+// reading last leaves the session open, as in Append.
+//
+// sha256 is computed as bytes arrive; a sha512 d is verified by one more pass
+// over the stored bytes.
+func (s *Store) Commit(repo, id string, d Digest, last io.Reader) error {
+	if err := checkDigest(d); err != nil {
+		return err
+	}
+	u, err := s.acquire(repo, id)
+	if err != nil {
+		return err
+	}
+	defer u.mu.Unlock()
+	if last != nil {
+		_, err := u.buf.readFrom(last, u.sha, s.opts.MaxBlobSize-u.buf.size+1)
+		if u.buf.size > s.opts.MaxBlobSize {
+			s.discard(u)
+			return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
+		}
+		u.size.Store(u.buf.size)
+		if err != nil {
+			u.touch(s.opts.Now(), s.opts.UploadTTL)
+			return fmt.Errorf("reading upload body: %w", err)
+		}
+	}
+	return s.finish(u, d)
+}
+
+// finish verifies u's bytes against d and either stores them as a blob of
+// u.repo or discards them; either way the session ends. u.mu must be held.
+func (s *Store) finish(u *upload, d Digest) error {
+	got := digestFromHash(algSHA256, u.sha)
+	if d.Algorithm != algSHA256 {
+		h := newHasher(d.Algorithm)
+		for _, c := range u.buf.chunks {
+			h.Write(c)
+		}
+		got = digestFromHash(d.Algorithm, h)
+	}
+	if got != d {
+		s.discard(u)
+		return fmt.Errorf("%w: got %s, want %s", ErrDigestMismatch, got, d)
+	}
+	b := newBlob(d, u.buf.finish())
+	u.release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploads[u.id] == u {
+		delete(s.uploads, u.id)
+	}
+	s.linkLocked(u.repo, b)
+	return nil
+}
+
+// PutBlob stores the blob read from r in repo if it hashes to d: a
+// monolithic upload, the same as StartUpload then Commit, without a session
+// others can see.
+func (s *Store) PutBlob(repo string, d Digest, r io.Reader) error {
+	if err := checkDigest(d); err != nil {
+		return err
+	}
+	u := newUpload(repo)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, err := u.buf.readFrom(r, u.sha, s.opts.MaxBlobSize+1); err != nil {
+		return fmt.Errorf("reading blob body: %w", err)
+	}
+	if u.buf.size > s.opts.MaxBlobSize {
+		return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
+	}
+	return s.finish(u, d)
+}
