@@ -83,6 +83,13 @@ func decideApp(w World, c *Credential, a Access) Decision {
 	case a.Action == ActionRead && exists && pkg.Visibility == Public:
 		return allow(AllowPublicRead,
 			fmt.Sprintf("anyone may pull public package %s; %s is not needed for it [D5]", a.Package, describe(c)))
+	case a.Action == ActionRead && !exists:
+		// As for every authenticated reader: 404, so a pushing client's
+		// blob HEAD falls through to the upload POST, where crane reports
+		// "installation not allowed to Create organization package" [T18].
+		return deny(DenyNameUnknown,
+			fmt.Sprintf("package %s does not exist; GHCR answers an authenticated read of a missing package with NAME_UNKNOWN", a.Package),
+			"Check the image name, or push the package first")
 	case a.Action == ActionRead:
 		// INFERRED: "pull of private -> denied" [§2, T18]; the exact body is
 		// not captured.

@@ -56,7 +56,7 @@ func TestDecideAppInstallation(t *testing.T) {
 	runCases(t, []decideCase{
 		{name: "read public", p: app("release-bot"), a: read("acme/public-img"), want: authz.AllowPublicRead, allow: true},
 		{name: "read private", p: app("release-bot"), a: read("acme/private-img"), want: authz.DenyAppRead},
-		{name: "read missing", p: app("release-bot"), a: read("acme/nope"), want: authz.DenyAppRead},
+		{name: "read missing", p: app("release-bot"), a: read("acme/nope"), want: authz.DenyNameUnknown},
 		{name: "§9 row 20: push new", p: app("release-bot"), a: write("acme/nope"), want: authz.DenyAppCreate},
 		{name: "§9 row 20: push existing", p: app("release-bot"), a: write("acme/private-img"), want: authz.DenyAppWrite},
 		{name: "push existing public", p: app("release-bot"), a: write("acme/public-img"), want: authz.DenyAppWrite},

@@ -22,7 +22,8 @@ import (
 // workDir is a scratch directory shared by all tests of this run (binaries, images).
 var workDir string
 
-// fakeghcr is the binary under test: $FAKEGHCR_BIN, or built from ../cmd/fakeghcr.
+// fakeghcr is the binary under test: $FAKEGHCR_BIN, or built from ../cmd/fakeghcr (with -race
+// when the tests run with -race).
 var fakeghcr struct {
 	path string
 	err  error
@@ -45,7 +46,11 @@ func testMain(m *testing.M) int {
 		fakeghcr.path = p
 	} else {
 		fakeghcr.path = filepath.Join(dir, "fakeghcr")
-		fakeghcr.err = goBuild("..", fakeghcr.path, "./cmd/fakeghcr")
+		var flags []string
+		if raceEnabled {
+			flags = append(flags, "-race")
+		}
+		fakeghcr.err = goBuild("..", fakeghcr.path, "./cmd/fakeghcr", flags...)
 	}
 	if err := makeImages(filepath.Join(dir, "images")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: making test images:", err)
@@ -54,11 +59,12 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// goBuild runs `go build -o out pkg` in dir.
-func goBuild(dir, out, pkg string) error {
+// goBuild runs `go build [flags] -o out pkg` in dir.
+func goBuild(dir, out, pkg string, flags ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s (in %s): %w\n%s", pkg, dir, err, b)

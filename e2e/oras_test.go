@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -12,13 +13,13 @@ func TestOras(t *testing.T) {
 		name:   "oras",
 		binary: func(t *testing.T) string { return needTool(t, "oras", installHint+" oras") },
 		version: func(t *testing.T, c *clientRun) string {
-			return firstLine(c.run(t, "version").Stdout)
+			v := firstLine(c.run(t, "version").Stdout) // "Version:    1.3.6"
+			return strings.TrimSpace(strings.TrimPrefix(v, "Version:"))
 		},
 		push: func(t *testing.T, c *clientRun, ref, password string) runResult {
-			r := runInDir(t, c, filepath.Dir(testImage.file),
+			return runInDir(t, c, filepath.Dir(testImage.file),
 				"push", "--plain-http", "-u", "x-access-token", "-p", password,
 				ref, filepath.Base(testImage.file))
-			return r
 		},
 		pull: func(t *testing.T, c *clientRun, ref string) runResult {
 			return runInDir(t, c, c.dir, "pull", "--plain-http", ref)

@@ -149,6 +149,9 @@ func (s *server) stop(t *testing.T) {
 			<-s.done
 		}
 	}
+	if b, err := os.ReadFile(s.logPath); err == nil && bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+		t.Errorf("fakeghcr reported a data race")
+	}
 	if t.Failed() {
 		t.Logf("fakeghcr output:\n%s", s.logTail())
 	}

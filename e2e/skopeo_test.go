@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -14,7 +15,7 @@ func TestSkopeo(t *testing.T) {
 		name:   "skopeo",
 		binary: func(t *testing.T) string { return needTool(t, "skopeo", installHint+" apt") },
 		version: func(t *testing.T, c *clientRun) string {
-			return firstLine(c.run(t, "--version").Stdout)
+			return strings.TrimPrefix(firstLine(c.run(t, "--version").Stdout), "skopeo version ")
 		},
 		push: func(t *testing.T, c *clientRun, ref, password string) runResult {
 			args := []string{"copy", "--dest-tls-verify=false"}

@@ -296,7 +296,7 @@ func (c *clientReport) run(t *testing.T, name string, f func(t *testing.T)) bool
 func (c *clientReport) summary() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := fmt.Sprintf("e2e client %-14s %-22s %d passed, %d failed, %d skipped",
+	s := fmt.Sprintf("e2e client: %-14s %-9s %d passed, %d failed, %d skipped",
 		c.name, c.version, len(c.passed), len(c.failed), len(c.skipped))
 	if len(c.failed) > 0 {
 		s += " (failed: " + strings.Join(c.failed, ", ") + ")"

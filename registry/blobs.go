@@ -19,14 +19,16 @@ func (s *Server) serveBlob(q request) {
 		errDigestInvalid.write(q.w)
 		return
 	}
+	blob, err := s.store.Open(q.rt.Repo, d)
+	if err != nil {
+		// Answered here rather than by the engine, whose 404 has no
+		// Content-Type and another message.
+		errBlobUnknown.write(q.w)
+		return
+	}
 	rng := q.r.Header.Get("Range")
 	if rng == "" || q.r.Method == http.MethodHead {
 		s.engine.ServeHTTP(q.w, q.r)
-		return
-	}
-	blob, err := s.store.Open(q.rt.Repo, d)
-	if err != nil {
-		errBlobUnknown.write(q.w)
 		return
 	}
 	if _, ok := parseRange(rng, blob.Size()); !ok {

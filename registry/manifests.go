@@ -84,7 +84,10 @@ func (s *Server) putManifest(q request) {
 		writeStorageError(q.w, err)
 		return
 	}
-	if q.decision.Reason == authz.AllowCreate {
+	// The package is created by the first manifest pushed by tag: a
+	// multi-arch push sends its per-platform manifests by digest first,
+	// and GHCR links the package from the index's annotations [D1].
+	if q.decision.Reason == authz.AllowCreate && !strings.Contains(q.rt.Ref, ":") {
 		s.createPackage(q, body, mediaType)
 	}
 	h := q.w.Header()
@@ -115,19 +118,37 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 }
 
 // sourceOf finds org.opencontainers.image.source in a manifest's
-// annotations (an index's, for multi-arch images) or its config's labels.
+// annotations, its config's labels, or, for an index (a multi-arch image),
+// the index's annotations and then its images' labels, as buildx labels
+// each platform's config.
 func (s *Server) sourceOf(repo string, body []byte) string {
+	return s.sourceAt(repo, body, 2)
+}
+
+func (s *Server) sourceAt(repo string, body []byte, depth int) string {
 	var m struct {
 		Annotations map[string]string `json:"annotations"`
 		Config      struct {
 			Digest string `json:"digest"`
 		} `json:"config"`
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
 	}
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}
 	if src := m.Annotations[sourceLabel]; src != "" {
 		return src
+	}
+	if depth > 0 {
+		for _, child := range m.Manifests {
+			if cm, err := s.store.Manifest(repo, child.Digest); err == nil {
+				if src := s.sourceAt(repo, cm.Body, depth-1); src != "" {
+					return src
+				}
+			}
+		}
 	}
 	d, err := storage.ParseDigest(m.Config.Digest)
 	if err != nil {

@@ -45,14 +45,13 @@ func validName(repo string) bool {
 // for paths that name nothing in the API; badName is true when the path has
 // an API shape but the repository name is invalid.
 func parseRoute(path string) (r route, ok, badName bool) {
-	rest, found := strings.CutPrefix(path, "/v2")
+	if path == "/v2" || path == "/v2/" {
+		return route{Kind: kindBase}, true, false
+	}
+	rest, found := strings.CutPrefix(path, "/v2/")
 	if !found {
 		return route{}, false, false
 	}
-	if rest == "" || rest == "/" {
-		return route{Kind: kindBase}, true, false
-	}
-	rest = strings.TrimPrefix(rest, "/")
 	if rest == "_catalog" {
 		return route{Kind: kindCatalog}, true, false
 	}

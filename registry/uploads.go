@@ -51,17 +51,27 @@ func (s *Server) mount(q request, digest, from string) bool {
 		return false
 	}
 	if from == "" {
-		// regctl mounts without from: only a blob already in this
-		// repository can be "mounted".
+		// regctl mounts without from: any repository holding the blob
+		// that the same principal may read will do.
 		if s.store.Mount(q.rt.Repo, "", d) {
 			blobCreated(q.w, q.rt.Repo, d.String())
 			return true
+		}
+		for _, holder := range s.store.Holders(d) {
+			if s.mountFrom(q, holder, d) {
+				return true
+			}
 		}
 		return false
 	}
 	if !validName(from) {
 		return false
 	}
+	return s.mountFrom(q, from, d)
+}
+
+// mountFrom mounts d from one source repository the principal may read.
+func (s *Server) mountFrom(q request, from string, d storage.Digest) bool {
 	// The source is authorized by the token's identity, not its scope:
 	// clients ask for the target's scope only (GHCR authorizes by identity).
 	sd := s.decide(q.world, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead})

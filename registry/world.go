@@ -161,7 +161,7 @@ func applyChange(w *authz.World, c Change) error {
 			if err != nil {
 				return err
 			}
-			pkg.ActionsAccess = append(pkg.ActionsAccess, authz.RepoGrant{Repository: repo.Name, Role: role})
+			pkg.ActionsAccess = append(pkg.ActionsAccess, authz.RepoGrant{Repository: repo.Name, RepositoryID: repo.ID, Role: role})
 		}
 		w.Packages[key(pkg.Name)] = pkg
 	case OpSetVisibility:

@@ -51,8 +51,9 @@ type filePackage struct {
 }
 
 type fileGrant struct {
-	Repository string `yaml:"repository"`
-	Role       string `yaml:"role"`
+	Repository   string `yaml:"repository"`
+	Role         string `yaml:"role"`
+	RepositoryID int64  `yaml:"repository_id"`
 }
 
 type fileCredential struct {

@@ -219,7 +219,11 @@ func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]strin
 		if len(p.ActionsAccess) > 0 {
 			w.line(4, "actions_access:")
 			for _, g := range p.ActionsAccess {
-				w.line(6, "- {repository: "+scalar(g.Repository)+", role: "+scalar(string(g.Role))+"}")
+				id := ""
+				if g.RepositoryID != 0 {
+					id = ", repository_id: " + strconv.FormatInt(g.RepositoryID, 10)
+				}
+				w.line(6, "- {repository: "+scalar(g.Repository)+", role: "+scalar(string(g.Role))+id+"}")
 			}
 		}
 		w.roles(4, "users", p.Users)

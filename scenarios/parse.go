@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -53,7 +54,9 @@ func decode(file string, data []byte) (*fileDoc, *positions, error) {
 		line, col := invalidUTF8At(data)
 		return nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
 	}
-	f, err := parser.ParseBytes(data, 0)
+	// Duplicate keys are left to the decoder, which reports them with the
+	// AST at hand, so the error can name the field.
+	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, nil, yamlError(file, nil, err)
 	}
@@ -100,12 +103,15 @@ func yamlError(file string, body ast.Node, err error) error {
 		unknown  *yaml.UnknownFieldError
 		typeErr  *yaml.TypeError
 		overflow *yaml.OverflowError
+		nodeType *yaml.UnexpectedNodeTypeError
 	)
 	switch {
 	case errors.As(err, &unknown):
 		fe.Err = unknownField(fe.Field)
 	case errors.As(err, &typeErr):
 		fe.Err = fmt.Errorf("want %s", kindName(typeErr.DstType))
+	case errors.As(err, &nodeType):
+		fe.Err = fmt.Errorf("want %s", nodeTypeName(nodeType.Expected))
 	case errors.As(err, &overflow):
 		fe.Err = fmt.Errorf("number %s out of range", overflow.SrcNum)
 	default:
@@ -120,6 +126,11 @@ func unknownField(field string) error {
 	allowed := fieldsAt(parent)
 	if len(allowed) == 0 {
 		return fmt.Errorf("unknown field %q", key)
+	}
+	if slices.Contains(allowed, key) {
+		// The mapping is allowed where it is written, so an alias (*name)
+		// reuses it somewhere it is not.
+		return fmt.Errorf("unknown field %q where an alias reuses this mapping", key)
 	}
 	if near := nearest(key, allowed); len(near) > 0 {
 		return fmt.Errorf("unknown field %q (did you mean %q?)", key, near[0])
@@ -223,6 +234,18 @@ func kindName(t reflect.Type) string {
 		return "a mapping"
 	}
 	return t.String()
+}
+
+func nodeTypeName(t ast.NodeType) string {
+	switch t {
+	case ast.MappingType:
+		return "a mapping"
+	case ast.SequenceType:
+		return "a list"
+	case ast.StringType:
+		return "a string"
+	}
+	return t.YAMLName()
 }
 
 func invalidUTF8At(data []byte) (line, col int) {

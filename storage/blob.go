@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"slices"
@@ -12,15 +13,20 @@ import (
 type Blob struct {
 	digest Digest
 	size   int64
-	chunks [][]byte // non-empty chunks, in order
-	starts []int64  // starts[i] is the offset of chunks[i]
+	chunks []chunk // non-empty, in order
+}
+
+// chunk is a piece of a Blob and its offset in it.
+type chunk struct {
+	data  []byte
+	start int64
 }
 
 // newBlob takes ownership of chunks, which must not be modified afterwards.
 func newBlob(d Digest, chunks [][]byte) *Blob {
-	b := &Blob{digest: d, chunks: chunks, starts: make([]int64, len(chunks))}
+	b := &Blob{digest: d, chunks: make([]chunk, len(chunks))}
 	for i, c := range chunks {
-		b.starts[i] = b.size
+		b.chunks[i] = chunk{data: c, start: b.size}
 		b.size += int64(len(c))
 	}
 	return b
@@ -46,8 +52,11 @@ func (b *Blob) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	n := 0
-	for i := b.chunkAt(off); n < len(p) && i < len(b.chunks); i++ {
-		n += copy(p[n:], b.chunks[i][off+int64(n)-b.starts[i]:])
+	for _, c := range b.chunks[b.chunkAt(off):] {
+		if n == len(p) {
+			break
+		}
+		n += copy(p[n:], c.data[off+int64(n)-c.start:])
 	}
 	if n < len(p) {
 		return n, io.EOF
@@ -57,7 +66,7 @@ func (b *Blob) ReadAt(p []byte, off int64) (int, error) {
 
 // chunkAt returns the index of the chunk holding offset off < b.size.
 func (b *Blob) chunkAt(off int64) int {
-	i, found := slices.BinarySearch(b.starts, off)
+	i, found := slices.BinarySearchFunc(b.chunks, off, func(c chunk, off int64) int { return cmp.Compare(c.start, off) })
 	if !found {
 		i--
 	}
@@ -70,16 +79,18 @@ func (b *Blob) writeRange(w io.Writer, from, to int64) (int64, error) {
 		return 0, nil
 	}
 	var written int64
-	for i := b.chunkAt(from); i < len(b.chunks) && from < to; i++ {
-		start := b.starts[i]
-		chunk := b.chunks[i][from-start : min(to-start, int64(len(b.chunks[i])))]
-		n, err := w.Write(chunk)
+	for _, c := range b.chunks[b.chunkAt(from):] {
+		if from >= to {
+			break
+		}
+		part := c.data[from-c.start : min(to-c.start, int64(len(c.data)))]
+		n, err := w.Write(part)
 		written += int64(n)
 		from += int64(n)
 		if err != nil {
 			return written, err
 		}
-		if n != len(chunk) {
+		if n != len(part) {
 			return written, io.ErrShortWrite
 		}
 	}

@@ -96,10 +96,13 @@ func TestChunkBufferLimitAndTruncate(t *testing.T) {
 	if n, err := c.readFrom(bytes.NewReader(data[:100<<10]), h, 1<<40); n != 100<<10 || err != nil {
 		t.Fatalf("first readFrom = %d, %v", n, err)
 	}
-	// The limit stops reading exactly, and sizes the new chunk by it.
+	// The limit stops reading exactly and reports that there was more.
 	n, err := c.readFrom(bytes.NewReader(data[100<<10:]), h, 10)
-	if n != 10 || err != nil || c.size != 100<<10+10 {
+	if n != 10 || !errors.Is(err, errOverLimit) || c.size != 100<<10+10 {
 		t.Fatalf("limited readFrom = %d, %v, size %d", n, err, c.size)
+	}
+	if got, want := h.Sum(nil), sha256.Sum256(data[:100<<10+10]); !bytes.Equal(got, want[:]) {
+		t.Fatal("hash covers the probed byte")
 	}
 	for _, size := range []int64{100<<10 + 10, 100 << 10, minChunkSize, minChunkSize - 1, 1, 0} {
 		c.truncate(size)
@@ -124,6 +127,27 @@ func TestChunkBufferLimitAndTruncate(t *testing.T) {
 	got, _ := io.ReadAll(newBlob(Digest{}, c.finish()).NewReader())
 	if !bytes.Equal(got, data) {
 		t.Fatal("bytes after truncate and append differ")
+	}
+}
+
+// TestChunkBufferExactChunks checks that 4 MiB PATCHes capped at 4 MiB,
+// as GHCR clients send them, fill whole 4 MiB chunks and leave no tiny
+// chunk behind from probing for more data.
+func TestChunkBufferExactChunks(t *testing.T) {
+	t.Parallel()
+	data := pattern(maxChunkSize)
+	var c chunkBuffer
+	h := sha256.New()
+	for i := range 4 {
+		n, err := c.readFrom(bytes.NewReader(data), h, maxChunkSize)
+		if n != maxChunkSize || err != nil {
+			t.Fatalf("PATCH %d: readFrom = %d, %v", i, n, err)
+		}
+	}
+	for i, ch := range c.chunks[len(c.chunks)-3:] {
+		if len(ch) != maxChunkSize || cap(ch) != maxChunkSize {
+			t.Errorf("chunk %d: len %d cap %d, want whole 4 MiB chunks", i, len(ch), cap(ch))
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"sync"
 )
 
 // Chunk sizes of an upload's buffer. The first chunk is small so that a
@@ -25,6 +26,30 @@ var errBadRead = errors.New("reader returned an invalid count")
 type chunkBuffer struct {
 	chunks [][]byte
 	size   int64
+	pool   *chunkPool // may be nil
+}
+
+// chunkPool recycles minChunkSize chunks: most blobs are small, and each
+// one's first chunk is copied into an exact-size one when it is committed,
+// leaving the 64 KiB chunk free for the next upload instead of garbage to
+// clear again. A recycled chunk's stale bytes lie beyond its length and are
+// never read.
+type chunkPool struct{ pool sync.Pool }
+
+func (p *chunkPool) get() []byte {
+	if p != nil {
+		if a, ok := p.pool.Get().(*[minChunkSize]byte); ok {
+			return a[:0]
+		}
+	}
+	return make([]byte, 0, minChunkSize)
+}
+
+// put recycles b if it is a whole minChunkSize chunk no Blob refers to.
+func (p *chunkPool) put(b []byte) {
+	if p != nil && cap(b) == minChunkSize {
+		p.pool.Put((*[minChunkSize]byte)(b[:minChunkSize]))
+	}
 }
 
 // nextChunkSize is the capacity of the chunk after the current ones, never
@@ -34,16 +59,28 @@ func (c *chunkBuffer) nextChunkSize(limit int64) int {
 	return int(min(n, limit))
 }
 
-// readFrom reads r until io.EOF, an error, or limit bytes, whichever comes
-// first. Bytes are read straight into the chunks and written to h as they
-// land, so h always covers exactly the bytes counted in c.size, even when r
-// fails part way. It returns how many bytes it appended.
+// errOverLimit reports a reader with more bytes than readFrom may take.
+var errOverLimit = errors.New("more data than allowed")
+
+// newChunk allocates the next chunk, from the pool when it has the size.
+func (c *chunkBuffer) newChunk(limit int64) []byte {
+	if n := c.nextChunkSize(limit); n != minChunkSize {
+		return make([]byte, 0, n)
+	}
+	return c.pool.get()
+}
+
+// readFrom reads r until io.EOF or an error, appending at most limit bytes.
+// Bytes are read straight into the chunks and written to h as they land, so
+// h always covers exactly the bytes counted in c.size, even when r fails
+// part way. It returns how many bytes it appended, and errOverLimit if r had
+// more than limit (the extra byte it read to find out is not kept).
 func (c *chunkBuffer) readFrom(r io.Reader, h hash.Hash, limit int64) (int64, error) {
 	var total int64
 	for total < limit {
 		last := len(c.chunks) - 1
 		if last < 0 || len(c.chunks[last]) == cap(c.chunks[last]) {
-			c.chunks = append(c.chunks, make([]byte, 0, c.nextChunkSize(limit-total)))
+			c.chunks = append(c.chunks, c.newChunk(limit-total))
 			last++
 		}
 		chunk := c.chunks[last]
@@ -68,7 +105,21 @@ func (c *chunkBuffer) readFrom(r io.Reader, h hash.Hash, limit int64) (int64, er
 			return total, err
 		}
 	}
-	return total, nil
+	// At the limit: probe for more without allocating a chunk for it.
+	var probe [1]byte
+	for {
+		n, err := r.Read(probe[:])
+		switch {
+		case n < 0 || n > 1:
+			return total, errBadRead
+		case n == 1:
+			return total, errOverLimit
+		case err == io.EOF:
+			return total, nil
+		case err != nil:
+			return total, err
+		}
+	}
 }
 
 // truncate drops everything after the first size bytes, releasing whole
@@ -81,6 +132,9 @@ func (c *chunkBuffer) truncate(size int64) {
 	for i, chunk := range c.chunks {
 		if end := off + int64(len(chunk)); end >= size {
 			c.chunks[i] = chunk[:size-off]
+			for _, b := range c.chunks[i+1:] {
+				c.pool.put(b)
+			}
 			clear(c.chunks[i+1:])
 			c.chunks = c.chunks[:i+1]
 			break
@@ -95,13 +149,28 @@ func (c *chunkBuffer) truncate(size int64) {
 // than a sixteenth of it (and at least 1 KiB) would be wasted, so a blob
 // holds at most about 6% more memory than its size.
 func (c *chunkBuffer) finish() [][]byte {
-	chunks := slices.DeleteFunc(c.chunks, func(b []byte) bool { return len(b) == 0 })
+	chunks := slices.DeleteFunc(c.chunks, func(b []byte) bool {
+		if len(b) == 0 {
+			c.pool.put(b)
+			return true
+		}
+		return false
+	})
 	if n := len(chunks); n > 0 {
 		last := chunks[n-1]
 		if waste := cap(last) - len(last); waste >= 1<<10 && waste > len(last)/16 {
 			chunks[n-1] = slices.Clone(last)
+			c.pool.put(last)
 		}
 	}
-	*c = chunkBuffer{}
+	*c = chunkBuffer{pool: c.pool}
 	return slices.Clip(chunks)
+}
+
+// release recycles what it can and empties c.
+func (c *chunkBuffer) release() {
+	for _, b := range c.chunks {
+		c.pool.put(b)
+	}
+	*c = chunkBuffer{pool: c.pool}
 }

@@ -16,9 +16,10 @@
 //     10 GB, manifests at 4 MiB.
 //   - A manifest PUT is checked: JSON, schemaVersion 2, media types that
 //     agree, and every referenced config, layer or child manifest present in
-//     the same repository; a *BlobUnknownError lists each missing digest, as
-//     GHCR sends one MANIFEST_BLOB_UNKNOWN error per missing blob. Foreign
-//     layers are allowed; custom artifact types are stored as given.
+//     the same repository (an index's child may also be a blob, as in
+//     BuildKit's registry cache); a *BlobUnknownError lists each missing
+//     digest, as GHCR sends one MANIFEST_BLOB_UNKNOWN error per missing blob.
+//     Foreign layers are allowed; custom artifact types are stored as given.
 //   - Tags move when pushed again and list in ascending order. Nothing is
 //     ever deleted (GHCR refuses DELETE on the registry API).
 //
@@ -32,8 +33,8 @@
 //   - An upload session expires after UploadTTL without activity, counted
 //     from the last Append or Commit rather than from its start, and a body
 //     being read keeps it alive.
-//   - sha512 blob digests are accepted (GHCR's answer is unknown); manifests
-//     must be addressed by sha256, as in the reference registry.
+//   - sha512 digests are accepted for blobs and for manifests pushed by
+//     digest (GHCR's answer is unknown; OCI 1.1 allows them).
 //   - Manifests are not also readable as blobs, and a digest mount finds
 //     only blobs, not manifests.
 //
@@ -42,8 +43,9 @@
 // A blob is kept as a list of chunks that grow from 64 KiB to 4 MiB as an
 // upload streams in; bytes are read straight into their chunk and hashed
 // there, never copied again, and a wasteful last chunk is trimmed at commit.
-// A blob of any size thus costs about its size (a 256 MiB push peaks at
-// about 1.03x). Readers get the chunks themselves through io.WriterTo.
+// A blob thus costs about its size (a 256 MiB push peaks at 1.02x; 4 KiB
+// blobs cost 1.08x with the maps and digests). Readers get the chunks
+// themselves through io.WriterTo.
 //
 // The store's mutex is held only around map operations. Each upload session
 // has its own mutex, held while its body is read, so a slow client delays

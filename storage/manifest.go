@@ -30,7 +30,7 @@ type Manifest struct {
 // Errors, all testable with errors.Is:
 //   - ErrManifestTooLarge: body is over Options.MaxManifestSize.
 //   - ErrTagInvalid: the tag does not match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}.
-//   - ErrDigestInvalid: reference is a malformed digest, or a sha512 one
+//   - ErrDigestInvalid: reference is a malformed digest
 //     (like the reference registry, manifests are sha256 only).
 //   - ErrDigestMismatch: reference is a digest other than sha256(body).
 //   - ErrManifestInvalid: body is not a JSON object; a known manifest type
@@ -38,9 +38,9 @@ type Manifest struct {
 //     mediaType, or whose descriptors are malformed; a Docker schema 1
 //     manifest; neither mediaType nor the body names a media type.
 //   - *BlobUnknownError (ErrManifestBlobUnknown): an OCI or Docker image
-//     manifest's config or a distributable layer, an index's child manifest,
-//     or a descriptor under "layers" or "blobs" of another artifact, is not
-//     in repo.
+//     manifest's config or a distributable layer, an index's child (a
+//     manifest, or a blob as in BuildKit's cache), or a descriptor under
+//     "layers" or "blobs" of another artifact, is not in repo.
 //
 // Validation and hashing happen before the store's lock is taken.
 func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Digest, error) {
@@ -53,16 +53,21 @@ func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Dig
 		if byDigest, err = ParseDigest(reference); err != nil {
 			return Digest{}, err
 		}
-		if byDigest.Algorithm != algSHA256 {
-			return Digest{}, fmt.Errorf("%w: manifests are addressed by sha256 digests, not %s", ErrDigestInvalid, byDigest.Algorithm)
-		}
 	} else {
 		if err := checkTag(reference); err != nil {
 			return Digest{}, err
 		}
 		tag = reference
 	}
+	// A manifest pushed by digest is addressed with that digest's
+	// algorithm (sha512 included: GHCR's answer is unknown, OCI 1.1 allows
+	// it); a manifest pushed by tag with sha256.
 	d := sha256Digest(body)
+	if isDigest && byDigest.Algorithm != algSHA256 {
+		h := newHasher(byDigest.Algorithm)
+		h.Write(body)
+		d = digestFromHash(byDigest.Algorithm, h)
+	}
 	if isDigest && byDigest != d {
 		return Digest{}, fmt.Errorf("%w: manifest is %s, reference is %s", ErrDigestMismatch, d, byDigest)
 	}
@@ -100,21 +105,19 @@ func (s *Store) missingLocked(repo string, refs manifestRefs) []Digest {
 			add(d)
 		}
 	}
+	// An index's child may also be a blob: BuildKit's registry cache is an
+	// index whose entries are layers, which GHCR and the reference registry
+	// (where manifests are blobs too) accept.
 	for _, d := range refs.manifests {
-		if _, ok := r.manifest(d); !ok {
+		if r == nil {
+			add(d)
+			continue
+		}
+		if _, ok := r.manifests[d]; !ok && r.blobs[d] == nil {
 			add(d)
 		}
 	}
 	return missing
-}
-
-// manifest returns the manifest with digest d; r may be nil.
-func (r *repository) manifest(d Digest) (Manifest, bool) {
-	if r == nil {
-		return Manifest{}, false
-	}
-	m, ok := r.manifests[d]
-	return m, ok
 }
 
 // Manifest returns repo's manifest named by reference, a tag or a digest.

@@ -57,6 +57,7 @@ func TestPutManifest(t *testing.T) {
 		{name: "docker with foreign layer", reference: "v1", mediaType: dockerV2, body: dockerImg},
 		{name: "index", reference: "v1", mediaType: ociIndex, body: index(seed.child)},
 		{name: "docker list", reference: "v1", mediaType: dockerList, body: []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[{"digest":%q}]}`, dockerList, seed.child))},
+		{name: "buildkit cache index of layers", reference: "buildcache", mediaType: ociIndex, body: []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":%q},{"mediaType":"application/vnd.buildkit.cacheconfig.v0","digest":%q}]}`, ociIndex, seed.layer1, seed.config))},
 		{name: "empty index", reference: "v1", mediaType: ociIndex, body: index()},
 		{name: "artifact", reference: "v1", mediaType: "application/vnd.example+json", body: []byte(`{"anything":[1,2]}`)},
 		{name: "artifact with blobs", reference: "v1", mediaType: "application/vnd.example+json", body: []byte(fmt.Sprintf(`{"blobs":[{"digest":%q}],"layers":[{"digest":%q}]}`, seed.layer1, seed.layer2))},
@@ -65,7 +66,7 @@ func TestPutManifest(t *testing.T) {
 
 		{name: "digest mismatch", reference: digestOf([]byte("x")).String(), mediaType: ociManifest, body: img, wantErr: storage.ErrDigestMismatch},
 		{name: "malformed digest", reference: "sha256:abc", mediaType: ociManifest, body: img, wantErr: storage.ErrDigestInvalid},
-		{name: "sha512 digest", reference: "sha512:" + hex64 + hex64, mediaType: ociManifest, body: img, wantErr: storage.ErrDigestInvalid},
+		{name: "sha512 digest mismatch", reference: "sha512:" + hex64 + hex64, mediaType: ociManifest, body: img, wantErr: storage.ErrDigestMismatch},
 		{name: "empty tag", reference: "", mediaType: ociManifest, body: img, wantErr: storage.ErrTagInvalid},
 		{name: "tag of 129", reference: strings.Repeat("a", 129), mediaType: ociManifest, body: img, wantErr: storage.ErrTagInvalid},
 		{name: "tag starting with dot", reference: ".v1", mediaType: ociManifest, body: img, wantErr: storage.ErrTagInvalid},
@@ -92,8 +93,8 @@ func TestPutManifest(t *testing.T) {
 		{name: "missing blobs listed once each", reference: "v1", mediaType: ociManifest,
 			body:    imageManifest(seed.absent, seed.layer1, seed.otherBlob, seed.absent),
 			wantErr: storage.ErrManifestBlobUnknown, wantMissing: []storage.Digest{seed.absent, seed.otherBlob}},
-		{name: "missing child manifest", reference: "v1", mediaType: ociIndex, body: index(seed.child, seed.layer1),
-			wantErr: storage.ErrManifestBlobUnknown, wantMissing: []storage.Digest{seed.layer1}},
+		{name: "missing child manifest", reference: "v1", mediaType: ociIndex, body: index(seed.child, seed.otherBlob, seed.absent),
+			wantErr: storage.ErrManifestBlobUnknown, wantMissing: []storage.Digest{seed.otherBlob, seed.absent}},
 		{name: "artifact missing blob", reference: "v1", mediaType: "application/vnd.example+json", body: []byte(fmt.Sprintf(`{"blobs":[{"digest":%q}]}`, seed.absent)),
 			wantErr: storage.ErrManifestBlobUnknown, wantMissing: []storage.Digest{seed.absent}},
 	}

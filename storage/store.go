@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -19,7 +20,8 @@ const (
 )
 
 // Options configures a Store. The zero value works: every field left zero
-// (or negative) takes the default named in its comment.
+// takes the default named in its comment (New treats negative values as
+// zero; Validate rejects them).
 type Options struct {
 	// UploadTTL is how long an upload session may stay idle (no Append or
 	// Commit running or started) before it expires. Default DefaultUploadTTL.
@@ -31,6 +33,20 @@ type Options struct {
 	MaxManifestSize int64
 	// Now is the clock used for upload expiry. Default time.Now.
 	Now func() time.Time
+}
+
+// Validate reports a negative limit, which New would silently replace by
+// its default; call it where options come from flags or the environment.
+func (o Options) Validate() error {
+	switch {
+	case o.UploadTTL < 0:
+		return fmt.Errorf("storage: UploadTTL %v is negative", o.UploadTTL)
+	case o.MaxBlobSize < 0:
+		return fmt.Errorf("storage: MaxBlobSize %d is negative", o.MaxBlobSize)
+	case o.MaxManifestSize < 0:
+		return fmt.Errorf("storage: MaxManifestSize %d is negative", o.MaxManifestSize)
+	}
+	return nil
 }
 
 // withDefaults fills in the zero fields.
@@ -54,7 +70,8 @@ func (o Options) withDefaults() Options {
 // concurrent use. Its mutex guards only map operations: no method holds it
 // while reading a request body or hashing.
 type Store struct {
-	opts Options
+	opts   Options
+	chunks chunkPool // first chunks of uploads, recycled
 
 	mu        sync.RWMutex
 	blobs     map[Digest]*Blob       // every committed blob, once per digest
@@ -161,6 +178,22 @@ func (s *Store) Mount(to, from string, d Digest) bool {
 	}
 	s.repoLocked(to).blobs[d] = b
 	return true
+}
+
+// Holders returns the repositories that hold blob d, sorted. The HTTP
+// layer uses it for a mount without a source repository: it may mount from
+// any holder the client can read.
+func (s *Store) Holders(d Digest) []string {
+	s.mu.RLock()
+	var names []string
+	for name, r := range s.repos {
+		if r.blobs[d] != nil {
+			names = append(names, name)
+		}
+	}
+	s.mu.RUnlock()
+	slices.Sort(names)
+	return names
 }
 
 // RepositoryExists reports whether repo has at least one blob or manifest.

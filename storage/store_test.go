@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -261,5 +262,50 @@ func TestNoHTTPDependency(t *testing.T) {
 		if pkg == "net/http" || strings.HasPrefix(pkg, "net/http/") {
 			t.Errorf("storage depends on %s", pkg)
 		}
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		opts    storage.Options
+		wantErr string // a substring naming the field; "" for none
+	}{
+		{"zero", storage.Options{}, ""},
+		{"set", storage.Options{UploadTTL: time.Second, MaxBlobSize: 1, MaxManifestSize: 1}, ""},
+		{"negative TTL", storage.Options{UploadTTL: -time.Second}, "UploadTTL"},
+		{"negative blob size", storage.Options{MaxBlobSize: -1}, "MaxBlobSize"},
+		{"negative manifest size", storage.Options{MaxManifestSize: -1}, "MaxManifestSize"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.opts.Validate()
+			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("Validate() = %v, want an error naming %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestHolders(t *testing.T) {
+	t.Parallel()
+	s := storage.New(storage.Options{})
+	blob := []byte("held twice")
+	d := digestOf(blob)
+	for _, repo := range []string{"o/b", "o/a"} {
+		if err := s.PutBlob(repo, d, bytes.NewReader(blob)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutBlob("o/c", digestOf([]byte("other")), bytes.NewReader([]byte("other"))); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Holders(d), []string{"o/a", "o/b"}; !slices.Equal(got, want) {
+		t.Fatalf("Holders = %v, want %v", got, want)
+	}
+	if got := s.Holders(digestOf([]byte("nobody"))); len(got) != 0 {
+		t.Fatalf("Holders of an unknown blob = %v, want none", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -27,8 +28,8 @@ type upload struct {
 	deadline atomic.Int64 // UnixNano after which an idle session expires
 }
 
-func newUpload(repo string) *upload {
-	return &upload{id: rand.Text(), repo: repo, sha: sha256.New()}
+func newUpload(repo string, pool *chunkPool) *upload {
+	return &upload{id: rand.Text(), repo: repo, buf: chunkBuffer{pool: pool}, sha: sha256.New()}
 }
 
 // touch pushes the expiry deadline to now+ttl.
@@ -39,7 +40,7 @@ func (u *upload) touch(now time.Time, ttl time.Duration) {
 // release drops the session's bytes and marks it done. u.mu must be held.
 func (u *upload) release() {
 	u.done.Store(true)
-	u.buf = chunkBuffer{}
+	u.buf.release()
 	u.sha = nil
 }
 
@@ -48,7 +49,7 @@ func (u *upload) release() {
 // Options.UploadTTL without activity. Starting a session does not create the
 // repository.
 func (s *Store) StartUpload(repo string) string {
-	u := newUpload(repo)
+	u := newUpload(repo, &s.chunks)
 	now := s.opts.Now()
 	u.touch(now, s.opts.UploadTTL)
 	s.mu.Lock()
@@ -152,9 +153,10 @@ func (s *Store) UploadSize(repo, id string) (int64, error) {
 // offset is the chunk's start from a Content-Range header, or -1 without
 // one; when offset >= 0 it must equal the session's size, else the error is
 // ErrRangeInvalid. When offset >= 0 and maxChunk > 0, a body longer than
-// maxChunk bytes fails with ErrChunkTooLarge after reading maxChunk+1 bytes,
-// and the session is rolled back to its size before this call. A session
-// growing past Options.MaxBlobSize is discarded with ErrBlobTooLarge.
+// maxChunk bytes fails with ErrChunkTooLarge once its maxChunk+1st byte is
+// read, and the session is rolled back to its size before this call; the
+// rest of the body is left unread. A session growing past
+// Options.MaxBlobSize is discarded with ErrBlobTooLarge.
 //
 // If reading r fails (the client went away), the bytes read so far stay in
 // the session, which remains consistent: the returned size counts them, the
@@ -175,25 +177,26 @@ func (s *Store) Append(repo, id string, r io.Reader, offset, maxChunk int64) (in
 	if offset >= 0 && offset != start {
 		return start, fmt.Errorf("%w: chunk starts at %d, upload has %d bytes", ErrRangeInvalid, offset, start)
 	}
-	limit := s.opts.MaxBlobSize - start + 1
+	limit := s.opts.MaxBlobSize - start
 	ranged := offset >= 0 && maxChunk > 0
+	chunkBound := ranged && maxChunk < limit // the chunk cap binds before the blob cap
 	var saved []byte
-	if ranged {
-		limit = min(limit, maxChunk+1)
-		if saved, err = u.sha.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
-			return start, fmt.Errorf("saving upload hash state: %w", err)
+	if chunkBound {
+		limit = maxChunk
+		if saved, err = saveHash(u.sha); err != nil {
+			return start, err
 		}
 	}
-	n, readErr := u.buf.readFrom(r, u.sha, limit)
-	if u.buf.size > s.opts.MaxBlobSize {
-		s.discard(u)
-		return 0, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
-	}
-	if ranged && n > maxChunk {
+	_, readErr := u.buf.readFrom(r, u.sha, limit)
+	if errors.Is(readErr, errOverLimit) {
+		if !chunkBound {
+			s.discard(u)
+			return 0, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
+		}
 		u.buf.truncate(start)
-		if err := u.sha.(encoding.BinaryUnmarshaler).UnmarshalBinary(saved); err != nil {
+		if err := restoreHash(u.sha, saved); err != nil {
 			s.discard(u) // cannot happen with crypto/sha256; never keep a wrong hash
-			return 0, fmt.Errorf("%w: restoring upload hash state: %w", ErrUploadUnknown, err)
+			return 0, fmt.Errorf("%w: %w", ErrUploadUnknown, err)
 		}
 		return start, fmt.Errorf("%w: chunk is more than %d bytes", ErrChunkTooLarge, maxChunk)
 	}
@@ -202,6 +205,31 @@ func (s *Store) Append(repo, id string, r io.Reader, offset, maxChunk int64) (in
 		return u.buf.size, fmt.Errorf("reading upload body: %w", readErr)
 	}
 	return u.buf.size, nil
+}
+
+// saveHash returns h's state, for restoreHash.
+func saveHash(h hash.Hash) ([]byte, error) {
+	m, ok := h.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil, fmt.Errorf("saving upload hash state: %T cannot", h)
+	}
+	state, err := m.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("saving upload hash state: %w", err)
+	}
+	return state, nil
+}
+
+// restoreHash puts h back in a state saveHash returned.
+func restoreHash(h hash.Hash, state []byte) error {
+	u, ok := h.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return fmt.Errorf("restoring upload hash state: %T cannot", h)
+	}
+	if err := u.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("restoring upload hash state: %w", err)
+	}
+	return nil
 }
 
 // Commit appends last (the final PUT's body; nil for none) to session id of
@@ -225,8 +253,8 @@ func (s *Store) Commit(repo, id string, d Digest, last io.Reader) error {
 	}
 	defer u.mu.Unlock()
 	if last != nil {
-		_, err := u.buf.readFrom(last, u.sha, s.opts.MaxBlobSize-u.buf.size+1)
-		if u.buf.size > s.opts.MaxBlobSize {
+		_, err := u.buf.readFrom(last, u.sha, s.opts.MaxBlobSize-u.buf.size)
+		if errors.Is(err, errOverLimit) {
 			s.discard(u)
 			return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
 		}
@@ -272,14 +300,13 @@ func (s *Store) PutBlob(repo string, d Digest, r io.Reader) error {
 	if err := checkDigest(d); err != nil {
 		return err
 	}
-	u := newUpload(repo)
+	u := newUpload(repo, &s.chunks)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if _, err := u.buf.readFrom(r, u.sha, s.opts.MaxBlobSize+1); err != nil {
-		return fmt.Errorf("reading blob body: %w", err)
-	}
-	if u.buf.size > s.opts.MaxBlobSize {
+	if _, err := u.buf.readFrom(r, u.sha, s.opts.MaxBlobSize); errors.Is(err, errOverLimit) {
 		return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
+	} else if err != nil {
+		return fmt.Errorf("reading blob body: %w", err)
 	}
 	return s.finish(u, d)
 }

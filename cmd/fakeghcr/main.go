@@ -37,6 +37,16 @@ func commands() []command {
 	return []command{
 		{"serve", "run the registry (the in-memory default world, or --scenario)", runServe},
 		{"healthcheck", "exit 0 if a running fakeghcr answers /_fakeghcr/healthz", runHealthcheck},
+		{"scenario", "list, show or verify scenarios (verify plays their expectations with a real client)", runScenario},
+		{"demo", "play the 2022 GITHUB_TOKEN story end to end in one process", runDemo},
+		{"explain", "print a running server's latest refusals: why, and which setting fixes them", runExplain},
+		{"access", "add or remove a repository in a package's Manage Actions access", runAccess},
+		{"package", "set a package's visibility, repository link or access inheritance", runPackage},
+		{"role", "set or remove a user's role on a package (Manage access)", runRole},
+		{"repo", "set a repository's default workflow permissions", runRepo},
+		{"credential", "add, revoke or remove a credential", runCredential},
+		{"reset", "restore a running server's world to the scenario it loaded", runReset},
+		{"world", "print a running server's current world as YAML", runWorld},
 	}
 }
 

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/content"
+	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/containerd/remotes"
 	"github.com/containerd/containerd/remotes/docker"
-	"github.com/containerd/containerd/errdefs"
 
 	"github.com/fakeghcr/fakeghcr/e2e/internal/ocilayout"
 )

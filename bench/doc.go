@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// machine describes where and with what a run was made.
+type machine struct {
+	cpus            int
+	cpuModel        string
+	memory          string
+	kernel          string
+	goVersion       string
+	date            string
+	loadStart       string
+	loadEnd         string
+	took            time.Duration
+	fakeghcrRev     string
+	ggcrVersion     string
+	registryVersion string
+}
+
+func describeMachine(ctx context.Context, registryBin, fakeghcrBin string) machine {
+	m := machine{
+		cpus:        runtime.NumCPU(),
+		cpuModel:    procField("/proc/cpuinfo", "model name"),
+		kernel:      strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
+		goVersion:   runtime.Version(),
+		date:        time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		fakeghcrRev: gitRevision(ctx),
+		ggcrVersion: "unknown",
+	}
+	if kb, err := strconv.ParseInt(strings.TrimSuffix(procField("/proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
+		m.memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/google/go-containerregistry" {
+				m.ggcrVersion = d.Version
+			}
+		}
+	}
+	if registryBin != "" {
+		out, _ := exec.CommandContext(ctx, registryBin, "--version").Output()
+		if f := strings.Fields(string(out)); len(f) >= 3 {
+			m.registryVersion = f[2]
+		}
+	}
+	return m
+}
+
+// gitRevision is the fakeghcr commit measured, marked when the tree has
+// changes (read-only git commands; "unknown" outside a checkout).
+func gitRevision(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		rev += " with uncommitted changes"
+	}
+	return rev
+}
+
+// procField returns the value of the first "name : value" line of a /proc
+// file.
+func procField(path, name string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func readFile(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown"
+	}
+	return string(b)
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	f := strings.Fields(readFile("/proc/loadavg"))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// doc is docs/benchmarks.md: the table, the machine, how to rerun.
+func (h *harness) doc(tbl string) string {
+	m, cfg := h.machine, h.cfg
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Benchmarks\n\n")
+	w("fakeghcr measured side by side with the registries a test suite or a CI job would otherwise start:\n")
+	w("go-containerregistry's bare `registry.New()` (the *bare engine*) and distribution's registry with its\n")
+	w("inmemory and filesystem drivers, all on 127.0.0.1 in one run of `go run ./bench` (source in\n")
+	w("[bench/](../bench)), with go-containerregistry's remote client as the client. fakeghcr runs with auth on:\n")
+	w("the client logs in as a classic PAT with write:packages and does GHCR's token exchange; the others have\n")
+	w("no auth. Each figure is the median of the run's repetitions, followed by its ratio to the bare engine's\n")
+	w("median in the same run: absolute figures drift from run to run on shared machines, ratios much less.\n\n")
+	w("This file is written by the harness; rerun it rather than editing the table by hand.\n\n")
+	w("## Latest run\n\n")
+	w("%s, %s on %d CPUs (%s), %s of memory, Linux %s, %s.\n", m.date, durationWords(m.took), m.cpus, m.cpuModel, m.memory, m.kernel, m.goVersion)
+	w("Load average %s at the start, %s at the end (the machine is shared: the ratios matter, not the absolutes).\n", m.loadStart, m.loadEnd)
+	w("fakeghcr %s; go-containerregistry %s", m.fakeghcrRev, m.ggcrVersion)
+	if m.registryVersion != "" {
+		w("; distribution %s", m.registryVersion)
+	}
+	w(".\n\n")
+	w("%s\n", tbl)
+	w("Medians of %d repetitions; start-up of the binaries: median of %d starts; Go fixtures: median of %d.\n", cfg.reps, cfg.starts, cfg.fixtures)
+	w("MB/s are 10^6 bytes per second. \"—\": not measured for that server (no token service, no Go fixture, or\n")
+	w("not applicable: see below).\n\n")
+	if miss := missed(cfg, h.res); len(miss) > 0 {
+		w("Targets missed in this run:")
+		for i, mm := range miss {
+			if i > 0 {
+				w(";")
+			}
+			w(" %s (%s)", mm.title, mm.target)
+		}
+		w(". The next step for each is a profile of that workload: see *Profiling* below.\n\n")
+	} else {
+		w("Every target of issue 6 was met in this run.\n\n")
+	}
+	w("## How to rerun\n\n")
+	w("From the repository root:\n\n    go run ./bench -o docs/benchmarks.md\n\n")
+	w("It needs distribution's registry binary on PATH or in `$(go env GOPATH)/bin`\n")
+	w("(`go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2`, or `.ci/install-clients.sh registry`);\n")
+	w("`bench/run.sh` installs it if missing and then runs the line above. Without `-o` the table goes to stdout\n")
+	w("only. `-only big,small` runs some phases (start, fixture, big, small, images, tokens, head, store),\n")
+	w("`-reps N` changes the repetitions, `-no-distribution` leaves distribution out, `-fakeghcr PATH` measures a\n")
+	w("prebuilt binary. A full run takes a few minutes on 2 cores; a failed request or a wrong digest fails it.\n\n")
+	w("## What is measured\n\n")
+	w("- Every measurement starts a fresh server process (stopped by its pid afterwards), so no figure sees\n")
+	w("  another's data, connections or memory. fakeghcr is the binary built from `./cmd/fakeghcr`, run with\n")
+	w("  `--scenario bench/testdata/bench.yaml --log-level warn`; the bare engine runs in a child process of its\n")
+	w("  own (`bench -serve-ggcr`) with its per-request log discarded; distribution reads a generated config\n")
+	w("  (access log off, upload purging off, `blobdescriptor: inmemory` cache).\n")
+	w("- *start*: from just before the process is started to the first answer to `GET /v2/` (401 for fakeghcr,\n")
+	w("  which challenges as GHCR does; 200 for the others). The Go fixture: `registry.New` with the benchmark\n")
+	w("  world parsed, `httptest.NewServer`, and the first answer at its URL, in-process.\n")
+	w("- *push* and *pull* go through `remote.Pusher.Upload` and `remote.Puller.Layer` with retries off; the\n")
+	w("  timed part includes the client's ping and, on fakeghcr, the token exchange. A pull copies the blob into\n")
+	w("  a sha256 hasher and compares digest and size (on top of the client's own check), so pull figures\n")
+	w("  include two sha256 passes in the client, the same for every server.\n")
+	w("- *peak RSS*: VmHWM of the server process (from /proc/PID/status) right after the push, the process\n")
+	w("  having served nothing else.\n")
+	w("- *small blobs*: one pusher (or puller) shared by the workers; each blob is a HEAD, a POST, a PATCH\n")
+	w("  and a PUT to push, a GET to pull. *images*: each client has its own pusher and repository and pushes\n")
+	w("  its share of the images (3 layers of %d KiB, a config and a manifest each); every tag is then checked.\n", imageLayerSize>>10)
+	w("- *tokens*: `GET /token?service=ghcr.io&scope=repository:alice/bench-token:pull,push` with Basic auth,\n")
+	w("  %d at once, %d per repetition. Only fakeghcr has a token service.\n", tokenConc, cfg.tokens)
+	w("- *manifest HEAD*: %d HEADs one after the other on a kept-alive connection (after %d unmeasured),\n", cfg.heads, headWarm)
+	w("  with a registry token from `/token` on fakeghcr and without auth on the others.\n")
+	w("- *RSS per GiB stored*: VmRSS after pushing the blobs one after the other, divided by the bytes stored;\n")
+	w("  fakeghcr and the bare engine only (distribution's inmemory driver is too slow to fill, its filesystem\n")
+	w("  driver keeps the bytes on disk).\n\n")
+	w("## Profiling\n\n")
+	w("fakeghcr serves no pprof endpoint. To see where a workload's time or memory goes, run the in-process\n")
+	w("benchmarks of `bench/bench_test.go`, which drive the same workloads against `registry.New` served by\n")
+	w("`httptest` (the profile holds the client too: read the `registry`, `storage` and `net/http` server frames):\n\n")
+	w("    go test ./bench -run '^$' -bench 'Fakeghcr/push-big' -benchtime 5x -cpuprofile /tmp/cpu.out\n")
+	w("    go tool pprof -top -nodecount 30 /tmp/cpu.out\n")
+	w("    go test ./bench -run '^$' -bench 'Fakeghcr/push-big' -benchtime 5x -memprofile /tmp/mem.out\n")
+	w("    go tool pprof -sample_index=alloc_space -top /tmp/mem.out\n\n")
+	w("Benchmarks: `Fakeghcr/push-big`, `Fakeghcr/pull-big`, `Fakeghcr/small-push-8`, `Fakeghcr/small-pull-8`,\n")
+	w("`Fakeghcr/token`, `Fakeghcr/head`, and the same under `Bare/` for the bare engine.\n")
+	return b.String()
+}
+
+func durationWords(d time.Duration) string {
+	if d <= 0 {
+		return "a partial run"
+	}
+	return "a run of " + d.String()
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/fakeghcr/fakeghcr/registry"
+	"github.com/fakeghcr/fakeghcr/scenarios"
+)
+
+// benchScenario is the world fakeghcr runs in: alice's classic PAT with
+// write:packages, pushing to her own namespace.
+//
+//go:embed testdata/bench.yaml
+var benchScenario []byte
+
+// newFakeghcr is fakeghcr as a Go test fixture: the benchmark world parsed
+// and served on a fresh loopback listener.
+func newFakeghcr() (*httptest.Server, error) {
+	sc, err := scenarios.Parse("bench.yaml", benchScenario)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := registry.New(registry.Options{Scenario: sc})
+	if err != nil {
+		return nil, err
+	}
+	return httptest.NewServer(srv), nil
+}
+
+// newBare is go-containerregistry's bare engine as a Go test fixture, its
+// per-request log discarded (by default it logs every request to stderr).
+func newBare() *httptest.Server {
+	return httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
+}
+
+// fixtureStart times one in-process start of kind k's fixture: from
+// nothing to the first answer to GET /v2/ at its URL.
+func fixtureStart(k kind) (time.Duration, error) {
+	start := time.Now()
+	var srv *httptest.Server
+	switch k {
+	case kindFakeghcr:
+		var err error
+		if srv, err = newFakeghcr(); err != nil {
+			return 0, err
+		}
+	case kindBare:
+		srv = newBare()
+	default:
+		return 0, fmt.Errorf("%s has no Go fixture", k.label())
+	}
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/v2/")
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	elapsed := time.Since(start)
+	if resp.StatusCode != k.up() {
+		return 0, fmt.Errorf("%s fixture: GET /v2/ answered %s", k.label(), resp.Status)
+	}
+	return elapsed, nil
+}
+
+// serveBare is the -serve-ggcr mode: the bare engine in a process of its
+// own, so that its memory is measured apart from the harness's. It serves
+// until SIGTERM or SIGINT.
+func serveBare(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hs := &http.Server{Handler: ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))), ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

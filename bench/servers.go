@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// kind is one of the servers the harness compares.
+type kind int
+
+const (
+	kindFakeghcr kind = iota // fakeghcr's binary, auth on, alice's classic PAT
+	kindBare                 // go-containerregistry's registry.New(), in a child process
+	kindDistMem              // distribution's registry, inmemory driver
+	kindDistFS               // distribution's registry, filesystem driver
+	numKinds
+)
+
+// label is the kind's column heading.
+func (k kind) label() string {
+	switch k {
+	case kindFakeghcr:
+		return "fakeghcr (auth on)"
+	case kindBare:
+		return "ggcr registry.New()"
+	case kindDistMem:
+		return "distribution, inmemory"
+	case kindDistFS:
+		return "distribution, filesystem"
+	}
+	return "kind" + strconv.Itoa(int(k))
+}
+
+// up is the status GET /v2/ answers once the server is serving: fakeghcr
+// challenges (401) as GHCR does, the others answer 200.
+func (k kind) up() int {
+	if k == kindFakeghcr {
+		return http.StatusUnauthorized
+	}
+	return http.StatusOK
+}
+
+// Bounds on waiting for and stopping a server.
+const (
+	readyTimeout = 10 * time.Second
+	stopTimeout  = 10 * time.Second
+	pollInterval = 200 * time.Microsecond
+)
+
+// proc is one running server process.
+type proc struct {
+	kind kind
+	addr string // 127.0.0.1:port
+	cmd  *exec.Cmd
+	dir  string // scratch directory: config, logs, filesystem storage
+	done chan struct{}
+	err  error // Wait's result, once done is closed
+}
+
+// pid is the server's process id.
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// url is the server's base URL, without a trailing slash.
+func (p *proc) url() string { return "http://" + p.addr }
+
+// startServer starts a server of kind k and waits for its first answer to
+// GET /v2/; it returns the time from just before the process was started
+// to that answer. The harness records the process so that it is stopped
+// even when the run fails.
+func (h *harness) startServer(ctx context.Context, k kind) (*proc, time.Duration, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	h.seq++
+	dir := filepath.Join(h.tmp, fmt.Sprintf("server-%03d", h.seq))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, 0, err
+	}
+	var cmd *exec.Cmd
+	switch k {
+	case kindFakeghcr:
+		cmd = exec.Command(h.fakeghcrBin, "serve", "--addr", addr, "--scenario", h.scenarioPath,
+			"--admin-token", "bench-admin", "--log-level", "warn")
+	case kindBare:
+		cmd = exec.Command(h.selfBin, "-serve-ggcr", addr)
+	case kindDistMem, kindDistFS:
+		cfg := filepath.Join(dir, "config.yml")
+		if err := os.WriteFile(cfg, []byte(distConfig(k, addr, filepath.Join(dir, "storage"))), 0o644); err != nil {
+			return nil, 0, err
+		}
+		cmd = exec.Command(h.registryBin, "serve", cfg)
+		// No tracing exporter: distribution would otherwise try to send
+		// spans to localhost:4318 in the background.
+		cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none", "OTEL_SDK_DISABLED=true")
+	default:
+		return nil, 0, fmt.Errorf("unknown server kind %d", k)
+	}
+	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// The server dies with the harness, whatever kills it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p := &proc{kind: k, addr: addr, cmd: cmd, dir: dir, done: make(chan struct{})}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, fmt.Errorf("starting %s: %w", k.label(), err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	h.live[p] = true
+	elapsed, err := waitReady(ctx, p, start)
+	if err != nil {
+		h.stopServer(p)
+		return nil, 0, fmt.Errorf("%s did not come up: %w\n%s", k.label(), err, tail(filepath.Join(dir, "server.log")))
+	}
+	return p, elapsed, nil
+}
+
+// waitReady polls GET /v2/ until the server answers with its "up" status.
+func waitReady(ctx context.Context, p *proc, start time.Time) (time.Duration, error) {
+	client := &http.Client{
+		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
+		Timeout:   time.Second,
+	}
+	defer client.CloseIdleConnections()
+	deadline := start.Add(readyTimeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return 0, fmt.Errorf("exited: %v", p.err)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		default:
+		}
+		resp, err := client.Get(p.url() + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == p.kind.up() {
+				return time.Since(start), nil
+			}
+			return 0, fmt.Errorf("GET /v2/ answered %s, want %d", resp.Status, p.kind.up())
+		}
+		time.Sleep(pollInterval)
+	}
+	return 0, fmt.Errorf("no answer to GET /v2/ within %v", readyTimeout)
+}
+
+// stopServer stops p by its pid (SIGTERM, then SIGKILL) and removes its
+// scratch directory.
+func (h *harness) stopServer(p *proc) {
+	delete(h.live, p)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	_ = os.RemoveAll(p.dir)
+}
+
+// stopAll stops every server still running.
+func (h *harness) stopAll() {
+	for p := range h.live {
+		h.stopServer(p)
+	}
+}
+
+// procStatus reads one "kB" field (VmHWM, VmRSS) of /proc/PID/status, in
+// bytes.
+func procStatus(pid int, field string) (int64, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok || name != field {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/status %s: %w", pid, field, err)
+		}
+		return kb << 10, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+// distConfig is distribution's configuration for kind k: the driver,
+// no access log, no upload purging, the blob descriptor cache of the
+// project's sample configuration.
+func distConfig(k kind, addr, root string) string {
+	driver := "  inmemory: {}\n"
+	if k == kindDistFS {
+		driver = "  filesystem:\n    rootdirectory: " + root + "\n"
+	}
+	return "version: 0.1\n" +
+		"log:\n  level: error\n  accesslog:\n    disabled: true\n" +
+		"storage:\n" + driver +
+		"  cache:\n    blobdescriptor: inmemory\n" +
+		"  maintenance:\n    uploadpurging:\n      enabled: false\n" +
+		"http:\n  addr: " + addr + "\n"
+}
+
+// tail returns the last lines of a log file, for error messages.
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errSkipped marks a figure not measured for a server (a workload it has
+// no part in).
+var errSkipped = errors.New("not measured")

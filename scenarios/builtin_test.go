@@ -1,0 +1,221 @@
+package scenarios
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+)
+
+// ghcrAnswer is GHCR's answer for each denial reason, as documented in
+// authz/reason.go and the spec. registry/ owns the real table; this copy
+// checks that the built-in scenarios quote it correctly.
+type ghcrAnswer struct {
+	status        int
+	code, message string
+}
+
+var ghcrAnswers = map[authz.Reason]ghcrAnswer{
+	authz.DenyBadCredential:       {403, "DENIED", "denied"},
+	authz.DenyAnonymousPrivate:    {401, "UNAUTHORIZED", "authentication required"},
+	authz.DenyAnonymousMissing:    {403, "DENIED", "requested access to the resource is denied"},
+	authz.DenyAnonymousPushScope:  {403, "DENIED", "requested access to the resource is denied"},
+	authz.DenyAnonymousRead:       {401, "UNAUTHORIZED", "unauthenticated: User cannot be authenticated with the token provided."},
+	authz.DenyAnonymousWrite:      {401, "UNAUTHORIZED", "unauthenticated: User cannot be authenticated with the token provided."},
+	authz.DenyScopes:              {403, "DENIED", "permission_denied: The token provided does not match expected scopes."},
+	authz.DenyFineGrainedPAT:      {403, "DENIED", "permission_denied: The token provided does not match expected scopes."},
+	authz.DenyClassicPATForbidden: {403, "DENIED", "permission_denied: <org> forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions."},
+	authz.DenyReadPackage:         {403, "DENIED", "permission_denied: read_package"},
+	authz.DenyWritePackage:        {403, "DENIED", "permission_denied: write_package"},
+	authz.DenyActionsAccess:       {403, "DENIED", "permission_denied: write_package"},
+	authz.DenyCreatePackage:       {403, "DENIED", "permission_denied: create_package"},
+	authz.DenyCreationPolicy:      {403, "DENIED", "permission_denied: create_package"},
+	authz.DenyNameUnknown:         {404, "NAME_UNKNOWN", "repository name not known to registry"},
+	authz.DenyInstallationMissing: {403, "DENIED", "permission_denied: The requested installation does not exist."},
+	authz.DenyWorkflowReadOnly:    {403, "DENIED", "installation not allowed to Write organization package"},
+	authz.DenyWorkflowCreate:      {403, "DENIED", "installation not allowed to Create organization package"},
+	authz.DenyWorkflowNoRead:      {403, "DENIED", "installation not allowed to Read organization package"},
+	authz.DenyAppCreate:           {403, "DENIED", "permission_denied: installation not allowed to Create organization package"},
+	authz.DenyAppWrite:            {403, "DENIED", "permission_denied: installation not allowed to Write organization package"},
+	authz.DenyAppRead:             {403, "DENIED", "requested access to the resource is denied"},
+}
+
+func TestBuiltinsValid(t *testing.T) {
+	t.Parallel()
+	names := Names()
+	if len(names) < 25 {
+		t.Fatalf("Names() = %d built-ins, want about 30", len(names))
+	}
+	if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Fatalf("Names() not sorted and unique: %q", names)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Builtin(name)
+			if err != nil {
+				t.Fatalf("Builtin(%q): %v", name, err)
+			}
+			if s.Name != name {
+				t.Errorf("name: %q in file builtin/%s.yaml", s.Name, name)
+			}
+			if strings.TrimSpace(s.Description) == "" || strings.TrimSpace(s.Fix) == "" {
+				t.Errorf("description and fix are required for a built-in")
+			}
+			if len(s.Expect) == 0 {
+				t.Errorf("no expect entries")
+			}
+			if name != DefaultName && !strings.Contains(s.Description, "docker") {
+				t.Errorf("description does not quote docker's output")
+			}
+			for _, e := range s.Expect {
+				checkAnswer(t, e)
+			}
+
+			out, err := Marshal(s)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			back, err := Parse(name+".yaml", out)
+			if err != nil {
+				t.Fatalf("Parse(Marshal(s)): %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(s, back); diff != "" {
+				t.Errorf("round trip through Marshal and Parse (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// checkAnswer checks an expectation against GHCR's answer for its reason.
+func checkAnswer(t *testing.T, e Expect) {
+	t.Helper()
+	want, deny := ghcrAnswers[e.Reason]
+	switch {
+	case e.Status < 400:
+		if e.Reason != "" && deny {
+			t.Errorf("%s: success with denial reason %s", e.Name, e.Reason)
+		}
+	case e.Reason == "":
+		// A denial whose reason is left open must still be one of GHCR's answers.
+		found := false
+		for _, a := range ghcrAnswers {
+			found = found || (a == ghcrAnswer{e.Status, e.Code, e.Message})
+		}
+		if !found {
+			t.Errorf("%s: %d %s %q is none of GHCR's answers", e.Name, e.Status, e.Code, e.Message)
+		}
+	case !deny:
+		t.Errorf("%s: reason %s has no GHCR answer in this test's table", e.Name, e.Reason)
+	default:
+		if e.Reason == authz.DenyClassicPATForbidden {
+			owner, _, _ := strings.Cut(e.Package, "/")
+			want.message = strings.Replace(want.message, "<org>", owner, 1)
+		}
+		got := ghcrAnswer{e.Status, e.Code, e.Message}
+		if got != want {
+			t.Errorf("%s: reason %s answers %+v, the expect says %+v", e.Name, e.Reason, want, got)
+		}
+	}
+}
+
+func TestGHCRAnswersCoverDenyReasons(t *testing.T) {
+	t.Parallel()
+	for _, r := range authz.DenyReasons() {
+		if _, ok := ghcrAnswers[r]; !ok && r != authz.DenyDeletePackage {
+			t.Errorf("reason %s missing from ghcrAnswers", r)
+		}
+	}
+}
+
+func TestBuiltinsCoverReasons(t *testing.T) {
+	t.Parallel()
+	seen := map[authz.Reason]bool{}
+	for _, s := range Builtins() {
+		for _, e := range s.Expect {
+			seen[e.Reason] = true
+		}
+	}
+	// Reasons no push, pull or login can show: a bearer that authenticates
+	// nobody (anonymous read/write on /v2/), and deletes.
+	unreachable := []authz.Reason{authz.DenyAnonymousRead, authz.DenyAnonymousWrite, authz.DenyDeletePackage}
+	for _, r := range authz.DenyReasons() {
+		if !seen[r] && !slices.Contains(unreachable, r) {
+			t.Errorf("no built-in expects reason %s", r)
+		}
+	}
+}
+
+func TestBuiltinsFresh(t *testing.T) {
+	t.Parallel()
+	a, b := Default(), Default()
+	a.World.Packages["acme/api"] = authz.Package{Name: "acme/api", Visibility: authz.Public}
+	a.World.Credentials[0].Scopes = append(a.World.Credentials[0].Scopes, "repo")
+	a.Tags["acme/api"][0] = "changed"
+	if diff := cmp.Diff(Default(), b); diff != "" {
+		t.Errorf("changing one Default() changed another (-want +got):\n%s", diff)
+	}
+	if all, names := Builtins(), Names(); len(all) != len(names) {
+		t.Errorf("Builtins() = %d scenarios, Names() = %d", len(all), len(names))
+	}
+}
+
+func TestDefault(t *testing.T) {
+	t.Parallel()
+	s := Default()
+	if s.Name != DefaultName {
+		t.Errorf("Default().Name = %q", s.Name)
+	}
+	byKind := map[authz.CredentialKind]authz.Credential{}
+	for _, c := range s.World.Credentials {
+		byKind[c.Kind] = c
+		if strings.ContainsFunc(c.Secret, func(r rune) bool { return r < '!' || r > '~' }) {
+			t.Errorf("credential %s: secret %q is not simple and printable", c.Name, c.Secret)
+		}
+	}
+	if w := byKind[authz.GitHubToken]; w.Repository != "acme/api" || w.Packages != authz.RoleWrite {
+		t.Errorf("no GITHUB_TOKEN of acme/api with packages: write: %+v", w)
+	}
+	pat := byKind[authz.ClassicPAT]
+	if !pat.HasScope("write:packages") || !slices.Contains(s.World.Owners["acme"].Members, authz.Member{Login: pat.User, Owner: true}) {
+		t.Errorf("no classic PAT with write:packages of an acme owner: %+v", pat)
+	}
+	if p := s.World.Packages["acme/api"]; p.Repository != "" || len(p.ActionsAccess) > 0 {
+		t.Errorf("acme/api must be unlinked and without Actions access: %+v", p)
+	}
+	if p := s.World.Packages["acme/public"]; p.Visibility != authz.Public || len(s.Tags["acme/public"]) == 0 {
+		t.Errorf("acme/public must be public with a tag: %+v %q", p, s.Tags["acme/public"])
+	}
+	if e := s.Expect[0]; e.Reason != authz.DenyActionsAccess {
+		t.Errorf("first expect = %+v, want the seed case", e)
+	}
+}
+
+func TestBuiltinUnknown(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, want string
+	}{
+		{"actions-acess-missing", "actions-access-missing"},
+		{"actions-access", "actions-access-fixed"},
+		{"fork", "fork-pull-request"},
+		{"nothing-like-it-at-all", "built-ins: "},
+		{"../parse", "unknown built-in scenario"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Builtin(tt.name)
+			if !errors.Is(err, ErrUnknownBuiltin) {
+				t.Fatalf("Builtin(%q) = %v, want ErrUnknownBuiltin", tt.name, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Builtin(%q) = %q, want it to mention %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,50 @@
+package scenarios
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// FuzzParse checks that Parse never panics, that every failure is a
+// *FileError, and that whatever parses marshals and parses back equal.
+func FuzzParse(f *testing.F) {
+	for _, name := range Names() {
+		data, err := builtinFS.ReadFile("builtin/" + name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, seed := range []string{
+		"", "name: x\n", world, world + "packages:\n  - name: acme/api\n    tags: [latest]\n",
+		"owners: &o\n  - login: a\n    type: user\nexpect: []\n",
+		"description: \"a\\tb\\u2028\"\nfix: |+\n  x\n\n",
+		"owners:\n  - login: acme\n    type: organization\n    package_creation: []\n    inherit_access_default: false\n",
+		world + "packages:\n  - name: acme/api\n    actions_access: [{repository: acme/gone, role: write, repository_id: 7}]\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Parse() error %v (%T) is not a *FileError", err, err)
+			}
+			return
+		}
+		out, err := Marshal(s)
+		if err != nil {
+			t.Fatalf("Marshal(Parse(%q)): %v", data, err)
+		}
+		back, err := Parse("fuzz.yaml", out)
+		if err != nil {
+			t.Fatalf("Parse(Marshal(Parse(%q))): %v\n%s", data, err, out)
+		}
+		if diff := cmp.Diff(s, back); diff != "" {
+			t.Fatalf("round trip of %q (-first +second):\n%s\n%s", data, diff, out)
+		}
+	})
+}

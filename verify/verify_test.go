@@ -1,0 +1,143 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fakeghcr/fakeghcr/registry"
+	"github.com/fakeghcr/fakeghcr/scenarios"
+	"github.com/fakeghcr/fakeghcr/verify"
+)
+
+// TestBuiltins verifies every built-in scenario against an in-process
+// server, one server per scenario, entries in order.
+func TestBuiltins(t *testing.T) {
+	t.Parallel()
+	all := scenarios.Builtins()
+	if len(all) != len(scenarios.Names()) {
+		t.Fatalf("Builtins() returned %d scenarios, Names() %d: a built-in does not parse", len(all), len(scenarios.Names()))
+	}
+	for _, sc := range all {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			results, err := verify.Run(ctx, sc, verify.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(results) != len(sc.Expect) {
+				t.Fatalf("%d results for %d expectations", len(results), len(sc.Expect))
+			}
+			for _, r := range results {
+				if !r.Pass {
+					t.Errorf("%s\n  (-want +got):\n%s  client error: %v", r, r.Diff, r.Err)
+				} else if r.Note != "" {
+					t.Logf("%s (%s)", r, r.Note)
+				}
+			}
+		})
+	}
+}
+
+// TestRunAgainstServer plays a scenario against an already running server,
+// with and without the admin token.
+func TestRunAgainstServer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		adminToken string
+		wantNote   bool
+	}{
+		{"with admin token", "T", false},
+		{"without admin token", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := registry.New(registry.Options{Scenario: scenarios.Default(), AdminToken: "T"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(srv)
+			t.Cleanup(ts.Close)
+			results, err := verify.Run(t.Context(), scenarios.Default(), verify.Options{BaseURL: ts.URL, AdminToken: tc.adminToken})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := 0
+			for _, r := range results {
+				if !r.Pass {
+					t.Errorf("%s\n%s", r, r.Diff)
+				}
+				if r.Note != "" {
+					notes++
+				}
+			}
+			if (notes > 0) != tc.wantNote {
+				t.Errorf("%d results with a note, want notes: %v", notes, tc.wantNote)
+			}
+		})
+	}
+}
+
+// TestRunReportsMismatch checks that a wrong expectation fails with a diff
+// naming both answers.
+func TestRunReportsMismatch(t *testing.T) {
+	t.Parallel()
+	sc := scenarios.Default()
+	sc.Expect = []scenarios.Expect{
+		{Name: "wrong status", Credential: "workflow", Action: scenarios.ActionPush, Package: "acme/api", Status: 201},
+		{Name: "wrong reason", Credential: "workflow", Action: scenarios.ActionPush, Package: "acme/api",
+			Status: 403, Code: "DENIED", Message: "permission_denied: write_package", Reason: "write_package"},
+		{Name: "wrong allowed reason", Credential: "alice", Action: scenarios.ActionPush, Package: "acme/api", Tag: "x",
+			Status: 201, Reason: "public_read"},
+	}
+	results, err := verify.Run(t.Context(), sc, verify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wantInDiff := range []string{"403", "actions_access_missing", "public_read"} {
+		r := results[i]
+		if r.Pass {
+			t.Errorf("%s passed, want a failure", r)
+		}
+		if !strings.Contains(r.Diff, wantInDiff) {
+			t.Errorf("%s: diff %q does not mention %q", r, r.Diff, wantInDiff)
+		}
+	}
+}
+
+func TestRunUnreachable(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(http.NotFoundHandler())
+	ts.Close()
+	if _, err := verify.Run(t.Context(), scenarios.Default(), verify.Options{BaseURL: ts.URL}); err == nil {
+		t.Error("Run against a closed server: no error")
+	}
+}
+
+func ExampleRun() {
+	sc, err := scenarios.Builtin("default")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	results, err := verify.Run(context.Background(), sc, verify.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range results {
+		fmt.Println(r)
+	}
+	// Output:
+	// PASS default/the workflow's push is refused with write_package: 403 DENIED permission_denied: write_package
+	// PASS default/alice's classic PAT pushes: 201
+	// PASS default/anyone pulls the public package: 200
+	// PASS default/an anonymous pull of the private package is unauthorized: 401 UNAUTHORIZED authentication required
+}
