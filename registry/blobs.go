@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/fakeghcr/fakeghcr/storage"
 )
@@ -52,7 +53,10 @@ func parseRange(h string, size int64) (byteRange, bool) {
 	if !ok || strings.Contains(spec, ",") {
 		return byteRange{}, false
 	}
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if strings.ContainsFunc(spec, unicode.IsSpace) {
+		return byteRange{}, false
+	}
+	first, last, ok := strings.Cut(spec, "-")
 	if !ok {
 		return byteRange{}, false
 	}

@@ -127,7 +127,7 @@ func FuzzParseScopes(f *testing.F) {
 
 func FuzzParseRange(f *testing.F) {
 	for _, h := range []string{"bytes=0-", "bytes=-1", "bytes=10-19", "bytes=5-2", "bytes=-0", "bytes=0-0,2-3",
-		"bytes= 1-2", "bytes=+1-2", "bytes=1-+2", "bytes=99999999999999999999-", "items=0-1", "bytes=--1"} {
+		"bytes= 1-2", "bytes=+1-2", "bytes=1-+2", "bytes=99999999999999999999-", "items=0-1", "bytes=--1", "bytes=0-\u00a0"} {
 		f.Add(h, int64(100))
 	}
 	f.Fuzz(func(t *testing.T, h string, size int64) {
@@ -143,11 +143,11 @@ func FuzzParseRange(f *testing.F) {
 		}
 		// The handler serves an accepted range with http.ServeContent, which
 		// parses the header again: it must serve the same bytes.
+		if strings.ContainsFunc(h, func(c rune) bool { return c < 0x20 && c != '\t' || c == 0x7f }) {
+			return // net/http's server refuses control characters in headers
+		}
 		req := httptest.NewRequest("GET", "/", nil)
 		req.Header.Set("Range", h)
-		if req.Header.Get("Range") != h {
-			return // not representable as a header value
-		}
 		rec := httptest.NewRecorder()
 		http.ServeContent(rec, req, "", time.Time{}, strings.NewReader(strings.Repeat("x", int(size))))
 		want := fmt.Sprintf("bytes %d-%d/%d", br.start, br.end, size)

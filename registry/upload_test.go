@@ -73,7 +73,7 @@ func TestBlobsAreRepositoryScoped(t *testing.T) {
 		{"source unreadable by dave", "?mount=" + d + "&from=acme/api", asDave},
 		{"source lacks the blob", "?mount=" + d + "&from=acme/public", asAlice},
 		{"invalid source name", "?mount=" + d + "&from=ACME/api", asAlice},
-		{"no source", "?mount=" + d, asAlice},
+		{"no source, no readable holder", "?mount=" + d, asDave},
 		{"malformed digest", "?mount=sha256:zz&from=acme/api", asAlice},
 	} {
 		r := f.do(t, "POST", "/v2/acme/other/blobs/uploads/"+tc.query, nil, tc.hdr...)
@@ -84,7 +84,15 @@ func TestBlobsAreRepositoryScoped(t *testing.T) {
 			t.Errorf("%s: HEAD in acme/other after the fallback: %d, want 404", tc.name, got)
 		}
 	}
-	r := f.do(t, "POST", "/v2/acme/other/blobs/uploads/?mount="+d+"&from=acme/api", nil, asAlice...)
+	// Without from, any repository holding the blob that the principal
+	// can read is a source (regctl mounts this way).
+	r := f.do(t, "POST", "/v2/acme/other/blobs/uploads/?mount="+d, nil, asAlice...)
+	if r.Status != 201 || r.Header.Get("Location") != "/v2/acme/other/blobs/"+d {
+		t.Fatalf("mount without from by alice: %d Location %q, want 201", r.Status, r.Header.Get("Location"))
+	}
+	f2 := start(t, mountWorld(), registry.Options{})
+	d2 := f2.putBlob(t, "acme/api", []byte("a layer only acme/api has"))
+	r = f2.do(t, "POST", "/v2/acme/other/blobs/uploads/?mount="+d2+"&from=acme/api", nil, asAlice...)
 	if r.Status != 201 || r.Header.Get("Location") != "/v2/acme/other/blobs/"+d || r.Header.Get("Docker-Content-Digest") != d {
 		t.Fatalf("mount by alice: %d Location %q, want 201 /v2/acme/other/blobs/%s", r.Status, r.Header.Get("Location"), d)
 	}

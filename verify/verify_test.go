@@ -141,3 +141,57 @@ func ExampleRun() {
 	// PASS default/anyone pulls the public package: 200
 	// PASS default/an anonymous pull of the private package is unauthorized: 401 UNAUTHORIZED authentication required
 }
+
+// TestHeadFirst: a credential that may not read a private package is
+// refused at crane's blob HEAD (403, no body), and at the upload POST with
+// GHCR's body when the layer is streamed (the default).
+func TestHeadFirst(t *testing.T) {
+	t.Parallel()
+	const world = `name: private-seed
+owners:
+  - {login: acme, type: organization, members: [alice], owners: [alice]}
+  - {login: alice, type: user}
+repositories:
+  - {name: acme/api}
+packages:
+  - {name: acme/api, visibility: private}
+credentials:
+  - {name: workflow, secret: ghs_w, type: github_token, repository: acme/api, packages: write}
+expect:
+  - name: refused
+    credential: workflow
+    action: push
+    package: acme/api
+    status: 403
+    code: DENIED
+    message: "permission_denied: write_package"
+    reason: actions_access_missing
+`
+	for _, tc := range []struct {
+		name        string
+		headFirst   bool
+		wantPass    bool
+		wantRequest string
+		wantReason  string
+	}{
+		{"streamed", false, true, "POST /v2/acme/api/blobs/uploads/", "actions_access_missing"},
+		{"head first", true, false, "HEAD /v2/acme/api/blobs/sha256:", "workflow_read_not_granted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := scenarios.Parse("private-seed.yaml", []byte(world))
+			if err != nil {
+				t.Fatal(err)
+			}
+			results, err := verify.Run(t.Context(), sc, verify.Options{HeadFirst: tc.headFirst})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := results[0]
+			if r.Pass != tc.wantPass || !strings.HasPrefix(r.Request, tc.wantRequest) || r.Reason != tc.wantReason || r.Status != 403 {
+				t.Errorf("got %s (request %q, reason %q), want pass=%v request %q reason %q",
+					r, r.Request, r.Reason, tc.wantPass, tc.wantRequest, tc.wantReason)
+			}
+		})
+	}
+}

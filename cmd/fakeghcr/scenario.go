@@ -84,13 +84,15 @@ func runScenarioShow(ctx context.Context, env *cliEnv, args []string) int {
 
 func runScenarioVerify(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "scenario verify", `Plays each scenario's expectations with go-containerregistry (push, pull, docker login)
-and compares GHCR's answers. Each scenario gets its own in-process server, and its entries
+and compares GHCR's answers. A push streams its layer (as docker push does), so its first
+write request is the upload POST; --head-first pushes as crane does instead. Each scenario gets its own in-process server, and its entries
 run in order against it (a push can create the package a later entry uses).
 With --server, the one scenario named is played against that running server instead;
 it is up to you that the server runs it (fakeghcr serve --scenario NAME).
 Prints one line per entry; exits 0 only if every entry passes.`)
 	server := fs.String("server", "", "play against this running fakeghcr (e.g. http://127.0.0.1:5000) instead of in-process")
 	token := fs.String("admin-token", "", "with --server: its admin token, to check the reasons of allowed entries too")
+	headFirst := fs.Bool("head-first", false, "push as crane and BuildKit do, HEADing each blob first (a credential that may not read the package is then refused at the HEAD, with no body)")
 	timeout := fs.Duration("timeout", verify.DefaultTimeout, "how long one entry may take")
 	pos, code := parseArgs(fs, env, args)
 	if code >= 0 {
@@ -111,7 +113,7 @@ Prints one line per entry; exits 0 only if every entry passes.`)
 		fmt.Fprintln(env.stderr, "fakeghcr scenario verify: --server (or FAKEGHCR_SERVER) is set: name the one scenario that server runs")
 		return 2
 	}
-	opts := verify.Options{BaseURL: *server, AdminToken: *token, Timeout: *timeout}
+	opts := verify.Options{BaseURL: *server, AdminToken: *token, Timeout: *timeout, HeadFirst: *headFirst}
 	results, errs := verifyAll(ctx, all, opts)
 	passed, failed := 0, 0
 	for i, sc := range all {
