@@ -169,9 +169,8 @@ func clientHome(t testing.TB) (dir string, env []string) {
 func redact(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		for _, s := range []string{workflowToken, aliceToken, wrongPassword} {
-			a = strings.ReplaceAll(a, s, "<"+s[:7]+"…>")
-		}
+		a = strings.NewReplacer(workflowToken, "<workflow token>", aliceToken, "<alice PAT>",
+			wrongPassword, "<wrong password>").Replace(a)
 		out[i] = a
 	}
 	return out

@@ -138,6 +138,11 @@ func (s *Server) Apply(c Change) error {
 	if err := applyChange(&w, c); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalidChange, c.Op, err)
 	}
+	// The world must stay one a scenario file can describe, so that
+	// export (GET /_fakeghcr/world) always works.
+	if _, err := scenarios.Marshal(&scenarios.Scenario{Name: s.initial.Name, World: w, Settings: s.settings}); err != nil {
+		return fmt.Errorf("%w: %s: the resulting world is not valid: %w", ErrInvalidChange, c.Op, err)
+	}
 	s.world = w
 	return nil
 }
@@ -207,7 +212,7 @@ func applyChange(w *authz.World, c Change) error {
 		if err != nil {
 			return err
 		}
-		if _, ok := w.Owners[key(c.User)]; !ok || c.User == "" {
+		if o, ok := w.Owners[key(c.User)]; !ok || o.Type != authz.User {
 			return fmt.Errorf("unknown user %q", c.User)
 		}
 		users := map[string]authz.Role{}
