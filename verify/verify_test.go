@@ -122,7 +122,23 @@ func TestRunUnreachable(t *testing.T) {
 }
 
 func ExampleRun() {
-	sc, err := scenarios.Builtin("default")
+	sc, err := scenarios.Parse("seed.yaml", []byte(`name: seed
+owners:
+  - {login: acme, type: organization, members: [alice], owners: [alice]}
+  - {login: alice, type: user}
+repositories:
+  - {name: acme/api}
+packages:
+  - {name: acme/api, visibility: public, tags: [latest]}
+credentials:
+  - {name: workflow, secret: ghs_w, type: github_token, repository: acme/api, packages: write}
+  - {name: alice, secret: ghp_a, type: classic_pat, user: alice, scopes: ["write:packages"]}
+expect:
+  - {name: the workflow is refused, credential: workflow, action: push, package: acme/api, status: 403,
+     code: DENIED, message: "permission_denied: write_package", reason: actions_access_missing}
+  - {name: alice pushes, credential: alice, action: push, package: acme/api, tag: v2, status: 201}
+  - {name: anyone pulls it, action: pull, package: acme/api, tag: v2, status: 200, reason: public_read}
+`))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -136,10 +152,9 @@ func ExampleRun() {
 		fmt.Println(r)
 	}
 	// Output:
-	// PASS default/the workflow's push is refused with write_package: 403 DENIED permission_denied: write_package
-	// PASS default/alice's classic PAT pushes: 201
-	// PASS default/anyone pulls the public package: 200
-	// PASS default/an anonymous pull of the private package is unauthorized: 401 UNAUTHORIZED authentication required
+	// PASS seed/the workflow is refused: 403 DENIED permission_denied: write_package
+	// PASS seed/alice pushes: 201
+	// PASS seed/anyone pulls it: 200
 }
 
 // TestHeadFirst: a credential that may not read a private package is
