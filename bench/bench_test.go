@@ -393,3 +393,16 @@ func benchWorkloads(b *testing.B, k kind) {
 		}
 	})
 }
+
+// BenchmarkFixtureStart is the Go fixture's start-up, for profiles.
+func BenchmarkFixtureStart(b *testing.B) {
+	for _, k := range []kind{kindFakeghcr, kindBare} {
+		b.Run(k.label(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fixtureStart(k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

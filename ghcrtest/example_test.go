@@ -39,14 +39,15 @@ func push(srv *ghcrtest.Server, ref, cred string) error {
 	return remote.Write(r, img, remote.WithTransport(srv.Transport()), remote.WithAuth(srv.Authenticator(cred)))
 }
 
-// A workflow's GITHUB_TOKEN with packages: write is refused on a package
-// first pushed with a personal access token (the 2022 case), and the server
-// says which rule refused it and which setting would allow it.
+// The default world is the 2022 case: a workflow's GITHUB_TOKEN with
+// packages: write is refused on a package first pushed with a personal
+// access token, and the server says which rule refused it and which setting
+// would allow it.
 func ExampleNew() {
 	t := &exampleT{} // in a test: t *testing.T
 	defer t.done()
 
-	srv := ghcrtest.New(t, ghcrtest.WithScenarioFile("testdata/seed.yaml"))
+	srv := ghcrtest.New(t)
 	err := push(srv, srv.Ref("acme/api:v1"), "workflow")
 	fmt.Println(strings.ReplaceAll(err.Error(), srv.Host(), "HOST"))
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -37,12 +38,19 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 // environment variable. It returns exit code -1 to go on, or the code to
 // exit with (0 for --help).
 func parseFlags(fs *flag.FlagSet, env *cliEnv, args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.stdout)
-			fs.Usage()
-			return 0
-		}
+	// The flag package prints usage itself on every error; keep it quiet
+	// and print once: --help to stdout, a bad flag to stderr.
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(env.stdout)
+		fs.Usage()
+		return 0
+	}
+	fs.SetOutput(env.stderr)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "fakeghcr %s: %v\n", fs.Name(), err)
+		fs.Usage()
 		return 2
 	}
 	given := map[string]bool{}
