@@ -32,7 +32,7 @@ export OCI_API_REFERRER=false
 # GHCR does not cancel uploads: DELETE of a session answers 405 [T23].
 export OCI_API_BLOBS_UPLOAD_CANCEL=false
 
-(cd "$work" && conformance) >"$work/conformance.out" 2>&1 || true
+(cd "$work" && oci-conformance) >"$work/conformance.out" 2>&1 || true
 junit="$work/results/junit.xml"
 if [ ! -s "$junit" ]; then
   echo "conformance: no junit.xml written"; cat "$work/conformance.out"; exit 1

@@ -29,7 +29,7 @@ type machine struct {
 	registryVersion string
 }
 
-func describeMachine(ctx context.Context, registryBin, fakeghcrBin string) machine {
+func describeMachine(ctx context.Context, registryBin string) machine {
 	m := machine{
 		cpus:        runtime.NumCPU(),
 		cpuModel:    procField("/proc/cpuinfo", "model name"),
@@ -160,8 +160,9 @@ func (h *harness) doc(tbl string) string {
 	w("  own (`bench -serve-ggcr`) with its per-request log discarded; distribution reads a generated config\n")
 	w("  (access log off, upload purging off, `blobdescriptor: inmemory` cache).\n")
 	w("- *start*: from just before the process is started to the first answer to `GET /v2/` (401 for fakeghcr,\n")
-	w("  which challenges as GHCR does; 200 for the others). The Go fixture: `registry.New` with the benchmark\n")
-	w("  world parsed, `httptest.NewServer`, and the first answer at its URL, in-process.\n")
+	w("  which challenges as GHCR does; 200 for the others). The Go fixture, in-process: `ghcrtest.New(t)` (the\n")
+	w("  default world, its two tags preloaded) against `registry.New()` with `httptest.NewServer` for the bare\n")
+	w("  engine, to the first answer at its URL.\n")
 	w("- *push* and *pull* go through `remote.Pusher.Upload` and `remote.Puller.Layer` with retries off; the\n")
 	w("  timed part includes the client's ping and, on fakeghcr, the token exchange. A pull copies the blob into\n")
 	w("  a sha256 hasher and compares digest and size (on top of the client's own check), so pull figures\n")
@@ -182,12 +183,13 @@ func (h *harness) doc(tbl string) string {
 	w("fakeghcr serves no pprof endpoint. To see where a workload's time or memory goes, run the in-process\n")
 	w("benchmarks of `bench/bench_test.go`, which drive the same workloads against `registry.New` served by\n")
 	w("`httptest` (the profile holds the client too: read the `registry`, `storage` and `net/http` server frames):\n\n")
-	w("    go test ./bench -run '^$' -bench 'Fakeghcr/push-big' -benchtime 5x -cpuprofile /tmp/cpu.out\n")
-	w("    go tool pprof -top -nodecount 30 /tmp/cpu.out\n")
-	w("    go test ./bench -run '^$' -bench 'Fakeghcr/push-big' -benchtime 5x -memprofile /tmp/mem.out\n")
-	w("    go tool pprof -sample_index=alloc_space -top /tmp/mem.out\n\n")
+	w("    go test ./bench -run '^$' -bench 'Fakeghcr/head' -benchtime 10x -o /tmp/bench.test -cpuprofile /tmp/cpu.out\n")
+	w("    go tool pprof -top -cum -nodecount 60 /tmp/bench.test /tmp/cpu.out\n")
+	w("    go test ./bench -run '^$' -bench 'Fakeghcr/small-push-8' -benchtime 5x -o /tmp/bench.test -memprofile /tmp/mem.out\n")
+	w("    go tool pprof -sample_index=alloc_objects -top -cum /tmp/bench.test /tmp/mem.out\n\n")
 	w("Benchmarks: `Fakeghcr/push-big`, `Fakeghcr/pull-big`, `Fakeghcr/small-push-8`, `Fakeghcr/small-pull-8`,\n")
-	w("`Fakeghcr/token`, `Fakeghcr/head`, and the same under `Bare/` for the bare engine.\n")
+	w("`Fakeghcr/token`, `Fakeghcr/head`, the same under `Bare/` for the bare engine, and `FixtureStart/...`\n")
+	w("for the Go fixtures' start-up.\n")
 	return b.String()
 }
 

@@ -17,6 +17,7 @@ import (
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/fakeghcr/fakeghcr/ghcrtest"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -47,33 +48,68 @@ func newBare() *httptest.Server {
 	return httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
 }
 
-// fixtureStart times one in-process start of kind k's fixture: from
-// nothing to the first answer to GET /v2/ at its URL.
-func fixtureStart(k kind) (time.Duration, error) {
+// fixtureStart times one in-process start of kind k's Go fixture, as a
+// test would start it, from nothing to the first answer to GET /v2/ at its
+// URL: ghcrtest.New with its default world for fakeghcr, registry.New and
+// httptest.NewServer for the bare engine.
+func fixtureStart(k kind) (elapsed time.Duration, err error) {
+	tb := &fixtureTB{}
+	defer tb.close()
+	defer func() {
+		switch p := recover().(type) {
+		case nil:
+		case fixtureFailure:
+			err = fmt.Errorf("%s fixture: %s", k.label(), p)
+		default:
+			panic(p)
+		}
+	}()
 	start := time.Now()
-	var srv *httptest.Server
+	var url string
+	var client *http.Client
 	switch k {
 	case kindFakeghcr:
-		var err error
-		if srv, err = newFakeghcr(); err != nil {
-			return 0, err
-		}
+		srv := ghcrtest.New(tb)
+		url, client = srv.URL, srv.Client()
 	case kindBare:
-		srv = newBare()
+		srv := newBare()
+		tb.Cleanup(srv.Close)
+		url, client = srv.URL, srv.Client()
 	default:
 		return 0, fmt.Errorf("%s has no Go fixture", k.label())
 	}
-	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/v2/")
+	resp, err := client.Get(url + "/v2/")
 	if err != nil {
 		return 0, err
 	}
 	resp.Body.Close()
-	elapsed := time.Since(start)
+	elapsed = time.Since(start)
 	if resp.StatusCode != k.up() {
 		return 0, fmt.Errorf("%s fixture: GET /v2/ answered %s", k.label(), resp.Status)
 	}
 	return elapsed, nil
+}
+
+// fixtureTB is the part of testing.TB that ghcrtest.New needs, outside a
+// test: Fatalf panics with a fixtureFailure (recovered by fixtureStart),
+// Cleanup functions run at close.
+type fixtureTB struct{ cleanups []func() }
+
+type fixtureFailure string
+
+func (*fixtureTB) Helper()    {}
+func (*fixtureTB) Log(...any) {}
+
+func (*fixtureTB) Fatalf(format string, args ...any) {
+	panic(fixtureFailure(fmt.Sprintf(format, args...)))
+}
+
+func (t *fixtureTB) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+
+func (t *fixtureTB) close() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
 }
 
 // serveBare is the -serve-ggcr mode: the bare engine in a process of its

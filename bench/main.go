@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -78,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.out, "o", "", "also write the report to this markdown file (e.g. docs/benchmarks.md)")
 	fs.IntVar(&cfg.reps, "reps", 3, "repetitions of each workload; the table shows medians")
 	fs.IntVar(&cfg.starts, "starts", 5, "process starts per server for the start-up time")
-	fs.IntVar(&cfg.fixtures, "fixtures", 21, "in-process fixture starts per Go fixture")
+	fs.IntVar(&cfg.fixtures, "fixtures", 51, "in-process fixture starts per Go fixture")
 	fs.IntVar(&cfg.bigMiB, "big-mib", 256, "size of the large layer, MiB")
 	fs.IntVar(&cfg.smallCount, "small-count", 1000, "number of small blobs")
 	fs.IntVar(&cfg.smallKiB, "small-kib", 4, "size of a small blob, KiB")
@@ -207,7 +208,10 @@ func (h *harness) setup(ctx context.Context) error {
 	} else if h.registryBin, err = findRegistry(ctx, h.cfg.registryBin); err != nil {
 		return err
 	}
-	h.machine = describeMachine(ctx, h.registryBin, h.fakeghcrBin)
+	h.machine = describeMachine(ctx, h.registryBin)
+	if h.registryBin != "" && !strings.HasPrefix(h.machine.registryVersion, "v3.1.2") {
+		h.logf("warning: %s reports version %q, not distribution v3.1.2", h.registryBin, h.machine.registryVersion)
+	}
 	return nil
 }
 

@@ -246,7 +246,7 @@ func (h *harness) phaseSmall(ctx context.Context) error {
 					rates[i] = float64(counts[i]) / d[i].Seconds()
 					h.res.add(id, k, rates[i])
 					if counts[i] < n {
-						h.res.partial(id, k, fmt.Sprintf("%d of %d in %v", counts[i], n, smallBudget))
+						h.res.partial(id, k)
 					}
 				}
 				h.logf("  rep %d %-26s push c1 %6.0f c8 %6.0f  pull c1 %6.0f c8 %6.0f blobs/s (%d, %d, %d, %d blobs)", rep+1, k.label(),
@@ -282,7 +282,7 @@ func (h *harness) phaseImages(ctx context.Context) error {
 				rate := float64(len(pushed)) / d.Seconds()
 				h.res.add(mImages, k, rate)
 				if len(pushed) < len(imgs) {
-					h.res.partial(mImages, k, fmt.Sprintf("%d of %d in %v", len(pushed), len(imgs), smallBudget))
+					h.res.partial(mImages, k)
 				}
 				h.logf("  rep %d %-26s %6.0f images/s (%d images)", rep+1, k.label(), rate, len(pushed))
 				return nil

@@ -33,14 +33,14 @@ type results struct {
 	// texts replace a cell's figure, for a workload a server did not
 	// finish (e.g. "≤ 1.2 (stopped after 45s)").
 	texts map[string]*[numKinds]string
-	// partials note figures measured over part of a workload, the rest
-	// cut off by its time budget.
-	partials map[string]*[numKinds]string
+	// partials count the samples measured over part of a workload, the
+	// rest cut off by its time budget.
+	partials map[string]*[numKinds]int
 }
 
 func newResults() *results {
 	return &results{samples: map[string]*[numKinds][]float64{}, texts: map[string]*[numKinds]string{},
-		partials: map[string]*[numKinds]string{}}
+		partials: map[string]*[numKinds]int{}}
 }
 
 // note sets the text shown for id and k instead of a figure.
@@ -60,20 +60,21 @@ func (r *results) text(id string, k kind) string {
 	return ""
 }
 
-// partial notes that a sample of id for k covers only part of the
-// workload (e.g. "180 of 1000 in 15s").
-func (r *results) partial(id string, k kind, text string) {
+// partial notes that the last sample of id for k covers only part of the
+// workload, the rest cut off by its time budget.
+func (r *results) partial(id string, k kind) {
 	s := r.partials[id]
 	if s == nil {
-		s = new([numKinds]string)
+		s = new([numKinds]int)
 		r.partials[id] = s
 	}
-	s[k] = text
+	s[k]++
 }
 
+// partialText says how many of the samples were cut short, if any.
 func (r *results) partialText(id string, k kind) string {
-	if s := r.partials[id]; s != nil && s[k] != "" {
-		return "; " + s[k]
+	if s := r.partials[id]; s != nil && s[k] > 0 {
+		return fmt.Sprintf("; %d of %d runs cut at %v", s[k], r.count(id, k), smallBudget)
 	}
 	return ""
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -244,7 +243,3 @@ func tail(path string) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// errSkipped marks a figure not measured for a server (a workload it has
-// no part in).
-var errSkipped = errors.New("not measured")

@@ -3,7 +3,7 @@
 //
 // It is for testing code that pushes to or pulls from ghcr.io (a release tool,
 // a CI helper, a deploy step) against GHCR's permission model: the test starts
-// a registry on 127.0.0.1 in well under a millisecond, with a world of owners,
+// a registry on 127.0.0.1 in about a millisecond, with a world of owners,
 // repositories, packages and credentials; the code under test gets GHCR's exact
 // 401/403 answers; the test reads why a request was refused (Decisions,
 // LastDenial), changes a package setting the way a user would on github.com

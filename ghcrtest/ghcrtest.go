@@ -2,7 +2,6 @@ package ghcrtest
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -266,6 +265,3 @@ func (s *Server) fatal(err error) {
 	s.t.Helper()
 	s.t.Fatalf("ghcrtest: %v", err)
 }
-
-// String describes the server for test logs.
-func (s *Server) String() string { return fmt.Sprintf("fakeghcr at %s", s.URL) }

@@ -41,4 +41,3 @@ func cloneScenario(sc *scenarios.Scenario) *scenarios.Scenario {
 	c.Expect = slices.Clone(sc.Expect)
 	return &c
 }
-

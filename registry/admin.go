@@ -92,8 +92,14 @@ func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) {
 		(&regError{Status: status, Code: "INVALID_CHANGE", Message: err.Error()}).write(w)
 		return
 	}
-	s.log.Info("world changed", "op", c.Op, "package", c.Package, "repository", c.Repository, "user", c.User,
-		"role", c.Role, "credential", credentialName(c))
+	attrs := []any{"op", c.Op}
+	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
+		{"role", c.Role}, {"visibility", c.Visibility}, {"credential", credentialName(c)}} {
+		if kv[1] != "" {
+			attrs = append(attrs, kv[0], kv[1])
+		}
+	}
+	s.log.Info("world changed", attrs...)
 	writeJSON(w, http.StatusOK, struct {
 		Applied Change `json:"applied"`
 	}{redacted(c)})

@@ -16,9 +16,18 @@ import (
 // preload pushes a small image under each tag a scenario names, so pulls
 // have something to pull.
 func (s *Server) preload(sc *scenarios.Scenario) error {
+	if len(sc.Tags) == 0 {
+		return nil
+	}
+	// One layer serves every preloaded image (gzip is the costly part of
+	// start-up); each image's config names its package and tag.
+	layer, err := tinyLayer("hello.txt", []byte("fakeghcr preloaded image\n"))
+	if err != nil {
+		return err
+	}
 	for pkg, tags := range sc.Tags {
 		for _, tag := range tags {
-			if err := s.pushTinyImage(pkg, tag); err != nil {
+			if err := s.pushTinyImage(pkg, tag, layer); err != nil {
 				return fmt.Errorf("preloading %s:%s: %w", pkg, tag, err)
 			}
 		}
@@ -26,17 +35,13 @@ func (s *Server) preload(sc *scenarios.Scenario) error {
 	return nil
 }
 
-// pushTinyImage stores a one-layer linux/amd64 OCI image whose single file
-// names the package and tag.
-func (s *Server) pushTinyImage(repo, tag string) error {
-	layer, err := tinyLayer("hello.txt", []byte("fakeghcr preloaded "+repo+":"+tag+"\n"))
-	if err != nil {
-		return err
-	}
+// pushTinyImage stores a one-layer linux/amd64 OCI image whose config
+// labels name the package and tag.
+func (s *Server) pushTinyImage(repo, tag string, layer layerBytes) error {
 	config, err := json.Marshal(map[string]any{
 		"architecture": "amd64",
 		"os":           "linux",
-		"config":       map[string]any{},
+		"config":       map[string]any{"Labels": map[string]string{"dev.fakeghcr.preloaded": repo + ":" + tag}},
 		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{digestOf(layer.diff)}},
 	})
 	if err != nil {
