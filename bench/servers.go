@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -76,8 +77,27 @@ func (p *proc) url() string { return "http://" + p.addr }
 // startServer starts a server of kind k and waits for its first answer to
 // GET /v2/; it returns the time from just before the process was started
 // to that answer. The harness records the process so that it is stopped
-// even when the run fails.
+// even when the run fails. A server that loses its port to another
+// program is started again on another (at most startAttempts times).
 func (h *harness) startServer(ctx context.Context, k kind) (*proc, time.Duration, error) {
+	var err error
+	for range startAttempts {
+		var p *proc
+		var d time.Duration
+		if p, d, err = h.startOnce(ctx, k); err == nil {
+			return p, d, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		h.logf("  %v; starting it again", err)
+	}
+	return nil, 0, err
+}
+
+const startAttempts = 3
+
+func (h *harness) startOnce(ctx context.Context, k kind) (*proc, time.Duration, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, 0, err
@@ -147,9 +167,17 @@ func waitReady(ctx context.Context, p *proc, start time.Time) (time.Duration, er
 		}
 		resp, err := client.Get(p.url() + "/v2/")
 		if err == nil {
+			elapsed := time.Since(start)
 			resp.Body.Close()
 			if resp.StatusCode == p.kind.up() {
-				return time.Since(start), nil
+				// A server that failed to bind exits at once: make sure
+				// the answer was not another program's on the same port.
+				select {
+				case <-p.done:
+					return 0, fmt.Errorf("exited: %v", p.err)
+				case <-time.After(20 * time.Millisecond):
+				}
+				return elapsed, nil
 			}
 			return 0, fmt.Errorf("GET /v2/ answered %s, want %d", resp.Status, p.kind.up())
 		}
@@ -205,14 +233,41 @@ func procStatus(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
 }
 
-// freeAddr returns a loopback address with a port free right now.
+// freeAddr returns a loopback address whose port is free right now. The
+// port is drawn from below the kernel's ephemeral range, so that no other
+// program's listen on :0 (tests on a shared machine) can take it between
+// this check and the server's own bind; a server that still loses the
+// port fails to start, or answers with a status not its own.
 func freeAddr() (string, error) {
+	lo, hi := 10000, ephemeralLow()-1
+	for range 100 {
+		if hi-lo < 1000 {
+			break
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(lo+rand.IntN(hi-lo+1))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		return addr, ln.Close()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	addr := ln.Addr().String()
 	return addr, ln.Close()
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if f := strings.Fields(string(b)); err == nil && len(f) == 2 {
+		if n, err := strconv.Atoi(f[0]); err == nil {
+			return n
+		}
+	}
+	return 32768
 }
 
 // distConfig is distribution's configuration for kind k: the driver,
