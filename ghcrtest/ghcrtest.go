@@ -172,7 +172,6 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.hs.Close()
 		s.tr.CloseIdleConnections()
-		_ = s.reg.Close()
 		if s.logTo != nil {
 			s.logTo.stop()
 		}

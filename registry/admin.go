@@ -18,7 +18,7 @@ const AdminPrefix = "/_fakeghcr"
 
 var (
 	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
-	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: ErrAdminDisabled.Error()}
+	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "admin API disabled: no admin token configured"}
 )
 
 // adminRoutes: healthz is open; everything else needs the admin token.

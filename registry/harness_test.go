@@ -126,10 +126,7 @@ func startScenario(t *testing.T, sc *scenarios.Scenario, opts registry.Options) 
 		t.Fatalf("registry.New: %v", err)
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close()
-	})
+	t.Cleanup(ts.Close)
 	return &fixture{srv: srv, ts: ts, host: strings.TrimPrefix(ts.URL, "http://"), logs: logs}
 }
 

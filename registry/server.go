@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -204,10 +203,3 @@ func (s *Server) snapshot() authz.World {
 	defer s.mu.RUnlock()
 	return s.world
 }
-
-// Close releases nothing today; it exists so callers can defer it as the
-// server gains background work.
-func (s *Server) Close() error { return nil }
-
-// ErrAdminDisabled is returned by the admin API when no admin token is set.
-var ErrAdminDisabled = errors.New("admin API disabled: no admin token configured")
