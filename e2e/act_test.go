@@ -38,7 +38,7 @@ func TestAct(t *testing.T) {
 
 	home, env := clientHome(t)
 	env = append(env,
-		// The steps find crane on the PATH (the workflow's install step keeps it).
+		// The steps find crane on the PATH, so the workflow's install step downloads nothing.
 		"PATH="+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		// No system git configuration (signing, hooks) in the test repository.
 		"GIT_CONFIG_NOSYSTEM=1",
@@ -50,8 +50,8 @@ func TestAct(t *testing.T) {
 	repo, sha := actRepository(t, git, env)
 
 	// A token the scenario does not know: the wildcard credential ("*") maps it to the
-	// workflow of acme/api. act reads it from a secret file, so it is neither on the command
-	// line nor in the steps' environment.
+	// workflow of acme/api. act reads it from a secret file: it is not on act's command line,
+	// nor in the environment act hands to host-mode steps (only the login step maps it).
 	token := "ghs_" + randomHex(t, 18)
 	secrets := filepath.Join(home, "act.secrets")
 	if err := os.WriteFile(secrets, []byte("GITHUB_TOKEN="+token+"\n"), 0o600); err != nil {
