@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,6 +30,8 @@ type serveConfig struct {
 	publicURL  string
 	uploadTTL  time.Duration
 	tokenTTL   time.Duration
+	tlsCert    string
+	tlsKey     string
 }
 
 func (c *serveConfig) register(fsFlags interface {
@@ -44,6 +47,8 @@ func (c *serveConfig) register(fsFlags interface {
 	fsFlags.StringVar(&c.publicURL, "public-url", "", "base URL for the token realm in challenges (default: the request's scheme and host)")
 	fsFlags.DurationVar(&c.uploadTTL, "upload-ttl", registry.DefaultUploadTTL, "how long an idle upload session lives (GHCR: 10m)")
 	fsFlags.DurationVar(&c.tokenTTL, "token-ttl", registry.DefaultTokenTTL, "lifetime of registry tokens")
+	fsFlags.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (e.g. one for ghcr.io; see docs/act.md)")
+	fsFlags.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 }
 
 func runServe(ctx context.Context, env *cliEnv, args []string) int {
@@ -90,11 +95,26 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	url := "http://" + ln.Addr().String()
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		url = "https://" + ln.Addr().String()
+	}
 	if cfg.addrFile != "" {
 		if err := os.WriteFile(cfg.addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 			ln.Close()
