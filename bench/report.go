@@ -231,10 +231,16 @@ func verdict(m metric, r *results) string {
 		return m.target + ": not measured"
 	}
 	bare, _ := r.median(m.id, kindBare)
+	verdict := "**missed**"
 	if m.met(v, bare) {
-		return m.target + ": **met**"
+		verdict = "**met**"
 	}
-	return m.target + ": **missed**"
+	if strings.HasSuffix(m.target, "x") && bare > 0 {
+		// A ratio target: the exact ratio, since the one shown in the
+		// cell is rounded.
+		return fmt.Sprintf("%s: %s (%.3fx)", m.target, verdict, v/bare)
+	}
+	return m.target + ": " + verdict
 }
 
 // missed lists the metrics whose target fakeghcr missed.
