@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -49,14 +50,24 @@ type tokenIssuer struct {
 	issuer string
 	ttl    time.Duration
 	now    func() time.Time
+
+	// issued remembers the tokens minted here, so that verifying one is a
+	// map lookup and an expiry check instead of a parse (the parse was
+	// most of a small request's cost). A token not found is parsed.
+	mu     sync.RWMutex
+	issued map[string]*tokenClaims
 }
+
+// maxIssued bounds the remembered tokens; past it, expired ones are swept
+// and, if none expired, new tokens are verified by parsing.
+const maxIssued = 10000
 
 func newTokenIssuer(issuer string, ttl time.Duration, now func() time.Time) (*tokenIssuer, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("generating token signing key: %w", err)
 	}
-	return &tokenIssuer{key: key, issuer: issuer, ttl: ttl, now: now}, nil
+	return &tokenIssuer{key: key, issuer: issuer, ttl: ttl, now: now, issued: map[string]*tokenClaims{}}, nil
 }
 
 func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
@@ -73,7 +84,27 @@ func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
 		Credential: credential,
 		Access:     access,
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+	raw, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+	if err != nil {
+		return "", err
+	}
+	t.remember(raw, &claims, now)
+	return raw, nil
+}
+
+func (t *tokenIssuer) remember(raw string, claims *tokenClaims, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.issued) >= maxIssued {
+		for k, c := range t.issued {
+			if !now.Before(c.ExpiresAt.Time) {
+				delete(t.issued, k)
+			}
+		}
+	}
+	if len(t.issued) < maxIssued {
+		t.issued[raw] = claims
+	}
 }
 
 var errTokenInvalid = errors.New("registry token invalid")
@@ -81,6 +112,15 @@ var errTokenInvalid = errors.New("registry token invalid")
 // verify checks signature (HS256 only: "none" and algorithm confusion
 // fail), issuer, audience and expiry.
 func (t *tokenIssuer) verify(raw string) (*tokenClaims, error) {
+	t.mu.RLock()
+	known, ok := t.issued[raw]
+	t.mu.RUnlock()
+	if ok {
+		if !t.now().Before(known.ExpiresAt.Time) {
+			return nil, fmt.Errorf("%w: token is expired", errTokenInvalid)
+		}
+		return known, nil
+	}
 	var claims tokenClaims
 	_, err := jwt.ParseWithClaims(raw, &claims,
 		func(*jwt.Token) (any, error) { return t.key, nil },

@@ -26,8 +26,8 @@ func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) {
 		errNameInvalid.write(w)
 		return
 	}
-	world := s.snapshot()
-	c := s.authenticate(r, world)
+	v := s.snapshot()
+	c := s.authenticate(r, v.world)
 	switch c.kind {
 	case authNone:
 		s.writeError(w, r, errAuthRequired, rt.Repo)
@@ -67,11 +67,11 @@ func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) {
 		errUnsupported.write(w)
 		return
 	}
-	d, allowed := s.authorize(w, r, world, c, rt.Repo, action)
+	d, allowed := s.authorize(w, r, v, c, rt.Repo, action)
 	if !allowed {
 		return
 	}
-	req := request{w: w, r: r, rt: rt, world: world, caller: c, decision: d}
+	req := request{w: w, r: r, rt: rt, view: v, caller: c, decision: d}
 	switch rt.Kind {
 	case kindBlob:
 		s.serveBlob(req)
@@ -91,7 +91,7 @@ type request struct {
 	w        http.ResponseWriter
 	r        *http.Request
 	rt       route
-	world    authz.World
+	view     *view
 	caller   caller
 	decision authz.Decision
 }
@@ -125,12 +125,12 @@ func routeAction(kind, method string) (authz.Action, bool) {
 // authorize decides one access; on denial it writes GHCR's answer and
 // returns false. A registry token must also carry the scope: one minted
 // for another repository or for pull only is challenged again.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, world authz.World, c caller, repo string, action authz.Action) (authz.Decision, bool) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c caller, repo string, action authz.Action) (authz.Decision, bool) {
 	if c.claims != nil && !c.claims.covers(repo) {
 		s.writeError(w, r, errAuthRequired, repo)
 		return authz.Decision{}, false
 	}
-	d := s.decide(world, c.principal, authz.Access{Package: repo, Action: action})
+	d := s.decide(v, c.principal, authz.Access{Package: repo, Action: action})
 	if d.Allow {
 		s.record(r.Context(), r, repo, action, c.principal, d, nil)
 		return d, true
@@ -153,10 +153,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *regError,
 // decide is authz.Decide plus one registry fact authz cannot see: content
 // pushed ahead of a package's first manifest. The package does not exist
 // yet, but whoever may create it may read that content back.
-func (s *Server) decide(world authz.World, p authz.Principal, a authz.Access) authz.Decision {
-	d := authz.Decide(world, p, a)
+func (s *Server) decide(v *view, p authz.Principal, a authz.Access) authz.Decision {
+	d := v.decide(p, a)
 	if d.Reason == authz.DenyNameUnknown && s.store.RepositoryExists(a.Package) {
-		if wd := authz.Decide(world, p, authz.Access{Package: a.Package, Action: authz.ActionWrite}); wd.Allow {
+		if wd := v.decide(p, authz.Access{Package: a.Package, Action: authz.ActionWrite}); wd.Allow {
 			return wd
 		}
 	}

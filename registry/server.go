@@ -11,7 +11,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/storage"
 )
@@ -103,7 +102,7 @@ type Server struct {
 	decisions *decisionLog
 
 	mu       sync.RWMutex
-	world    authz.World
+	view     *view // the current world; replaced, never modified
 	initial  *scenarios.Scenario
 	settings scenarios.Settings
 }
@@ -197,9 +196,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// snapshot returns the current world; callers must not modify it.
-func (s *Server) snapshot() authz.World {
+// snapshot returns the current world's view; callers must not modify it.
+func (s *Server) snapshot() *view {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.world
+	return s.view
 }

@@ -26,7 +26,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		bad.write(w)
 		return
 	}
-	world := s.snapshot()
+	world := s.snapshot().world
 	auth := r.Header.Get("Authorization")
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch {

@@ -74,7 +74,7 @@ func (s *Server) mount(q request, digest, from string) bool {
 func (s *Server) mountFrom(q request, from string, d storage.Digest) bool {
 	// The source is authorized by the token's identity, not its scope:
 	// clients ask for the target's scope only (GHCR authorizes by identity).
-	sd := s.decide(q.world, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead})
+	sd := s.decide(q.view, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead})
 	s.record(q.r.Context(), q.r, from, authz.ActionRead, q.caller.principal, sd, nil)
 	if !sd.Allow || !s.store.Mount(q.rt.Repo, from, d) {
 		return false

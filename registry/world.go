@@ -79,7 +79,7 @@ func (s *Server) load(sc *scenarios.Scenario) error {
 	w := sc.World.Clone()
 	ensureMaps(&w)
 	s.mu.Lock()
-	s.world, s.initial, s.settings = w, sc, sc.Settings
+	s.view, s.initial, s.settings = newView(w), sc, sc.Settings
 	s.mu.Unlock()
 	return s.preload(sc)
 }
@@ -97,15 +97,16 @@ func ensureMaps(w *authz.World) {
 }
 
 // World returns a copy of the current world.
-func (s *Server) World() authz.World { return s.snapshot().Clone() }
+func (s *Server) World() authz.World { return s.snapshot().world.Clone() }
 
 // Reset restores the world the server started with. Registry data (blobs,
 // manifests, tags) is kept: permissions never delete content.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.world = s.initial.World.Clone()
-	ensureMaps(&s.world)
+	w := s.initial.World.Clone()
+	ensureMaps(&w)
+	s.view = newView(w)
 }
 
 // Export returns the current world as a scenario (the file format).
@@ -116,11 +117,11 @@ func (s *Server) Export() *scenarios.Scenario {
 		Name:        s.initial.Name,
 		Description: s.initial.Description,
 		Fix:         s.initial.Fix,
-		World:       s.world.Clone(),
+		World:       s.view.world.Clone(),
 		Settings:    s.settings,
 		Tags:        map[string][]string{},
 	}
-	for pkg := range s.world.Packages {
+	for pkg := range s.view.world.Packages {
 		if tags, err := s.store.Tags(pkg); err == nil && len(tags) > 0 {
 			sc.Tags[pkg] = tags
 		}
@@ -133,7 +134,7 @@ func (s *Server) Export() *scenarios.Scenario {
 func (s *Server) Apply(c Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.world.Clone()
+	w := s.view.world.Clone()
 	ensureMaps(&w)
 	if err := applyChange(&w, c); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalidChange, c.Op, err)
@@ -143,7 +144,7 @@ func (s *Server) Apply(c Change) error {
 	if _, err := scenarios.Marshal(&scenarios.Scenario{Name: s.initial.Name, World: w, Settings: s.settings}); err != nil {
 		return fmt.Errorf("%w: %s: the resulting world is not valid: %w", ErrInvalidChange, c.Op, err)
 	}
-	s.world = w
+	s.view = newView(w)
 	return nil
 }
 
