@@ -1,9 +1,6 @@
 package registry
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // route is what an OCI API path names.
 type route struct {
@@ -26,18 +23,59 @@ const (
 	kindReferrers = "referrers"
 )
 
-// nameRE is the OCI repository name grammar, lower case only as GHCR
-// requires: path components of [a-z0-9] separated by '.', '_', '__' or '-'.
-var nameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
-
 // maxNameLen is distribution's limit on repository names.
 const maxNameLen = 255
 
-// validName reports whether repo is a repository name GHCR accepts: OCI
-// grammar, lower case, an owner and at least one more segment.
+// validName reports whether repo is a repository name GHCR accepts: an
+// owner and at least one more path segment, each segment in the OCI
+// grammar in lower case only — [a-z0-9]+ joined by '.', '_', '__' or runs
+// of '-' (the regexp [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*). Hand-written: it
+// runs on every request.
 func validName(repo string) bool {
-	return len(repo) <= maxNameLen && strings.Contains(repo, "/") && nameRE.MatchString(repo)
+	if len(repo) > maxNameLen {
+		return false
+	}
+	segments := 0
+	for seg := range strings.SplitSeq(repo, "/") {
+		if !validComponent(seg) {
+			return false
+		}
+		segments++
+	}
+	return segments >= 2
 }
+
+func validComponent(seg string) bool {
+	if seg == "" || !alnum(seg[0]) || !alnum(seg[len(seg)-1]) {
+		return false
+	}
+	for i := 1; i < len(seg); i++ {
+		c := seg[i]
+		if alnum(c) {
+			continue
+		}
+		// A separator: '.' or '_' alone, "__", or a run of '-'.
+		switch c {
+		case '.':
+		case '_':
+			if seg[i+1] == '_' {
+				i++
+			}
+		case '-':
+			for seg[i+1] == '-' {
+				i++
+			}
+		default:
+			return false
+		}
+		if !alnum(seg[i+1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
 
 // parseRoute splits a /v2/ path. Repository names contain '/', so the
 // route is found from the end: .../blobs/uploads/<id>, .../blobs/<digest>,
