@@ -97,7 +97,7 @@ func TestSlowUploadDoesNotDelayOtherRepositories(t *testing.T) {
 }
 
 // bearerFor fetches a registry token for repo with the test PAT.
-func bearerFor(t *testing.T, base, repo string) string {
+func bearerFor(t testing.TB, base, repo string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/token?service=ghcr.io&scope=repository:%s:pull,push", base, repo), nil)
 	req.SetBasicAuth("x", "ghp_iso")

@@ -22,16 +22,20 @@ type view struct {
 }
 
 type memoKey struct {
-	principal string // kind:name, unique per credential; "anonymous"
-	pkg       string
-	action    authz.Action
+	kind   authz.CredentialKind // "" for anonymous
+	name   string               // credential names are unique in a world
+	pkg    string
+	action authz.Action
 }
 
 func newView(w authz.World) *view { return &view{world: w} }
 
 // decide is authz.Decide, remembered.
 func (v *view) decide(p authz.Principal, a authz.Access) authz.Decision {
-	k := memoKey{p.String(), a.Package, a.Action}
+	k := memoKey{pkg: a.Package, action: a.Action}
+	if c := p.Credential; c != nil {
+		k.kind, k.name = c.Kind, c.Name
+	}
 	if d, ok := v.memo.Load(k); ok {
 		return d.(authz.Decision)
 	}
