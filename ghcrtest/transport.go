@@ -2,21 +2,17 @@ package ghcrtest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fakeghcr/fakeghcr/certs"
 )
 
 // ghcrHost is the registry host the fixture stands in for with WithTLS.
@@ -82,70 +78,20 @@ type fixtureTLS struct {
 	leaf  tls.Certificate
 }
 
-// newFixtureTLS makes a P-256 CA and a certificate for ghcr.io, localhost,
-// 127.0.0.1 and ::1, valid from a day before now for a year (a long test
-// run must not outlive it). P-256 keeps it fast, where RSA would take tens
-// of milliseconds.
+// newFixtureTLS makes a CA and a certificate for ghcr.io, localhost,
+// 127.0.0.1 and ::1.
 func newFixtureTLS(now time.Time) (*fixtureTLS, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := certs.NewCA("ghcrtest CA", now)
 	if err != nil {
-		return nil, fmt.Errorf("generating CA key: %w", err)
+		return nil, err
 	}
-	notBefore, notAfter := now.Add(-24*time.Hour), now.Add(365*24*time.Hour)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{Organization: []string{"fakeghcr"}, CommonName: "ghcrtest CA"},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	leaf, err := ca.Issue([]string{ghcrHost, "localhost", "127.0.0.1", "::1"}, now)
 	if err != nil {
-		return nil, fmt.Errorf("creating CA certificate: %w", err)
+		return nil, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, fmt.Errorf("parsing CA certificate: %w", err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating server key: %w", err)
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{Organization: []string{"fakeghcr"}, CommonName: ghcrHost},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{ghcrHost, "localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("creating server certificate: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &fixtureTLS{
-		caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		pool:  pool,
-		leaf:  tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: key},
-	}, nil
+	return &fixtureTLS{caPEM: ca.PEM, pool: ca.Pool(), leaf: leaf}, nil
 }
 
 func (f *fixtureTLS) serverConfig() *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{f.leaf}, MinVersion: tls.VersionTLS12}
-}
-
-// serial is a random certificate serial number.
-func serial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return big.NewInt(time.Now().UnixNano())
-	}
-	return n
 }

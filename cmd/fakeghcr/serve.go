@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,9 +12,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/fakeghcr/fakeghcr/certs"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -32,6 +35,8 @@ type serveConfig struct {
 	tokenTTL   time.Duration
 	tlsCert    string
 	tlsKey     string
+	tlsHosts   string
+	tlsCADir   string
 }
 
 func (c *serveConfig) register(fsFlags interface {
@@ -49,6 +54,8 @@ func (c *serveConfig) register(fsFlags interface {
 	fsFlags.DurationVar(&c.tokenTTL, "token-ttl", registry.DefaultTokenTTL, "lifetime of registry tokens")
 	fsFlags.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (e.g. one for ghcr.io; see docs/act.md)")
 	fsFlags.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fsFlags.StringVar(&c.tlsHosts, "tls-hosts", "", "serve HTTPS with a certificate issued at start for these comma-separated names (e.g. ghcr.io,localhost,127.0.0.1) by the CA in --tls-ca-dir")
+	fsFlags.StringVar(&c.tlsCADir, "tls-ca-dir", "", "where --tls-hosts keeps its CA (ca.crt, ca.key; created on first use, then reused so it is trusted once); default: the user config dir's fakeghcr/ca")
 }
 
 func runServe(ctx context.Context, env *cliEnv, args []string) int {
@@ -95,16 +102,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	var tlsConfig *tls.Config
-	if cfg.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
-		if err != nil {
-			return fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConfig, err := serveTLS(env, cfg)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -146,6 +146,56 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	return nil
+}
+
+// serveTLS returns the TLS configuration the flags ask for, or nil for
+// plain HTTP: a given certificate (--tls-cert/--tls-key), or one issued
+// at start for --tls-hosts by a CA kept in --tls-ca-dir.
+func serveTLS(env *cliEnv, cfg serveConfig) (*tls.Config, error) {
+	var cert tls.Certificate
+	switch {
+	case (cfg.tlsCert == "") != (cfg.tlsKey == ""):
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	case cfg.tlsCert != "" && cfg.tlsHosts != "":
+		return nil, errors.New("--tls-hosts issues a certificate; it does not go with --tls-cert")
+	case cfg.tlsCert != "":
+		c, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+		}
+		cert = c
+	case cfg.tlsHosts != "":
+		dir := cfg.tlsCADir
+		if dir == "" {
+			base, err := os.UserConfigDir()
+			if err != nil {
+				return nil, fmt.Errorf("--tls-hosts: no --tls-ca-dir and no user config dir: %w", err)
+			}
+			dir = filepath.Join(base, "fakeghcr", "ca")
+		}
+		ca, created, err := certs.LoadOrCreate(dir, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca-dir: %w", err)
+		}
+		var hosts []string
+		for _, h := range strings.Split(cfg.tlsHosts, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				hosts = append(hosts, h)
+			}
+		}
+		if cert, err = ca.Issue(hosts, time.Now()); err != nil {
+			return nil, fmt.Errorf("--tls-hosts: %w", err)
+		}
+		verb := "using"
+		if created {
+			verb = "created"
+		}
+		fmt.Fprintf(env.stdout, "TLS for %s, %s CA %s (trust it once: /etc/docker/certs.d/HOST/ca.crt, update-ca-certificates)\n",
+			strings.Join(hosts, ", "), verb, filepath.Join(dir, certs.CertFile))
+	default:
+		return nil, nil
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // loadScenario resolves --scenario: a file when the value names one (or
@@ -209,8 +259,23 @@ func runHealthcheck(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "healthcheck", "Exits 0 if the fakeghcr at --url answers GET /_fakeghcr/healthz with 200 (for container healthchecks).")
 	url := fs.String("url", "http://127.0.0.1:5000", "base URL of the running fakeghcr")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	caFile := fs.String("ca", "", "PEM CA certificate to trust for an https --url (e.g. the ca.crt of --tls-ca-dir)")
 	if code := parseFlags(fs, env, args); code >= 0 {
 		return code
+	}
+	client := http.DefaultClient
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "fakeghcr healthcheck: --ca: %v\n", err)
+			return 2
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			fmt.Fprintf(env.stderr, "fakeghcr healthcheck: --ca %s: no PEM certificate\n", *caFile)
+			return 2
+		}
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -219,7 +284,7 @@ func runHealthcheck(ctx context.Context, env *cliEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
 		return 2
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
 		return 1

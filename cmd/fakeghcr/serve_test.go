@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,10 @@ func TestServeTLS(t *testing.T) {
 		if code := <-done; code != 0 {
 			t.Errorf("serve exited %d: %s", code, stderr.String())
 		}
+		// stdout is read only once serve has returned.
+		if !strings.Contains(stdout.String(), "serving https://") {
+			t.Errorf("start line %q does not name an https URL", stdout.String())
+		}
 	}()
 	addr := waitForFile(t, addrFile)
 
@@ -65,9 +70,6 @@ func TestServeTLS(t *testing.T) {
 	want := `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"`
 	if got := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || got != want {
 		t.Errorf("GET https://ghcr.io/v2/: %d %q, want 401 %q", resp.StatusCode, got, want)
-	}
-	if !strings.Contains(stdout.String(), "serving https://") {
-		t.Errorf("start line %q does not name an https URL", stdout.String())
 	}
 }
 
@@ -119,4 +121,52 @@ func selfSigned(t *testing.T, host string) (certPEM, keyPEM []byte) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+}
+
+// TestServeTLSHosts issues the certificate at start from a CA kept in a
+// directory: the first start creates the CA, the second reuses it, and the
+// healthcheck trusts it with --ca.
+func TestServeTLSHosts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	caDir := filepath.Join(dir, "ca")
+	var firstCA []byte
+	for i := range 2 {
+		addrFile := filepath.Join(dir, "addr"+strconv.Itoa(i))
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr bytes.Buffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile,
+				"--tls-hosts", "ghcr.io,127.0.0.1", "--tls-ca-dir", caDir, "--admin-token", "t"},
+				func(string) string { return "" }, &stdout, &stderr)
+		}()
+		addr := waitForFile(t, addrFile)
+		caPEM, err := os.ReadFile(filepath.Join(caDir, "ca.crt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hcOut, hcErr bytes.Buffer
+		if code := run(context.Background(), []string{"healthcheck", "--url", "https://" + addr, "--ca", filepath.Join(caDir, "ca.crt")},
+			func(string) string { return "" }, &hcOut, &hcErr); code != 0 {
+			t.Errorf("healthcheck over https with --ca: exit %d: %s", code, hcErr.String())
+		}
+		if code := run(context.Background(), []string{"healthcheck", "--url", "https://" + addr},
+			func(string) string { return "" }, &hcOut, &hcErr); code == 0 {
+			t.Error("healthcheck over https without --ca succeeded: the CA should not be trusted by default")
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+		// stdout is read only once serve has returned.
+		if i == 0 {
+			firstCA = caPEM
+			if !strings.Contains(stdout.String(), "created CA") {
+				t.Errorf("first start: %q does not say the CA was created", stdout.String())
+			}
+		} else if !bytes.Equal(caPEM, firstCA) || !strings.Contains(stdout.String(), "using CA") {
+			t.Errorf("second start did not reuse the kept CA: %q", stdout.String())
+		}
+	}
 }
