@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,18 @@ type tokenClaims struct {
 // suite does) push with a pull-scoped token.
 func (c *tokenClaims) covers(repo string) bool {
 	return slices.ContainsFunc(c.Access, func(g grant) bool { return g.Type == "repository" && g.Name == repo })
+}
+
+// repositories lists the repositories the token covers, for messages.
+func (c *tokenClaims) repositories() string {
+	var names []string
+	for _, g := range c.Access {
+		names = append(names, g.Name)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // tokenIssuer mints and verifies registry tokens with an HMAC key made at

@@ -33,16 +33,20 @@ func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errAuthRequired, rt.Repo)
 		return
 	case authBasic:
-		s.writeError(w, r, errInvalidToken, rt.Repo)
+		s.denyWire(w, r, errInvalidToken, rt.Repo, "basic_auth_on_registry",
+			"Basic credentials were sent straight to /v2/; GHCR accepts only a bearer token there.",
+			"Exchange the credentials at /token first (docker login / any registry client does), or send Authorization: Bearer <base64 of the PAT>")
 		return
 	case authEmptyBearer:
-		s.writeError(w, r, errTokenMissing, rt.Repo)
+		s.denyWire(w, r, errTokenMissing, rt.Repo, "empty_bearer",
+			"The Authorization header says Bearer but carries no token.",
+			"Send the token from /token (or base64 of a PAT) after \"Bearer \"")
 		return
 	}
 	switch rt.Kind {
 	case kindBase:
 		if c.forged {
-			s.writeError(w, r, errUnauthentic, "")
+			s.denyWire(w, r, errUnauthentic, "", "token_invalid", forgedExplanation, forgedFix)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -127,10 +131,18 @@ func routeAction(kind, method string) (authz.Action, bool) {
 // for another repository or for pull only is challenged again.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c caller, repo string, action authz.Action) (authz.Decision, bool) {
 	if c.claims != nil && !c.claims.covers(repo) {
-		s.writeError(w, r, errAuthRequired, repo)
+		s.denyWire(w, r, errAuthRequired, repo, "token_scope",
+			"The registry token was minted for other repositories ("+c.claims.repositories()+"), not "+repo+".",
+			"Ask /token for scope repository:"+repo+":pull (clients do when they follow the challenge)")
 		return authz.Decision{}, false
 	}
 	d := s.decide(v, c.principal, authz.Access{Package: repo, Action: action})
+	if !d.Allow && c.forged {
+		// The bytes are those of an anonymous request, as on GHCR; the
+		// explanation says why the request counted as anonymous.
+		d.Explanation = forgedExplanation + " " + d.Explanation
+		d.Fix = forgedFix
+	}
 	if d.Allow {
 		s.record(r.Context(), r, repo, action, c.principal, d, nil)
 		return d, true
@@ -161,4 +173,19 @@ func (s *Server) decide(v *view, p authz.Principal, a authz.Access) authz.Decisi
 		}
 	}
 	return d
+}
+
+const (
+	forgedExplanation = "The bearer token could not be verified (expired, its credential revoked or removed, minted by another fakeghcr process, or tampered with), so the request counts as anonymous."
+	forgedFix         = "Log in again so that the client fetches a new token from /token (docker logout/login, crane auth login)"
+)
+
+// denyWire answers a request refused before any authorization decision
+// (a malformed or unusable Authorization header), with GHCR's bytes, and
+// explains it like a decision: a log record and the X-Fakeghcr-* headers.
+func (s *Server) denyWire(w http.ResponseWriter, r *http.Request, e *regError, repo string, reason authz.Reason, explanation, fix string) {
+	d := authz.Decision{Reason: reason, Explanation: explanation, Fix: fix}
+	s.record(r.Context(), r, repo, "", authz.Principal{}, d, e)
+	explain(w, d)
+	s.writeError(w, r, e, repo)
 }
