@@ -44,24 +44,17 @@ const accessUsage = `  fakeghcr access add PACKAGE REPOSITORY --role read|write|
 func runAccess(ctx context.Context, env *cliEnv, args []string) int {
 	return subcommand(ctx, env, "access", args, map[string]func(context.Context, *cliEnv, []string) int{
 		"add": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "access add", "Gives a repository's workflows a role on a package (Package settings -> Manage Actions access -> Add repository).",
-				[]string{"PACKAGE", "REPOSITORY"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					role := fs.String("role", "", "the repository's role: read, write or admin (required)")
-					return func(a []string) ([]registry.Change, error) {
-						if *role == "" {
-							return nil, fmt.Errorf("--role is required (read, write or admin)")
-						}
-						return []registry.Change{{Op: registry.OpSetActionsAccess, Package: a[0], Repository: a[1], Role: *role}}, nil
-					}
-				}, args)
+			return valueChange(ctx, env, "access add", "Gives a repository's workflows a role on a package (Package settings -> Manage Actions access -> Add repository).",
+				[]string{"PACKAGE", "REPOSITORY"}, "role", "the repository's role", "read, write or admin", args,
+				func(a []string, role string) registry.Change {
+					return registry.Change{Op: registry.OpSetActionsAccess, Package: a[0], Repository: a[1], Role: role}
+				})
 		},
 		"remove": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "access remove", "Removes a repository from a package's Manage Actions access.",
-				[]string{"PACKAGE", "REPOSITORY"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					return func(a []string) ([]registry.Change, error) {
-						return []registry.Change{{Op: registry.OpRemoveActionsAccess, Package: a[0], Repository: a[1]}}, nil
-					}
-				}, args)
+			return plainChange(ctx, env, "access remove", "Removes a repository from a package's Manage Actions access.",
+				[]string{"PACKAGE", "REPOSITORY"}, args, func(a []string) registry.Change {
+					return registry.Change{Op: registry.OpRemoveActionsAccess, Package: a[0], Repository: a[1]}
+				})
 		},
 	}, accessUsage)
 }
@@ -134,24 +127,17 @@ const roleUsage = `  fakeghcr role set PACKAGE USER --role read|write|admin
 func runRole(ctx context.Context, env *cliEnv, args []string) int {
 	return subcommand(ctx, env, "role", args, map[string]func(context.Context, *cliEnv, []string) int{
 		"set": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "role set", "Gives a user a role on a package (Package settings -> Manage access -> Invite / change role).",
-				[]string{"PACKAGE", "USER"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					role := fs.String("role", "", "the user's role: read, write or admin (required)")
-					return func(a []string) ([]registry.Change, error) {
-						if *role == "" {
-							return nil, fmt.Errorf("--role is required (read, write or admin)")
-						}
-						return []registry.Change{{Op: registry.OpSetUserRole, Package: a[0], User: a[1], Role: *role}}, nil
-					}
-				}, args)
+			return valueChange(ctx, env, "role set", "Gives a user a role on a package (Package settings -> Manage access -> Invite / change role).",
+				[]string{"PACKAGE", "USER"}, "role", "the user's role", "read, write or admin", args,
+				func(a []string, role string) registry.Change {
+					return registry.Change{Op: registry.OpSetUserRole, Package: a[0], User: a[1], Role: role}
+				})
 		},
 		"remove": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "role remove", "Removes a user's role on a package (Package settings -> Manage access -> Remove).",
-				[]string{"PACKAGE", "USER"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					return func(a []string) ([]registry.Change, error) {
-						return []registry.Change{{Op: registry.OpRemoveUserRole, Package: a[0], User: a[1]}}, nil
-					}
-				}, args)
+			return plainChange(ctx, env, "role remove", "Removes a user's role on a package (Package settings -> Manage access -> Remove).",
+				[]string{"PACKAGE", "USER"}, args, func(a []string) registry.Change {
+					return registry.Change{Op: registry.OpRemoveUserRole, Package: a[0], User: a[1]}
+				})
 		},
 	}, roleUsage)
 }
@@ -163,16 +149,11 @@ const repoUsage = `  fakeghcr repo set REPOSITORY --workflow-permission read|wri
 func runRepo(ctx context.Context, env *cliEnv, args []string) int {
 	return subcommand(ctx, env, "repo", args, map[string]func(context.Context, *cliEnv, []string) int{
 		"set": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "repo set", "Sets a repository's default GITHUB_TOKEN permissions (Settings -> Actions -> General -> Workflow permissions).",
-				[]string{"REPOSITORY"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					perm := fs.String("workflow-permission", "", "read or write (required)")
-					return func(a []string) ([]registry.Change, error) {
-						if *perm == "" {
-							return nil, fmt.Errorf("--workflow-permission is required (read or write)")
-						}
-						return []registry.Change{{Op: registry.OpSetWorkflowPermission, Repository: a[0], WorkflowPermission: *perm}}, nil
-					}
-				}, args)
+			return valueChange(ctx, env, "repo set", "Sets a repository's default GITHUB_TOKEN permissions (Settings -> Actions -> General -> Workflow permissions).",
+				[]string{"REPOSITORY"}, "workflow-permission", "the GITHUB_TOKEN's default for packages", "read or write", args,
+				func(a []string, perm string) registry.Change {
+					return registry.Change{Op: registry.OpSetWorkflowPermission, Repository: a[0], WorkflowPermission: perm}
+				})
 		},
 	}, repoUsage)
 }
@@ -214,20 +195,16 @@ func runCredential(ctx context.Context, env *cliEnv, args []string) int {
 				}, args)
 		},
 		"revoke": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "credential revoke", "Revokes a credential: GHCR refuses it from now on (403 DENIED denied at /token).",
-				[]string{"NAME"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					return func(a []string) ([]registry.Change, error) {
-						return []registry.Change{{Op: registry.OpRevokeCredential, Name: a[0]}}, nil
-					}
-				}, args)
+			return plainChange(ctx, env, "credential revoke", "Revokes a credential: GHCR refuses it from now on (403 DENIED denied at /token).",
+				[]string{"NAME"}, args, func(a []string) registry.Change {
+					return registry.Change{Op: registry.OpRevokeCredential, Name: a[0]}
+				})
 		},
 		"remove": func(ctx context.Context, env *cliEnv, args []string) int {
-			return changeCommand(ctx, env, "credential remove", "Forgets a credential: its secret becomes unknown.",
-				[]string{"NAME"}, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
-					return func(a []string) ([]registry.Change, error) {
-						return []registry.Change{{Op: registry.OpRemoveCredential, Name: a[0]}}, nil
-					}
-				}, args)
+			return plainChange(ctx, env, "credential remove", "Forgets a credential: its secret becomes unknown.",
+				[]string{"NAME"}, args, func(a []string) registry.Change {
+					return registry.Change{Op: registry.OpRemoveCredential, Name: a[0]}
+				})
 		},
 	}, credentialUsage)
 }
@@ -261,6 +238,29 @@ func changeCommand(ctx context.Context, env *cliEnv, name, synopsis string, argN
 		fmt.Fprintln(env.stdout, describeChange(c))
 	}
 	return 0
+}
+
+// plainChange is a change command with positional arguments only.
+func plainChange(ctx context.Context, env *cliEnv, name, synopsis string, argNames, args []string,
+	build func(pos []string) registry.Change) int {
+	return changeCommand(ctx, env, name, synopsis, argNames, func(*flag.FlagSet) func([]string) ([]registry.Change, error) {
+		return func(pos []string) ([]registry.Change, error) { return []registry.Change{build(pos)}, nil }
+	}, args)
+}
+
+// valueChange is a change command with positional arguments and one
+// required flag (--role, --workflow-permission).
+func valueChange(ctx context.Context, env *cliEnv, name, synopsis string, argNames []string, flagName, meaning, allowed string, args []string,
+	build func(pos []string, value string) registry.Change) int {
+	return changeCommand(ctx, env, name, synopsis, argNames, func(fs *flag.FlagSet) func([]string) ([]registry.Change, error) {
+		value := fs.String(flagName, "", meaning+": "+allowed+" (required)")
+		return func(pos []string) ([]registry.Change, error) {
+			if *value == "" {
+				return nil, fmt.Errorf("--%s is required (%s)", flagName, allowed)
+			}
+			return []registry.Change{build(pos, *value)}, nil
+		}
+	}, args)
 }
 
 // describeChange says in words what a change did.
