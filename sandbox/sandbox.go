@@ -1,0 +1,234 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/fakeghcr/fakeghcr/certs"
+)
+
+// DefaultHosts are the names that lead to the handler when Config.Hosts is empty.
+var DefaultHosts = []string{"ghcr.io"}
+
+// Config is one sandboxed run. Command and Handler are required; the zero
+// value of every other field works.
+type Config struct {
+	// Command is the program and its arguments; Command[0] is looked up in
+	// the PATH of Env when it has no slash.
+	Command []string
+	// Handler answers every HTTPS request to Hosts on port 443.
+	Handler http.Handler
+	// Hosts resolve to 127.0.0.1 inside and are the certificate's names
+	// (default DefaultHosts).
+	Hosts []string
+	// Dir is the command's working directory (default: the caller's).
+	Dir string
+	// Env is the command's environment (default os.Environ()). Proxy
+	// variables are removed (no proxy is reachable) and the CA variables
+	// listed in the package doc are set.
+	Env []string
+	// Stdin, Stdout and Stderr are the command's (default: none, discarded).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Logger gets the server's errors and the sandbox's setup (default: discarded).
+	Logger *slog.Logger
+	// Started, when set, is called once the command has been executed.
+	// Env: the CA of the run is readable at CAFile for the command's lifetime.
+	Started func(Info)
+}
+
+// Info describes a running sandbox, for Config.Started.
+type Info struct {
+	// CAPEM is the PEM certificate of the CA made for this run.
+	CAPEM []byte
+	// CAFile is a file holding CAPEM, readable inside and outside the
+	// sandbox until Run returns (for /etc/docker/certs.d/HOST/ca.crt and the like).
+	CAFile string
+	// UserNamespace says whether the sandbox needed a user namespace.
+	UserNamespace bool
+	// Pid is the command's process id (outside the sandbox).
+	Pid int
+}
+
+// Run runs cfg.Command in a new sandbox and returns its exit status (128+N
+// when a signal N ended it, as shells report it). err is set only when the
+// sandbox could not be made or the command not started; the command's own
+// failure is its exit status. Cancelling ctx sends the command SIGTERM, then
+// SIGKILL 10 s later.
+func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
+	if len(cfg.Command) == 0 || cfg.Command[0] == "" {
+		return -1, errors.New("sandbox: no command to run")
+	}
+	if cfg.Handler == nil {
+		return -1, errors.New("sandbox: no handler to serve")
+	}
+	if len(cfg.Hosts) == 0 {
+		cfg.Hosts = DefaultHosts
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	ca, err := certs.NewCA("fakeghcr sandbox CA", time.Now())
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	cert, err := ca.Issue(cfg.Hosts, time.Now())
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	files, err := writeFiles(cfg.Hosts, ca.PEM)
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	defer files.remove()
+
+	env := sandboxEnv(cfg.Env, files)
+	plan := childPlan{
+		Mounts:  files.mounts,
+		Masks:   daemonSockets(),
+		Command: cfg.Command,
+		Dir:     cfg.Dir,
+		Env:     env,
+	}
+
+	userNS := !hasCapSysAdmin()
+	cmd, planW, status, err := childCommand(userNS)
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = cfg.Stdin, cfg.Stdout, cfg.Stderr
+	if err := cmd.Start(); err != nil {
+		planW.Close()
+		status.Close()
+		closeChildEnds(cmd)
+		if userNS {
+			return -1, userNamespaceError(err)
+		}
+		return -1, fmt.Errorf("sandbox: creating network and mount namespaces: %w", err)
+	}
+	closeChildEnds(cmd)
+	defer status.Close()
+
+	// The plan goes through a pipe; the child reads it before anything else.
+	werr := json.NewEncoder(planW).Encode(plan)
+	planW.Close()
+
+	lnFile, childErr := receiveListener(status)
+	if werr != nil || childErr != nil {
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("sandbox: setting up: %w", errors.Join(werr, childErr))
+	}
+	ln, err := net.FileListener(lnFile)
+	lnFile.Close()
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("sandbox: the sandbox's listener: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           cfg.Handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		_ = hs.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}()
+	defer hs.Close()
+
+	// EOF on the status socket: the command was executed (the child's end is
+	// close-on-exec); a message instead says why it could not be.
+	if err := awaitExec(status); err != nil {
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	logger.Debug("sandbox started", "command", cfg.Command[0], "pid", cmd.Process.Pid, "user_namespace", userNS)
+	if cfg.Started != nil {
+		cfg.Started(Info{CAPEM: ca.PEM, CAFile: files.caFile, UserNamespace: userNS, Pid: cmd.Process.Pid})
+	}
+
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+			}
+		case <-done:
+		}
+	}()
+	werr = cmd.Wait()
+	close(done)
+	return exitStatus(cmd, werr)
+}
+
+// exitStatus is the command's exit code, or 128+signal as a shell reports it.
+func exitStatus(cmd *exec.Cmd, err error) (int, error) {
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return -1, fmt.Errorf("sandbox: waiting for the command: %w", err)
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return cmd.ProcessState.ExitCode(), nil
+}
+
+// proxyVars are removed from the command's environment: no proxy is
+// reachable from inside, and clients would send ghcr.io's requests there.
+var proxyVars = map[string]bool{
+	"HTTP_PROXY": true, "HTTPS_PROXY": true, "ALL_PROXY": true, "NO_PROXY": true,
+	"http_proxy": true, "https_proxy": true, "all_proxy": true, "no_proxy": true,
+}
+
+// sandboxEnv is the command's environment: env (or the caller's) without
+// proxies and the child marker, with the CA variables set.
+func sandboxEnv(env []string, f *runFiles) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	set := map[string]string{
+		"SSL_CERT_FILE":       f.bundleFile,
+		"REQUESTS_CA_BUNDLE":  f.bundleFile,
+		"NODE_EXTRA_CA_CERTS": f.caFile,
+		"FAKEGHCR_SANDBOX_CA": f.caFile,
+	}
+	out := make([]string, 0, len(env)+len(set))
+	for _, kv := range env {
+		k, _, _ := cutEnv(kv)
+		if proxyVars[k] || k == childEnv || set[k] != "" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	for _, k := range []string{"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "FAKEGHCR_SANDBOX_CA"} {
+		out = append(out, k+"="+set[k])
+	}
+	return out
+}
+
+func cutEnv(kv string) (k, v string, ok bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return kv, "", false
+}
