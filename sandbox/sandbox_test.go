@@ -68,8 +68,12 @@ func dialAll(addrs []string) {
 				continue
 			}
 		} else {
+			network, addr := "tcp", a
+			if path, ok := strings.CutPrefix(a, "unix:"); ok {
+				network, addr = "unix", path
+			}
 			var c net.Conn
-			c, err = net.DialTimeout("tcp", a, 3*time.Second)
+			c, err = net.DialTimeout(network, addr, 3*time.Second)
 			if err == nil {
 				c.Close()
 			}
