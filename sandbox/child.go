@@ -4,6 +4,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 
 	"fmt"
 	"os"
@@ -29,6 +30,9 @@ func ChildMain() {
 }
 
 func setUp() error {
+	// The status socket closes on exec, so that Run sees EOF once the
+	// command runs, and no daemon started here inherits it.
+	syscall.CloseOnExec(statusFD)
 	planFile := os.NewFile(planFD, "plan")
 	var plan childPlan
 	err := json.NewDecoder(planFile).Decode(&plan)
@@ -64,6 +68,14 @@ func setUp() error {
 		return fmt.Errorf("sending the listener: %w", err)
 	}
 
+	if len(plan.Daemons) > 0 {
+		pids, err := startDaemons(plan.Daemons, plan.Env)
+		msg, _ := json.Marshal(statusMsg{Daemons: pids})
+		if serr := syscall.Sendmsg(statusFD, msg, nil, nil, 0); serr != nil || err != nil {
+			return errors.Join(err, serr)
+		}
+	}
+
 	path, err := lookPath(plan.Command[0], plan.Env)
 	if err != nil {
 		return err
@@ -73,8 +85,6 @@ func setUp() error {
 			return err
 		}
 	}
-	// From here the status socket closes on exec: EOF tells Run it worked.
-	syscall.CloseOnExec(statusFD)
 	err = syscall.Exec(path, plan.Command, plan.Env)
 	return fmt.Errorf("executing %s: %w", plan.Command[0], err)
 }

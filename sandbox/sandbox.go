@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -45,8 +47,12 @@ type Config struct {
 	Stdout, Stderr io.Writer
 	// Logger gets the server's errors and the sandbox's setup (default: discarded).
 	Logger *slog.Logger
+	// Docker starts a private Docker engine inside before the command, and
+	// stops it after: DOCKER_HOST names its socket, it trusts the run's CA
+	// for Hosts, and it reaches nothing but them. Needs root and dockerd
+	// (with containerd) in the PATH of Env.
+	Docker bool
 	// Started, when set, is called once the command has been executed.
-	// Env: the CA of the run is readable at CAFile for the command's lifetime.
 	Started func(Info)
 }
 
@@ -97,16 +103,28 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	}
 	defer files.remove()
 
+	userNS := !hasCapSysAdmin()
 	env := sandboxEnv(cfg.Env, files)
 	plan := childPlan{
 		Mounts:  files.mounts,
 		Masks:   daemonSockets(),
 		Command: cfg.Command,
 		Dir:     cfg.Dir,
-		Env:     env,
 	}
+	if cfg.Docker {
+		if userNS {
+			return -1, errors.New("sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace")
+		}
+		d, err := dockerEngine(filepath.Join(files.dir, "docker"), cfg.Hosts, ca.PEM)
+		if err != nil {
+			return -1, fmt.Errorf("sandbox: preparing the Docker engine: %w", err)
+		}
+		plan.Mounts = append(plan.Mounts, d.mounts...)
+		plan.Daemons = append(plan.Daemons, d.daemon)
+		env = append(withoutVars(env, "DOCKER_HOST", "DOCKER_CONTEXT"), d.env...)
+	}
+	plan.Env = env
 
-	userNS := !hasCapSysAdmin()
 	cmd, planW, status, err := childCommand(userNS)
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: %w", err)
@@ -152,7 +170,9 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 
 	// EOF on the status socket: the command was executed (the child's end is
 	// close-on-exec); a message instead says why it could not be.
-	if err := awaitExec(status); err != nil {
+	daemons, err := awaitExec(status)
+	defer stopDaemons(daemons, 15*time.Second)
+	if err != nil {
 		_ = cmd.Wait()
 		return -1, fmt.Errorf("sandbox: %w", err)
 	}
@@ -231,4 +251,16 @@ func cutEnv(kv string) (k, v string, ok bool) {
 		}
 	}
 	return kv, "", false
+}
+
+// withoutVars is env without the named variables.
+func withoutVars(env []string, names ...string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := cutEnv(kv)
+		if !slices.Contains(names, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

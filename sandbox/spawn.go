@@ -27,6 +27,7 @@ const (
 type childPlan struct {
 	Mounts  []bindMount // files bound over the host's, in order
 	Masks   []string    // existing paths covered by /dev/null
+	Daemons []daemon    // started, and awaited, before the command
 	Command []string
 	Dir     string
 	Env     []string
@@ -36,7 +37,8 @@ type bindMount struct{ Source, Target string }
 
 // statusMsg is a message on the status socket.
 type statusMsg struct {
-	Error string `json:"error,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Daemons []int  `json:"daemons,omitempty"` // pids of the daemons started inside
 }
 
 // childCommand is the unstarted setup stage: this binary again, in new
@@ -102,19 +104,24 @@ func receiveListener(status *os.File) (*os.File, error) {
 	return os.NewFile(uintptr(fds[0]), "sandbox listener"), nil
 }
 
-// awaitExec waits for EOF (the command runs) or an error message.
-func awaitExec(status *os.File) error {
-	msg, fds, err := recvStatus(status)
-	closeAll(fds)
-	switch {
-	case err != nil:
-		return err
-	case msg != nil && msg.Error != "":
-		return errors.New(msg.Error)
-	case msg != nil:
-		return errors.New("unexpected message from the setup stage")
+// awaitExec waits for EOF (the command runs) or an error message, and
+// collects the pids of the daemons started inside, which are Run's to stop
+// (even when the setup failed).
+func awaitExec(status *os.File) (daemons []int, err error) {
+	for {
+		msg, fds, err := recvStatus(status)
+		closeAll(fds)
+		switch {
+		case err != nil:
+			return daemons, err
+		case msg == nil:
+			return daemons, nil
+		}
+		daemons = append(daemons, msg.Daemons...)
+		if msg.Error != "" {
+			return daemons, errors.New(msg.Error)
+		}
 	}
-	return nil
 }
 
 // recvStatus reads one message; nil at EOF.
