@@ -42,3 +42,26 @@ func sandboxAct(t *testing.T, sb *sandboxSession, fixed bool) {
 	wantOK(t, r)
 	wantLines(t, r.Stderr, r.Stdout, []string{actJob + " 🏁  Job succeeded"})
 }
+
+// actRepositoryWith is actRepository with another workflow file.
+func actRepositoryWith(t *testing.T, git string, env []string, workflow string) (dir, sha string) {
+	t.Helper()
+	dir, _ = actRepository(t, git, env)
+	b, err := os.ReadFile(workflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workflows := filepath.Join(dir, ".github", "workflows")
+	if err := os.Remove(filepath.Join(workflows, "publish.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(workflows, filepath.Base(workflow)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ident := []string{"-c", "user.name=fakeghcr e2e", "-c", "user.email=e2e@fakeghcr.test", "-c", "commit.gpgsign=false"}
+	for _, args := range [][]string{{"add", "-A"}, append(ident, "commit", "--quiet", "--message", "docker workflow")} {
+		wantOK(t, command{dir: dir, env: env}.run(t, git, args...))
+	}
+	sha = firstLine(command{dir: dir, env: env}.run(t, git, "rev-parse", "HEAD").Stdout)
+	return dir, sha
+}
