@@ -105,13 +105,13 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	source := s.sourceOf(q.rt.Repo, body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.view.world.Packages[key(q.rt.Repo)]; exists {
+	if _, exists := s.view.world.Package(q.rt.Repo); exists {
 		return
 	}
 	w := s.view.world.Clone()
 	ensureMaps(&w)
 	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
-	w.Packages[key(q.rt.Repo)] = pkg
+	w.Packages[strings.ToLower(pkg.Name)] = pkg
 	s.view = newView(w)
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)

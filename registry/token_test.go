@@ -275,8 +275,8 @@ func TestTokenForAnotherPackage(t *testing.T) {
 // credential gets no new token.
 func TestCredentialRevokedAfterMint(t *testing.T) {
 	t.Parallel()
-	for _, op := range []string{registry.OpRevokeCredential, registry.OpRemoveCredential} {
-		t.Run(op, func(t *testing.T) {
+	for _, op := range []authz.Op{registry.OpRevokeCredential, registry.OpRemoveCredential} {
+		t.Run(string(op), func(t *testing.T) {
 			t.Parallel()
 			f := start(t, testWorld(), registry.Options{})
 			tok := f.token(t, secretAlice, "repository:acme/api:pull,push")

@@ -296,7 +296,7 @@ func describeChange(c registry.Change) string {
 	case registry.OpRemoveCredential:
 		return "credential " + c.Name + " removed"
 	}
-	return "applied " + c.Op
+	return "applied " + string(c.Op)
 }
 
 // describeSpec describes a credential without its secret.
