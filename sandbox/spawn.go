@@ -59,7 +59,8 @@ func childCommand(userNS bool) (cmd *exec.Cmd, planW, status *os.File, err error
 	childEnd := os.NewFile(uintptr(fds[1]), "sandbox status (child)")
 
 	cmd = exec.Command("/proc/self/exe")
-	cmd.Args = []string{"fakeghcr-sandbox-setup"}
+	// The same argv[0]: multi-call binaries (testscript's) dispatch on it.
+	cmd.Args = []string{os.Args[0]}
 	cmd.Env = []string{childEnv + "=1"}
 	cmd.ExtraFiles = []*os.File{planR, childEnd} // fds 3 and 4
 	attr := &syscall.SysProcAttr{
