@@ -200,4 +200,3 @@ func printSandboxDecisions(cli *cliEnv, recs []registry.Record, explain string) 
 	fmt.Fprintf(cli.stderr, "\nfakeghcr sandbox: %d decisions, %d refused, while the command ran (newest first):\n", len(recs), refused)
 	printDecisions(cli.stderr, recs, explain == "always", 0)
 }
-
