@@ -41,42 +41,13 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	ca, err := certs.NewCA("fakeghcr sandbox CA", time.Now())
-	if err != nil {
-		return -1, fmt.Errorf("sandbox: %w", err)
-	}
-	cert, err := ca.Issue(cfg.Hosts, time.Now())
-	if err != nil {
-		return -1, fmt.Errorf("sandbox: %w", err)
-	}
-	files, err := writeFiles(cfg.Hosts, ca.PEM)
-	if err != nil {
-		return -1, fmt.Errorf("sandbox: %w", err)
-	}
-	defer files.remove()
-
 	userNS := !hasCapSysAdmin()
-	env := sandboxEnv(cfg.Env, files)
-	plan := childPlan{
-		Mounts:  files.mounts,
-		Masks:   daemonSockets(),
-		Command: cfg.Command,
-		Dir:     cfg.Dir,
+	if cfg.Docker && userNS {
+		return -1, errors.New("sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace")
 	}
-	if cfg.Docker {
-		if userNS {
-			return -1, errors.New("sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace")
-		}
-		d, err := dockerEngine(filepath.Join(files.dir, "docker"), cfg.Hosts, ca.PEM)
-		if err != nil {
-			return -1, fmt.Errorf("sandbox: preparing the Docker engine: %w", err)
-		}
-		plan.Mounts = append(plan.Mounts, d.mounts...)
-		plan.Daemons = append(plan.Daemons, d.daemon)
-		env = append(withoutVars(env, "DOCKER_HOST", "DOCKER_CONTEXT"), d.env...)
-	}
-	plan.Env = env
 
+	// The setup stage starts first: its process start overlaps the CA,
+	// the certificate and the files, and it waits for the plan.
 	cmd, planW, status, err := childCommand(userNS)
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: %w", err)
@@ -93,6 +64,44 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	}
 	closeChildEnds(cmd)
 	defer status.Close()
+	// abort ends the setup stage before it got a plan (EOF stops it).
+	abort := func(err error) (int, error) {
+		planW.Close()
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+
+	ca, err := certs.NewCA("fakeghcr sandbox CA", time.Now())
+	if err != nil {
+		return abort(err)
+	}
+	cert, err := ca.Issue(cfg.Hosts, time.Now())
+	if err != nil {
+		return abort(err)
+	}
+	files, err := writeFiles(cfg.Hosts, ca.PEM)
+	if err != nil {
+		return abort(err)
+	}
+	defer files.remove()
+
+	env := sandboxEnv(cfg.Env, files)
+	plan := childPlan{
+		Mounts:  files.mounts,
+		Masks:   daemonSockets(),
+		Command: cfg.Command,
+		Dir:     cfg.Dir,
+	}
+	if cfg.Docker {
+		d, err := dockerEngine(filepath.Join(files.dir, "docker"), cfg.Hosts, ca.PEM)
+		if err != nil {
+			return abort(fmt.Errorf("preparing the Docker engine: %w", err))
+		}
+		plan.Mounts = append(plan.Mounts, d.mounts...)
+		plan.Daemons = append(plan.Daemons, d.daemon)
+		env = append(withoutVars(env, "DOCKER_HOST", "DOCKER_CONTEXT"), d.env...)
+	}
+	plan.Env = env
 
 	// The plan goes through a pipe; the child reads it before anything else.
 	werr := json.NewEncoder(planW).Encode(plan)
