@@ -94,8 +94,12 @@ func startSandbox(t *testing.T, scenario string, flags ...string) *sandboxSessio
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		b, err := os.ReadFile(addrFile)
-		_, serr := os.Stat(s.socket)
-		if err == nil && serr == nil && strings.HasSuffix(string(b), "\n") {
+		// The relay is ready when it accepts a connection (its socket file exists a moment before).
+		conn, cerr := net.Dial("unix", s.socket)
+		if cerr == nil {
+			conn.Close()
+		}
+		if err == nil && cerr == nil && strings.HasSuffix(string(b), "\n") {
 			s.admin = "http://" + strings.TrimSpace(string(b))
 			break
 		}

@@ -53,6 +53,9 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 		return -1, fmt.Errorf("sandbox: %w", err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = cfg.Stdin, cfg.Stdout, cfg.Stderr
+	// A background process the command leaves holding its output does not
+	// keep Run waiting.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		planW.Close()
 		status.Close()

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -163,7 +165,12 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 		envName("server")+"=https://"+hosts[0],
 		envName("admin-token")+"="+sc.adminToken,
 	)
-	code, err := sandbox.Run(ctx, sandbox.Config{
+	// Ctrl-C is COMMAND's: the terminal sends SIGINT to it directly (an
+	// interactive shell inside ignores it). SIGTERM and SIGHUP to fakeghcr
+	// are passed on to COMMAND.
+	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	code, err := sandbox.Run(runCtx, sandbox.Config{
 		Command: command,
 		Handler: srv,
 		Hosts:   hosts,
