@@ -52,7 +52,7 @@ func TestSandboxDockerEngine(t *testing.T) {
 		wantLines(t, r.Stderr, r.Stdout, []string{"The push refers to repository [ghcr.io/acme/api]"})
 	})
 	buildx, buildxErr := findTool("buildx")
-	actRun := func(t *testing.T) runResult {
+	actRun := func(t *testing.T) (runResult, string) {
 		act := needTool(t, "act", installHint+" act")
 		git := needTool(t, "git", "apt-get install -y git")
 		if buildxErr != nil {
@@ -68,7 +68,7 @@ func TestSandboxDockerEngine(t *testing.T) {
 			t.Fatal(err)
 		}
 		env = append(env, "GIT_CONFIG_NOSYSTEM=1")
-		repo, _ := actRepositoryWith(t, git, env, "testdata/sandbox/docker-publish.yml")
+		repo, sha := actRepositoryWith(t, git, env, "testdata/sandbox/docker-publish.yml")
 		secrets := filepath.Join(home, "act.secrets")
 		if err := os.WriteFile(secrets, []byte("GITHUB_TOKEN="+workflowToken+"\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -77,12 +77,16 @@ func TestSandboxDockerEngine(t *testing.T) {
 			"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
 			"--action-cache-path", filepath.Join(home, "act-cache"),
 			"--secret-file", secrets,
-			"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker"))
+			"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker")), sha
 	}
 	const dockerJob = "[docker-publish/publish]"
 	rep.run(t, "act_seed_denied", func(t *testing.T) {
-		r := actRun(t)
-		wantFail(t, r, dockerJob+"   | ERROR: denied: permission_denied: write_package")
+		r, sha := actRun(t)
+		// As the seed reports show it with the docker driver (Snowfork/snowbridge PR #1272):
+		// the step's "#N ERROR: denied: ...", the "> pushing ... with docker:" frame, and
+		// buildx's closing line.
+		wantFail(t, r, dockerJob+"   |  > pushing ghcr.io/acme/api:"+sha[:12]+" with docker:")
+		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + "   | ERROR: failed to build: denied: permission_denied: write_package"})
 		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + " 🏁  Job failed"})
 	})
 
@@ -97,7 +101,7 @@ func TestSandboxDockerEngine(t *testing.T) {
 		}
 	})
 	rep.run(t, "act_fixed", func(t *testing.T) {
-		r := actRun(t)
+		r, _ := actRun(t)
 		wantOK(t, r)
 		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + " 🏁  Job succeeded"})
 	})

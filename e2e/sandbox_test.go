@@ -96,10 +96,10 @@ func sandboxClients(t *testing.T, sb *sandboxSession) []sandboxClient {
 						t.Fatal(err)
 					}
 				}
-				if r := sb.run(t, command{env: c.env}, buildx, "create", "--name", "fake", "--driver", "remote", addr); r.Code != 0 {
+				if r := sb.run(t, command{env: c.env}, buildx, "create", "--name", "fake-"+strings.ReplaceAll(filepath.Base(ref), ":", "-"), "--driver", "remote", addr); r.Code != 0 {
 					return r
 				}
-				return sb.run(t, command{env: c.env}, buildx, "build", "--builder", "fake", "--progress", "plain", "--push", "-t", ref, dir)
+				return sb.run(t, command{env: c.env}, buildx, "build", "--builder", "fake-"+strings.ReplaceAll(filepath.Base(ref), ":", "-"), "--progress", "plain", "--push", "-t", ref, dir)
 			},
 			seedDenied: func(ref string) expect {
 				return exactly("ERROR: failed to build: failed to solve: failed to push " + ref + ": denied: permission_denied: write_package")
