@@ -40,26 +40,9 @@ func setUp() error {
 	if err != nil {
 		return fmt.Errorf("reading the plan: %w", err)
 	}
-	// Nothing mounted here may propagate back to the host.
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("making mounts private: %w", err)
-	}
-	for _, m := range plan.Mounts {
-		if err := syscall.Mount(m.Source, m.Target, "", syscall.MS_BIND, ""); err != nil {
-			return fmt.Errorf("binding %s over %s: %w", m.Source, m.Target, err)
-		}
-	}
-	for _, p := range plan.Masks {
-		if err := syscall.Mount("/dev/null", p, "", syscall.MS_BIND, ""); err != nil {
-			return fmt.Errorf("covering %s: %w", p, err)
-		}
-	}
-	if err := loopbackUp(); err != nil {
-		return fmt.Errorf("bringing up loopback: %w", err)
-	}
-	ln, err := listen443()
+	ln, err := prepare(plan)
 	if err != nil {
-		return fmt.Errorf("listening on 127.0.0.1:443: %w", err)
+		return err
 	}
 	ok, _ := json.Marshal(statusMsg{})
 	err = syscall.Sendmsg(statusFD, ok, syscall.UnixRights(ln), nil, 0)
@@ -87,6 +70,34 @@ func setUp() error {
 	}
 	err = syscall.Exec(path, plan.Command, plan.Env)
 	return fmt.Errorf("executing %s: %w", plan.Command[0], err)
+}
+
+// prepare makes the sandbox's view from inside its new namespaces: private
+// mounts, the plan's files bound and sockets covered, loopback up, and the
+// listening socket on 127.0.0.1:443, which it returns.
+func prepare(plan childPlan) (int, error) {
+	// Nothing mounted here may propagate back to the host.
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		return -1, fmt.Errorf("making mounts private: %w", err)
+	}
+	for _, m := range plan.Mounts {
+		if err := syscall.Mount(m.Source, m.Target, "", syscall.MS_BIND, ""); err != nil {
+			return -1, fmt.Errorf("binding %s over %s: %w", m.Source, m.Target, err)
+		}
+	}
+	for _, p := range plan.Masks {
+		if err := syscall.Mount("/dev/null", p, "", syscall.MS_BIND, ""); err != nil {
+			return -1, fmt.Errorf("covering %s: %w", p, err)
+		}
+	}
+	if err := loopbackUp(); err != nil {
+		return -1, fmt.Errorf("bringing up loopback: %w", err)
+	}
+	ln, err := listen443()
+	if err != nil {
+		return -1, fmt.Errorf("listening on 127.0.0.1:443: %w", err)
+	}
+	return ln, nil
 }
 
 // lookPath finds file in the PATH of env, as a shell would.

@@ -20,19 +20,27 @@
 //
 // # How
 //
-// Run re-executes the current binary (/proc/self/exe) in new network and
-// mount namespaces, and also a new user namespace when the caller lacks
-// CAP_SYS_ADMIN (its user is root inside, itself outside). That child is the
-// short setup stage ChildMain: it makes all mounts private, binds the files
-// Run wrote, brings the loopback interface up, binds 127.0.0.1:443 (allowed:
-// it owns the namespace) and sends that listening socket back to Run over a
-// socket pair, then execs the command in place. A socket stays in the
-// namespace it was made in, so Run serves the handler from outside, in the
-// host's namespaces, on a listener that only the sandbox can connect to. The
-// command is Run's direct child: its exit status is Run's result.
+// With CAP_SYS_ADMIN (root), Run locks one OS thread of its own process,
+// gives that thread new network and mount namespaces (both are per thread
+// until a process is forked: unshare(2)), makes all mounts private, binds the
+// files it wrote, brings the loopback interface up, binds 127.0.0.1:443 and
+// forks the command from that thread, which inherits the namespaces. The
+// thread does nothing else and ends with the run.
+//
+// Without it, a user namespace is needed, and a multithreaded process cannot
+// enter one: Run re-executes the current binary (/proc/self/exe) in new user,
+// network and mount namespaces (its user is root inside, itself outside).
+// That child is the short setup stage ChildMain: it does the same setup,
+// sends the listening socket back to Run over a socket pair and execs the
+// command in place.
+//
+// Either way a socket stays in the namespace it was made in, so Run serves
+// the handler from outside, in the host's namespaces, on a listener that only
+// the sandbox can connect to. The command is Run's direct child: its exit
+// status is Run's result.
 //
 // Programs that call Run must call ChildMain when IsChild reports true, first
-// thing in main (and in TestMain for tests).
+// thing in main (and in TestMain for tests), for the second way.
 //
 // Knowingly missing: no PID namespace (a daemon the command leaves running
 // outlives it), no filesystem isolation beyond the files above, Linux only.

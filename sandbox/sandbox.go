@@ -40,37 +40,24 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-
 	userNS := !hasCapSysAdmin()
 	if cfg.Docker && userNS {
 		return -1, errors.New("sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace")
 	}
+	io := stdio{in: cfg.Stdin, out: cfg.Stdout, err: cfg.Stderr}
 
-	// The setup stage starts first: its process start overlaps the CA,
-	// the certificate and the files, and it waits for the plan.
-	cmd, planW, status, err := childCommand(userNS)
-	if err != nil {
-		return -1, fmt.Errorf("sandbox: %w", err)
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = cfg.Stdin, cfg.Stdout, cfg.Stderr
-	// A background process the command leaves holding its output does not
-	// keep Run waiting.
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		planW.Close()
-		status.Close()
-		closeChildEnds(cmd)
-		if userNS {
-			return -1, userNamespaceError(err)
+	// Without CAP_SYS_ADMIN, the setup stage (this binary again, in a user
+	// namespace) starts first: its start overlaps the CA and the files.
+	var child *reexec
+	if userNS {
+		if child, err = startReexec(io); err != nil {
+			return -1, err
 		}
-		return -1, fmt.Errorf("sandbox: creating network and mount namespaces: %w", err)
 	}
-	closeChildEnds(cmd)
-	defer status.Close()
-	// abort ends the setup stage before it got a plan (EOF stops it).
 	abort := func(err error) (int, error) {
-		planW.Close()
-		_ = cmd.Wait()
+		if child != nil {
+			child.abort()
+		}
 		return -1, fmt.Errorf("sandbox: %w", err)
 	}
 
@@ -87,7 +74,6 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 		return abort(err)
 	}
 	defer files.remove()
-
 	env := sandboxEnv(cfg.Env, files)
 	plan := childPlan{
 		Mounts:  files.mounts,
@@ -106,15 +92,27 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	}
 	plan.Env = env
 
-	// The plan goes through a pipe; the child reads it before anything else.
-	werr := json.NewEncoder(planW).Encode(plan)
-	planW.Close()
-
-	lnFile, childErr := receiveListener(status)
-	if werr != nil || childErr != nil {
-		_ = cmd.Wait()
-		return -1, fmt.Errorf("sandbox: setting up: %w", errors.Join(werr, childErr))
+	var (
+		cmd     *exec.Cmd
+		lnFile  *os.File
+		daemons []int
+	)
+	if child != nil {
+		cmd = child.cmd
+		if lnFile, err = child.send(plan); err != nil {
+			return -1, fmt.Errorf("sandbox: setting up: %w", err)
+		}
+		defer child.status.Close()
+	} else {
+		p, err := startInPlace(plan, io)
+		if err != nil {
+			return -1, fmt.Errorf("sandbox: %w", err)
+		}
+		defer p.release()
+		cmd, lnFile, daemons = p.cmd, p.listener, p.daemons
 	}
+	defer func() { stopDaemons(daemons, 15*time.Second) }()
+
 	ln, err := net.FileListener(lnFile)
 	lnFile.Close()
 	if err != nil {
@@ -132,13 +130,14 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	}()
 	defer hs.Close()
 
-	// EOF on the status socket: the command was executed (the child's end is
-	// close-on-exec); a message instead says why it could not be.
-	daemons, err := awaitExec(status)
-	defer stopDaemons(daemons, 15*time.Second)
-	if err != nil {
-		_ = cmd.Wait()
-		return -1, fmt.Errorf("sandbox: %w", err)
+	if child != nil {
+		// The listener is served: the setup stage may start daemons and
+		// execute the command (EOF), or say why it could not.
+		daemons, err = awaitExec(child.status)
+		if err != nil {
+			_ = cmd.Wait()
+			return -1, fmt.Errorf("sandbox: %w", err)
+		}
 	}
 	logger.Debug("sandbox started", "command", cfg.Command[0], "pid", cmd.Process.Pid, "user_namespace", userNS)
 	if cfg.Started != nil {
@@ -158,9 +157,56 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 		case <-done:
 		}
 	}()
-	werr = cmd.Wait()
+	werr := cmd.Wait()
 	close(done)
 	return exitStatus(cmd, werr)
+}
+
+// reexec is the setup stage of a sandbox made with a user namespace.
+type reexec struct {
+	cmd    *exec.Cmd
+	planW  *os.File
+	status *os.File
+}
+
+// startReexec starts the setup stage; it waits for its plan.
+func startReexec(io stdio) (*reexec, error) {
+	cmd, planW, status, err := childCommand(true)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
+	// A background process the command leaves holding its output does not
+	// keep Run waiting.
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Start()
+	closeChildEnds(cmd)
+	if err != nil {
+		planW.Close()
+		status.Close()
+		return nil, userNamespaceError(err)
+	}
+	return &reexec{cmd: cmd, planW: planW, status: status}, nil
+}
+
+// abort ends the setup stage before it got a plan (EOF stops it).
+func (r *reexec) abort() {
+	r.planW.Close()
+	_ = r.cmd.Wait()
+	r.status.Close()
+}
+
+// send hands the setup stage its plan and returns the listener it made.
+func (r *reexec) send(plan childPlan) (*os.File, error) {
+	werr := json.NewEncoder(r.planW).Encode(plan)
+	r.planW.Close()
+	ln, err := receiveListener(r.status)
+	if werr != nil || err != nil {
+		_ = r.cmd.Wait()
+		r.status.Close()
+		return nil, errors.Join(werr, err)
+	}
+	return ln, nil
 }
 
 // exitStatus is the command's exit code, or 128+signal as a shell reports it.

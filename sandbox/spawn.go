@@ -42,7 +42,7 @@ type statusMsg struct {
 }
 
 // childCommand is the unstarted setup stage: this binary again, in new
-// network and mount namespaces (and a user namespace when userNS), with
+// user (when userNS), network and mount namespaces, with
 // the write end of the plan pipe and Run's end of the status socket.
 func childCommand(userNS bool) (cmd *exec.Cmd, planW, status *os.File, err error) {
 	planR, planW, err := os.Pipe()
