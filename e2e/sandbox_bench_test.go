@@ -49,3 +49,18 @@ func childrenCPU(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkFakeghcrHelp is the baseline for BenchmarkSandboxStart on the same machine: how
+// long the fakeghcr binary takes to start and print its help, with no sandbox.
+func BenchmarkFakeghcrHelp(b *testing.B) {
+	if fakeghcr.err != nil {
+		b.Fatalf("fakeghcr binary not available: %v", fakeghcr.err)
+	}
+	before := childrenCPU(b)
+	for b.Loop() {
+		if out, err := exec.Command(fakeghcr.path, "--help").CombinedOutput(); err != nil {
+			b.Fatalf("fakeghcr --help: %v\n%s", err, out)
+		}
+	}
+	b.ReportMetric(float64((childrenCPU(b)-before).Microseconds())/1000/float64(b.N), "cpu-ms")
+}
