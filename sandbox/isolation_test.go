@@ -123,7 +123,7 @@ func snapshot(t *testing.T) hostState {
 			s.Bundles[p] = string(b)
 		}
 	}
-	mi, err := os.ReadFile("/proc/self/mountinfo")
+	mi, err := os.ReadFile("/proc/thread-self/mountinfo") // this thread: never the sandbox's
 	if err != nil {
 		t.Fatal(err)
 	}
