@@ -124,7 +124,7 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 	if l.cred != nil {
 		principal.Credential = l.cred
 	}
-	r := predict(p.world, principal, in.action, rf.repo, in.headFirst)
+	r := predict(p.world, principal, in.action, rf.repo, in.headFirst, p.a.opts.AnonymousPrivateTokenStatus == 403)
 	if l.cred == nil && r.Outcome == Deny {
 		r.Explanation = "No login to ghcr.io precedes this step, so the client is anonymous. " + r.Explanation
 		r.Fix = "Log in to ghcr.io before this step (docker/login-action with registry: ghcr.io, username: ${{ github.actor }}, password: ${{ secrets.GITHUB_TOKEN }})"
@@ -175,7 +175,7 @@ func (p *player) loginResult(in interaction, l login) result {
 	if l.cred != nil {
 		principal.Credential = l.cred
 	}
-	r := predict(p.world, principal, ActionLogin, "", false)
+	r := predict(p.world, principal, ActionLogin, "", false, false)
 	if r.Outcome == Allow {
 		r.Explanation = fmt.Sprintf("GHCR's token service accepts %s; the login succeeds (what it may do is decided per package, on each push and pull).", l.desc)
 	}

@@ -41,7 +41,7 @@ const (
 //
 // A HEAD refused during a push is explained and fixed as the push: the
 // write decision says which setting lets the step through.
-func predict(w authz.World, p authz.Principal, action, pkg string, headFirst bool) result {
+func predict(w authz.World, p authz.Principal, action, pkg string, headFirst bool, anonPrivate403 bool) result {
 	pkg = strings.ToLower(pkg)
 	switch action {
 	case ActionLogin:
@@ -55,7 +55,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 		return result{Outcome: Allow, Status: 200, Reason: d.Reason, Explanation: d.Explanation}
 	case ActionPull:
 		if d := authz.DecideToken(w, p, authz.Access{Package: pkg, Action: authz.ActionRead}); !d.Allow {
-			return denied(d, pkg, answers.StageToken)
+			return tokenDenied(d, pkg, anonPrivate403)
 		}
 		d := authz.Decide(w, p, authz.Access{Package: pkg, Action: authz.ActionRead})
 		if !d.Allow {
@@ -64,7 +64,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 		return result{Outcome: Allow, Status: 200, Reason: d.Reason, Explanation: d.Explanation}
 	}
 	if d := authz.DecideToken(w, p, authz.Access{Package: pkg, Action: authz.ActionWrite}); !d.Allow {
-		return denied(d, pkg, answers.StageToken)
+		return tokenDenied(d, pkg, anonPrivate403)
 	}
 	write := authz.Decide(w, p, authz.Access{Package: pkg, Action: authz.ActionWrite})
 	if headFirst {
@@ -93,4 +93,15 @@ func denied(d authz.Decision, pkg string, stage answers.Stage) result {
 	a, _ := answers.For(d.Reason, pkg)
 	return result{Outcome: Deny, Status: a.Status, Code: a.Code, Message: a.Message, Stage: stage,
 		Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}
+}
+
+// tokenDenied is a /token refusal; a world may answer an anonymous request
+// for a private package with 403 instead of 401, as the registry does.
+func tokenDenied(d authz.Decision, pkg string, anonPrivate403 bool) result {
+	r := denied(d, pkg, answers.StageToken)
+	if d.Reason == authz.DenyAnonymousPrivate && anonPrivate403 {
+		a, _ := answers.For(authz.DenyAnonymousMissing, pkg)
+		r.Status, r.Code, r.Message = a.Status, a.Code, a.Message
+	}
+	return r
 }

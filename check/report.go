@@ -30,6 +30,9 @@ type Options struct {
 	// world is authoritative for packages: one it does not list does not
 	// exist yet.
 	World *authz.World
+	// AnonymousPrivateTokenStatus is the world's status for an anonymous
+	// /token request of an existing non-public package: 401 (zero) or 403.
+	AnonymousPrivateTokenStatus int
 }
 
 // Report is what check found.
