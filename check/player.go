@@ -89,7 +89,7 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 	if rf.repo != strings.ToLower(rf.repo) {
 		r := result{Outcome: Deny, Stage: answers.StageReference,
 			Explanation: fmt.Sprintf("The image name %s has upper-case letters; registries accept only lower-case repository names, so the client refuses it before sending anything to GHCR.", f.Image),
-			Fix:         "Lower-case the image name: use docker/metadata-action (it lower-cases images), or ${GITHUB_REPOSITORY,,} / $(echo \"$IMAGE\" | tr '[:upper:]' '[:lower:]') in a run step"}
+			Fix:         LowercaseFix}
 		if in.client == answers.Buildx {
 			r.prints = fmt.Sprintf("ERROR: invalid tag \"%s\": repository name must be lowercase", display(rf.host+"/"+rf.repo+tagSuffix(rf.tag)))
 		} else {
@@ -264,3 +264,6 @@ func (p *player) tokenLogin(line int) login {
 	}
 	return login{line: line, cred: c, desc: desc}
 }
+
+// LowercaseFix fixes an image name with upper-case letters.
+const LowercaseFix = "Lower-case the image name: use docker/metadata-action (it lower-cases images), or ${GITHUB_REPOSITORY,,} / $(echo \"$IMAGE\" | tr '[:upper:]' '[:lower:]') in a run step"

@@ -105,3 +105,24 @@ func tokenDenied(d authz.Decision, pkg string, anonPrivate403 bool) result {
 	}
 	return r
 }
+
+// Prediction is GHCR's predicted answer to one push, pull or login.
+type Prediction struct {
+	Outcome       string
+	Status        int
+	Code, Message string
+	Stage         answers.Stage
+	Reason        authz.Reason
+	Explanation   string
+	Fix           string
+}
+
+// Predict plays one push, pull or login (ActionPush, ActionPull,
+// ActionLogin) of package pkg by principal p in world w, as check does
+// for a step: headFirst for clients that HEAD each blob before uploading
+// (buildx, crane, skopeo, oras), false for the Docker engine.
+func Predict(w authz.World, p authz.Principal, action, pkg string, headFirst, anonymousPrivate403 bool) Prediction {
+	r := predict(w, p, action, pkg, headFirst, anonymousPrivate403)
+	return Prediction{Outcome: r.Outcome, Status: r.Status, Code: r.Code, Message: r.Message, Stage: r.Stage,
+		Reason: r.Reason, Explanation: r.Explanation, Fix: r.Fix}
+}
