@@ -14,6 +14,8 @@ const (
 	Oras        Client = "oras"         // oras-go: oras, helm
 	Helm        Client = "helm"
 	Regctl      Client = "regctl"
+	// GHCR is a response body quoted as is.
+	GHCR Client = "ghcr"
 )
 
 // Stage is the request a failure happened at.
@@ -114,6 +116,9 @@ var Lines = []Line{
 
 	// docker/login-action.
 	{Client: LoginAction, Stage: StageLogin, Template: "Username and password required", Prefix: "Error: ", Current: true},
+
+	// GHCR's own response body, as logged or pasted.
+	{Client: GHCR, Stage: StageUploadPost, Template: "{statuscode} {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}"},
 
 	// docker CLI and engine.
 	{Client: Docker, Stage: StageLogin, Template: "Error response from daemon: Get \"{scheme}://{host}/v2/\": {code}: {message}", Current: true},

@@ -66,7 +66,7 @@ var placeholders = map[string]string{
 	"digest":     `([a-z0-9]+:[^\s"]*?)`,
 	"query":      `([^\s"]*?)`,
 	"CODE":       `([A-Z_]+)`,
-	"code":       `(` + lowerCodes() + `)`,
+	"code":       `\b(` + lowerCodes() + `)`,
 	"message":    `(.+)`,
 	"status":     `([0-9]{3}(?: [A-Z][a-z]+)+)`,
 	"statuscode": `([0-9]{3})`,
@@ -127,6 +127,10 @@ func compile(l Line) (Pattern, error) {
 			continue
 		}
 		lit(l.Template[last:loc[0]])
+		if name == "message" && loc[1] < len(l.Template) {
+			// followed by more text: stop at the first place it fits
+			pat = `(.+?)`
+		}
 		b.WriteString(pat)
 		p.names = append(p.names, name)
 		last = loc[1]

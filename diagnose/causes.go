@@ -33,6 +33,15 @@ func signatures(scs []Scenario) []signature {
 				}
 			}
 			var created bool
+			if p.Credential == nil && e.Action == check.ActionPush {
+				// A client that goes on without a token meets the /v2/
+				// refusal of an anonymous write.
+				if d := authz.Decide(w, p, authz.Access{Package: e.Package, Action: authz.ActionWrite}); !d.Allow {
+					a, _ := answers.For(d.Reason, e.Package)
+					out = append(out, signature{scenario: sc.Name, Prediction: check.Prediction{Outcome: check.Deny, Status: a.Status, Code: a.Code,
+						Message: a.Message, Stage: answers.StageUploadPost, Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}})
+				}
+			}
 			for _, headFirst := range []bool{false, true} {
 				pr := check.Predict(w, p, e.Action, e.Package, headFirst, sc.AnonymousPrivateTokenStatus == 403)
 				if pr.Outcome == check.Deny {
@@ -78,6 +87,9 @@ func fits(f *Failure, s signature) bool {
 		return false
 	}
 	if f.Message != "" {
+		if cut, ok := truncated(f.Message); ok {
+			return strings.HasPrefix(s.Message, cut)
+		}
 		return s.Message == f.Message
 	}
 	// A line without GHCR's message: match by status and stage.
@@ -97,8 +109,18 @@ func fits(f *Failure, s signature) bool {
 	return true
 }
 
+// truncated: a quoted message cut short with an ellipsis.
+func truncated(m string) (string, bool) {
+	for _, e := range []string{"...", "…"} {
+		if cut, ok := strings.CutSuffix(m, e); ok {
+			return strings.TrimSpace(cut), true
+		}
+	}
+	return "", false
+}
+
 // explain fills a failure's causes and questions.
-func (d *diagnoser) explain(f *Failure) {
+func (d *Diagnoser) explain(f *Failure) {
 	f.Causes = []Cause{}
 	f.Questions = []string{}
 	switch {
@@ -138,6 +160,13 @@ func (d *diagnoser) explain(f *Failure) {
 			c.Scenarios = append([]string{c.Scenario}, slices.Delete(c.Scenarios, i, i+1)...)
 		}
 	}
+	if len(order) == 0 && f.Message != "" {
+		// No built-in reproduces it: name the rules that give this answer.
+		for _, r := range answers.Reasons(f.Status, f.Message) {
+			byReason[r] = &Cause{Reason: r, Explanation: "GHCR gives this answer for rule " + string(r) + "; no built-in scenario reproduces it."}
+			order = append(order, r)
+		}
+	}
 	slices.SortStableFunc(order, func(a, b authz.Reason) int { return rankOf(a) - rankOf(b) })
 	if d.opts.Check != nil {
 		order = d.predicted(f, byReason, order)
@@ -159,7 +188,7 @@ func (d *diagnoser) explain(f *Failure) {
 
 // predicted moves the causes check predicts for this image to the front,
 // with check's own explanation, and adds those the library lacks.
-func (d *diagnoser) predicted(f *Failure, byReason map[authz.Reason]*Cause, order []authz.Reason) []authz.Reason {
+func (d *Diagnoser) predicted(f *Failure, byReason map[authz.Reason]*Cause, order []authz.Reason) []authz.Reason {
 	var front []authz.Reason
 	for _, fd := range d.opts.Check.Findings {
 		if fd.Action == check.ActionLogin && f.Stage != string(answers.StageLogin) && f.Stage != string(answers.StageToken) {

@@ -91,21 +91,62 @@ const maxLine = 64 << 10
 
 // Read reads a log and diagnoses every GHCR failure in it.
 func Read(r io.Reader, opts Options) (Result, error) {
+	d, err := New(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return d.Read(r)
+}
+
+// Diagnoser reads logs with one set of options, prepared once.
+type Diagnoser struct {
+	pats []answers.Pattern
+	sigs []signature
+	opts Options
+}
+
+// New prepares a Diagnoser: the client line patterns and every scenario's
+// refusals.
+func New(opts Options) (*Diagnoser, error) {
 	pats, err := answers.Compile()
 	if err != nil {
-		return Result{}, fmt.Errorf("compiling client lines: %w", err)
+		return nil, fmt.Errorf("compiling client lines: %w", err)
 	}
-	d := &diagnoser{pats: pats, sigs: signatures(opts.Scenarios), opts: opts}
+	return &Diagnoser{pats: pats, sigs: signatures(opts.Scenarios), opts: opts}, nil
+}
+
+// Read reads a log and diagnoses every GHCR failure in it.
+func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 	br := bufio.NewReaderSize(r, maxLine)
 	res := Result{Failures: []Failure{}}
 	seen := map[string]int{}
 	var prev *Failure
 	prevLine := 0
+	pushing := ""
 	for n := 1; ; n++ {
 		line, err := readLine(br)
+		if i := strings.Index(line, "docker push "); i >= 0 {
+			if w := strings.Fields(line[i+len("docker push "):]); len(w) > 0 && strings.Contains(w[0], "/") {
+				ref := w[0]
+				if j := strings.LastIndexByte(ref, ':'); j > strings.LastIndexByte(ref, '/') {
+					ref = ref[:j]
+				}
+				pushing = clean(ref)
+			}
+		}
+		if i := strings.Index(line, "The push refers to repository ["); i >= 0 {
+			// docker push names the image once, before its layers.
+			rest := line[i+len("The push refers to repository ["):]
+			if j := strings.IndexByte(rest, ']'); j > 0 {
+				pushing = rest[:j]
+			}
+		}
 		if len(line) > 0 {
 			if f, ok := d.line(line); ok {
 				f.Line = n
+				if f.Image == "" && f.Client == string(answers.Docker) && pushing != "" && f.Stage == string(answers.StageUploadPost) {
+					f.Image = pushing
+				}
 				switch {
 				case prev != nil && prevLine == n-1 && prev.Code == "" && f.Client == string(answers.Docker) && f.Stage == string(answers.StageUploadPost):
 					// containerd 2.1.3+ joins the body on the next line.
@@ -154,16 +195,10 @@ func readLine(br *bufio.Reader) (string, error) {
 	return strings.TrimRight(string(b), "\r\n"), err
 }
 
-type diagnoser struct {
-	pats []answers.Pattern
-	sigs []signature
-	opts Options
-}
-
 // hints: a line without any of these cannot be a failure fakeghcr knows.
 var hints = []string{"403", "401", "404", "429", "denied", "DENIED", "unauthorized", "UNAUTHORIZED", "Forbidden", "lowercase", "toomanyrequests", "TOOMANYREQUESTS", "password required", "name_unknown", "NAME_UNKNOWN", "unexpected status"}
 
-func (d *diagnoser) line(raw string) (Failure, bool) {
+func (d *Diagnoser) line(raw string) (Failure, bool) {
 	hinted := false
 	for _, h := range hints {
 		if strings.Contains(raw, h) {
