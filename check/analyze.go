@@ -369,7 +369,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction
 		}
 		cacheTo, _ := with(st, sc, "cache-to")
 		cacheFrom, _ := with(st, sc, "cache-from")
-		return append(out, cacheRefs(splitList(cacheTo), splitList(cacheFrom), "docker/build-push-action", line)...)
+		return append(out, cacheRefs(lines(cacheTo), lines(cacheFrom), "docker/build-push-action", line)...)
 	}
 	if st.Run.Text == "" {
 		return nil
@@ -422,4 +422,15 @@ func metadataImages(s string) []string {
 		out = append(out, splitList(line)...)
 	}
 	return slices.Compact(out)
+}
+
+// lines splits a multi-line input into its non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

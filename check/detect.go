@@ -53,6 +53,10 @@ func parseRef(s string) (ref, bool) {
 		s = s[:i]
 	}
 	host, rest, ok := strings.Cut(s, "/")
+	if !resolved(host) && strings.HasPrefix(host, string(unresolvedOpen)) {
+		// The registry itself is unknown: the caller reports it.
+		return ref{host: host, repo: rest}, true
+	}
 	if !ok || !(strings.ContainsAny(host, ".:") || host == "localhost") {
 		return ref{host: "docker.io", repo: s}, true
 	}
@@ -195,7 +199,11 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		if len(p.pos) == 0 {
 			return nil
 		}
-		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: p.pos[:1], line: line, headFirst: headFirst, prefix: prefix}}
+		dest := p.pos[:1]
+		if tool == "podman" && len(p.pos) > 1 {
+			dest = p.pos[1:2] // podman push SOURCE [DESTINATION]
+		}
+		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix}}
 	case "pull":
 		if len(p.pos) == 0 {
 			return nil

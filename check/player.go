@@ -41,6 +41,9 @@ func (p *player) play() ([]Finding, []result) {
 		in := it.in
 		base := Finding{File: p.wf.File, Line: in.line, Job: p.job.ID, Step: it.stepName, Event: p.ev.name, Action: in.action,
 			Client: string(in.client), Tool: in.tool, Assumptions: append([]string{}, it.assumptions...)}
+		if p.call != nil {
+			base.Via = fmt.Sprintf("%s:%d job %s", p.call.wf.File, p.call.job.Line, p.call.job.ID)
+		}
 		if in.action == ActionLogin {
 			host := display(in.refs[0])
 			if !isGHCR(strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")) {

@@ -44,9 +44,12 @@ type Report struct {
 // Finding is one predicted answer: one interaction of one step, for one
 // event.
 type Finding struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Job    string `json:"job"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Job  string `json:"job"`
+	// Via names the calling job when the finding is in a reusable
+	// workflow: "FILE:LINE job ID".
+	Via    string `json:"via,omitempty"`
 	Step   string `json:"step"`
 	Event  string `json:"event"`
 	Action string `json:"action"`

@@ -143,6 +143,13 @@ func Lookup(vars []Var, name string) (Value, bool) {
 
 // Read parses one workflow file's content.
 func Read(file string, data []byte) (wf *Workflow, err error) {
+	defer func() {
+		// The YAML library is third-party code: a panic on hostile input
+		// becomes an error, never a crash.
+		if r := recover(); r != nil {
+			wf, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
+		}
+	}()
 	f, perr := parser.ParseBytes(data, 0)
 	if perr != nil {
 		return nil, syntaxError(file, perr)
