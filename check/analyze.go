@@ -187,6 +187,9 @@ func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c
 			set("github.event.pull_request.head.repo.fork", fmt.Sprint(ev.fork))
 		}
 	}
+	if ev.base != "pull_request" && ev.base != "pull_request_target" {
+		sc.null = append(sc.null, "github.event.pull_request")
+	}
 	if ev.dependabot {
 		set("github.actor", "dependabot[bot]")
 		set("github.triggering_actor", "dependabot[bot]")

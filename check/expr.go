@@ -91,7 +91,9 @@ type scope struct {
 	// ctx maps a dotted context path (github.repository, env.IMAGE,
 	// steps.meta.outputs.tags, matrix.arch, inputs.image) to its value.
 	ctx map[string]string
-	// unknown paths under these prefixes are shown unresolved.
+	// null lists path prefixes known to be absent in this event (e.g.
+	// github.event.pull_request on a push): they evaluate to null.
+	null []string
 }
 
 // interpolate replaces every ${{ expr }} in s by its value or an

@@ -326,6 +326,11 @@ func (sc *scope) lookup(path string) (val, bool) {
 	if low == "github.token" {
 		return val{kind: 's', s: secretValue("GITHUB_TOKEN")}, true
 	}
+	for _, prefix := range sc.null {
+		if low == prefix || strings.HasPrefix(low, prefix+".") {
+			return val{kind: 'z'}, true
+		}
+	}
 	if v, ok := sc.ctx[low]; ok {
 		// A value with unresolved parts is still a value to interpolate;
 		// comparisons and functions on it are unknown.

@@ -88,6 +88,8 @@ type State struct {
 	Status      int          `json:"status"`
 	Code        string       `json:"code,omitempty"`
 	Message     string       `json:"message,omitempty"`
+	Stage       string       `json:"stage,omitempty"`
+	Prints      string       `json:"prints,omitempty"`
 	Reason      authz.Reason `json:"reason,omitempty"`
 	Explanation string       `json:"explanation,omitempty"`
 	Fix         string       `json:"fix,omitempty"`

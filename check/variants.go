@@ -277,7 +277,7 @@ func merge(f *Finding, rs []result, labels []string) {
 			firstDeny = &g.r
 		}
 		f.States = append(f.States, State{State: strings.Join(g.labels, " | "), Outcome: g.r.Outcome, Status: g.r.Status, Code: g.r.Code,
-			Message: g.r.Message, Reason: g.r.Reason, Explanation: g.r.Explanation, Fix: g.r.Fix})
+			Message: g.r.Message, Stage: string(g.r.Stage), Prints: g.r.prints, Reason: g.r.Reason, Explanation: g.r.Explanation, Fix: g.r.Fix})
 	}
 	sort.SliceStable(f.States, func(i, j int) bool { return f.States[i].Outcome == Deny && f.States[j].Outcome != Deny })
 	if allDeny {

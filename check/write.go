@@ -28,16 +28,55 @@ func Write(w io.Writer, rep Report, format string) error {
 	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
 
+// group is findings that differ only in their event.
+type group struct {
+	f      Finding
+	events []string
+}
+
+// byEvent groups findings that give the same answer for several events.
+func byEvent(fs []Finding) []*group {
+	var out []*group
+	index := map[string]*group{}
+	for _, f := range fs {
+		k := f
+		k.Event = ""
+		key := fmt.Sprintf("%#v", k)
+		if g, ok := index[key]; ok {
+			g.events = append(g.events, f.Event)
+			continue
+		}
+		g := &group{f: f, events: []string{f.Event}}
+		index[key] = g
+		out = append(out, g)
+	}
+	return out
+}
+
 func writeText(w io.Writer, rep Report) error {
 	var b strings.Builder
 	counts := map[string]int{}
 	for _, f := range rep.Findings {
 		counts[f.Outcome]++
+	}
+	for _, g := range byEvent(rep.Findings) {
+		f := g.f
+		events := "event " + g.events[0]
+		if len(g.events) > 1 {
+			events = "events " + strings.Join(g.events, ", ")
+		}
 		fmt.Fprintf(&b, "%s:%d: %s  %s %s", f.File, f.Line, strings.ToUpper(f.Outcome), f.Action, f.Image)
 		if len(f.Tags) > 0 {
 			fmt.Fprintf(&b, " (tags %s)", strings.Join(f.Tags, ", "))
 		}
-		fmt.Fprintf(&b, "\n  job %s, step %q, event %s, %s\n", f.Job, f.Step, f.Event, f.Tool)
+		fmt.Fprintf(&b, "\n  job %s, step %q, %s, %s\n", f.Job, f.Step, events, f.Tool)
+		if f.Via != "" {
+			fmt.Fprintf(&b, "  called by:  %s\n", f.Via)
+		}
+		if f.Outcome == Allow {
+			fmt.Fprintf(&b, "  credential: %s\n  GHCR:       %s (%s)\n\n", f.Credential, answerText(f.Status, "", "", ""), f.Reason)
+			continue
+		}
 		if f.Credential != "" {
 			fmt.Fprintf(&b, "  credential: %s\n", f.Credential)
 		}
@@ -57,9 +96,13 @@ func writeText(w io.Writer, rep Report) error {
 			fmt.Fprintf(&b, "  why:        %s\n", f.Explanation)
 		}
 		for _, s := range f.States {
-			fmt.Fprintf(&b, "  if %s:\n    %s  %s\n", s.State, strings.ToUpper(s.Outcome), answerText(s.Status, s.Code, s.Message, ""))
+			fmt.Fprintf(&b, "  if %s:\n    %s  %s", s.State, strings.ToUpper(s.Outcome), answerText(s.Status, s.Code, s.Message, s.Stage))
 			if s.Reason != "" {
-				fmt.Fprintf(&b, "    reason: %s\n", s.Reason)
+				fmt.Fprintf(&b, "  (%s)", s.Reason)
+			}
+			b.WriteString("\n")
+			if s.Prints != "" {
+				fmt.Fprintf(&b, "    %s prints: %s\n", f.Client, s.Prints)
 			}
 		}
 		if f.Fix != "" {
@@ -70,7 +113,7 @@ func writeText(w io.Writer, rep Report) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%d workflow file(s), %d finding(s): %d deny, %d unknown, %d allow\n",
+	fmt.Fprintf(&b, "%d workflow file(s), %d finding(s) (one per interaction and event): %d deny, %d unknown, %d allow\n",
 		len(rep.Files), len(rep.Findings), counts[Deny], counts[Unknown], counts[Allow])
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// maxTextCauses is how many causes the text output shows.
+const maxTextCauses = 4
+
 // Write writes the result as text or json.
 func Write(w io.Writer, res Result, format string) error {
 	switch format {
@@ -44,6 +47,10 @@ func Write(w io.Writer, res Result, format string) error {
 			b.WriteString("  no known cause gives this answer\n")
 		}
 		for i, c := range f.Causes {
+			if i == maxTextCauses {
+				fmt.Fprintf(&b, "  ... and %d less likely causes (--format json lists them all)\n", len(f.Causes)-i)
+				break
+			}
 			if c.Reason != "" {
 				fmt.Fprintf(&b, "  %d. %s", i+1, c.Reason)
 			} else {
