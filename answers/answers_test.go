@@ -73,7 +73,7 @@ func TestRenderMatchesItself(t *testing.T) {
 		if !p.Line.hasBody() {
 			a = bodyless
 		}
-		line := p.Line.Prefix + p.Line.fill(Vars{Repo: "acme/api", Tag: "v1", Digest: "sha256:abc", Query: "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io", Answer: a})
+		line := p.Line.fill(Vars{Repo: "acme/api", Tag: "v1", Digest: "sha256:abc", Query: "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io", Answer: a})
 		vals, ok := p.Match(line)
 		if !ok {
 			t.Errorf("%s %s: %q does not match its own pattern", p.Line.Client, p.Line.Stage, line)

@@ -91,7 +91,8 @@ var Lines = []Line{
 	{Client: Crane, Stage: StageUploadPost, Template: "POST {scheme}://{host}/v2/{repo}/blobs/uploads/: {CODE}: {message}", Prefix: "Error: ", Current: true},
 	{Client: Crane, Stage: StageManifestPut, Template: "PUT {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: ", Current: true},
 	{Client: Crane, Stage: StageHeadBlob, Template: "HEAD {scheme}://{host}/v2/{repo}/blobs/{digest}: unexpected status code {status} (HEAD responses have no body, use GET for details)", Prefix: "Error: ", Current: true},
-	{Client: Crane, Stage: StageManifestGet, Template: "GET {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageManifestGet, Version: "crane pull", Template: "GET {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageManifestGet, Version: "crane manifest", Template: "fetching manifest {ref}: GET {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: "},
 	{Client: Crane, Stage: StageManifestGet, Template: "HEAD {scheme}://{host}/v2/{repo}/manifests/{tag}: unexpected status code {status} (HEAD responses have no body, use GET for details)"},
 	{Client: Crane, Stage: StageToken, Template: "GET {scheme}://{host}/token?{query}: {CODE}: {message}", Prefix: "Error: ", Current: true},
 
@@ -108,11 +109,11 @@ var Lines = []Line{
 	{Client: Oras, Stage: StageManifestPut, Template: "PUT \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
 	{Client: Oras, Stage: StageHeadBlob, Template: "HEAD \"{scheme}://{host}/v2/{repo}/blobs/{digest}\": response status code {statuscode}: {any}"},
 	{Client: Oras, Stage: StageManifestGet, Template: "GET \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
-	{Client: Oras, Stage: StageUploadPost, Template: "Error response from registry: {code}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Oras, Stage: StageUploadPost, Template: "Error response from registry: {code}: {message}", Current: true},
 
 	// regctl.
-	{Client: Regctl, Stage: StageUploadPost, Template: "failed to send blob post, ref {ref}: request failed: {any} [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Current: true},
-	{Client: Regctl, Stage: StageManifestPut, Template: "failed to put manifest {ref}: request failed: {any} [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Current: true},
+	{Client: Regctl, Stage: StageUploadPost, Template: "failed to send blob post, ref {ref}: request failed: unauthorized [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Prefix: "failed to import layers from docker tar: ", Current: true},
+	{Client: Regctl, Stage: StageManifestPut, Template: "failed to put manifest {ref}: request failed: unauthorized [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Current: true},
 
 	// docker/login-action.
 	{Client: LoginAction, Stage: StageLogin, Template: "Username and password required", Prefix: "Error: ", Current: true},

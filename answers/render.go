@@ -25,7 +25,7 @@ func Render(client Client, stage Stage, v Vars) (string, bool) {
 		if l.hasBody() != body && l.Stage != StageReference && !(l.Client == LoginAction) {
 			continue
 		}
-		return l.Prefix + l.fill(v), true
+		return l.fill(v), true
 	}
 	return "", false
 }
@@ -52,7 +52,7 @@ func (l Line) fill(v Vars) string {
 		"{CODE}", v.Answer.Code, "{code}", strings.ToLower(v.Answer.Code), "{message}", v.Answer.Message,
 		"{status}", StatusText(v.Answer.Status), "{statuscode}", strconv.Itoa(v.Answer.Status), "{any}", "…",
 	)
-	return r.Replace(l.Template)
+	return r.Replace(l.Prefix + l.Template)
 }
 
 // placeholders maps each placeholder to the pattern it matches.
