@@ -186,3 +186,81 @@ func matches(pats []answers.Pattern, c answers.Client, stage answers.Stage, line
 	}
 	return false
 }
+
+// TestSkopeoLines: skopeo (containers/image) at the upload POST, and a
+// private package's blob check, which diagnose must recognize.
+func TestSkopeoLines(t *testing.T) {
+	t.Parallel()
+	c := clientRun{bin: client(t, "skopeo"), env: []string{"HOME=" + t.TempDir(), "DOCKER_CONFIG=" + t.TempDir(), "REGISTRY_AUTH_FILE=" + filepath.Join(t.TempDir(), "auth.json"), "PATH=" + os.Getenv("PATH")}}
+	srv := ghcrtest.New(t)
+	host, img := srv.Host(), imageTar(t)
+	copyTo := func(tag string) string {
+		return lastLine(c.run(t, "copy", "--dest-tls-verify=false", "--dest-creds", "x:"+srv.Secret("workflow"), "docker-archive:"+img, "docker://"+host+"/acme/api:"+tag))
+	}
+	want, _ := answers.Render(answers.Skopeo, answers.StageUploadPost, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
+	got := copyTo("s1")
+	msg, ok := fatalMsg(got)
+	if !ok || msg != want {
+		t.Errorf("skopeo upload POST:\n got %s\nwant msg=%q", got, want)
+	}
+	srv.SetVisibility("acme/api", authz.Private)
+	pats, err := answers.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = copyTo("s2")
+	if !matches(pats, answers.Skopeo, answers.StageHeadBlob, got) {
+		t.Errorf("skopeo blob check of a private package: %q matches no skopeo head_blob line", got)
+	}
+	// The rendered line, with the digest skopeo tried.
+	msg, _ = fatalMsg(got)
+	digest, _, _ := strings.Cut(strings.TrimPrefix(msg, "trying to reuse blob "), " ")
+	want, _ = answers.Render(answers.Skopeo, answers.StageHeadBlob, answers.Vars{Host: host, Repo: "acme/api", Digest: digest, Answer: answers.Answer{Status: 403}})
+	if msg != want {
+		t.Errorf("skopeo blob HEAD:\n got %s\nwant %s", msg, want)
+	}
+}
+
+// fatalMsg unquotes logrus's msg="..." of a fatal line.
+func fatalMsg(line string) (string, bool) {
+	_, rest, ok := strings.Cut(line, `level=fatal msg="`)
+	if !ok {
+		return "", false
+	}
+	return strings.ReplaceAll(strings.TrimSuffix(rest, `"`), `\"`, `"`), true
+}
+
+// TestDockerEngineLines: docker push and pull through the engine (which
+// treats 127.0.0.1 registries as insecure).
+func TestDockerEngineLines(t *testing.T) {
+	t.Parallel()
+	bin := client(t, "docker")
+	if err := exec.Command(bin, "info").Run(); err != nil {
+		t.Skipf("SKIP: no Docker engine (docker info: %v)", err)
+	}
+	c := clientRun{bin: bin, env: []string{"HOME=" + t.TempDir(), "DOCKER_CONFIG=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}}
+	srv := ghcrtest.New(t)
+	host := srv.Host()
+	if out := c.run(t, "login", host, "-u", "x", "-p", srv.Secret("workflow")); !strings.Contains(out, "Login Succeeded") {
+		t.Fatalf("docker login: %s", out)
+	}
+	// An image the engine has: built FROM scratch, nothing is pulled.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY Dockerfile /\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref := host + "/acme/api:engine"
+	if out := c.run(t, "build", "-q", "-t", ref, dir); strings.Contains(out, "ERROR") || strings.Contains(out, "error") {
+		t.Skipf("SKIP: docker build: %s", out)
+	}
+	t.Cleanup(func() { _ = exec.Command(bin, "rmi", "-f", ref).Run() })
+	want, _ := answers.Render(answers.Docker, answers.StageUploadPost, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
+	if got := lastLine(c.run(t, "push", ref)); got != want {
+		t.Errorf("docker push:\n got %s\nwant %s", got, want)
+	}
+	srv.SetVisibility("acme/api", authz.Private)
+	want, _ = answers.Render(answers.Docker, answers.StageManifestGet, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyWorkflowNoRead)})
+	if got := lastLine(c.run(t, "pull", host+"/acme/api:latest")); got != want {
+		t.Errorf("docker pull:\n got %s\nwant %s", got, want)
+	}
+}

@@ -51,6 +51,7 @@ func (l Line) fill(v Vars) string {
 		"{digest}", v.Digest, "{query}", v.Query,
 		"{CODE}", v.Answer.Code, "{code}", strings.ToLower(v.Answer.Code), "{message}", v.Answer.Message,
 		"{status}", StatusText(v.Answer.Status), "{statuscode}", strconv.Itoa(v.Answer.Status), "{any}", "…",
+		"{statustext}", strings.TrimPrefix(StatusText(v.Answer.Status), strconv.Itoa(v.Answer.Status)+" "),
 	)
 	return r.Replace(l.Prefix + l.Template)
 }
@@ -70,6 +71,7 @@ var placeholders = map[string]string{
 	"message":    `(.+)`,
 	"status":     `([0-9]{3}(?: [A-Z][a-z]+)+)`,
 	"statuscode": `([0-9]{3})`,
+	"statustext": `([A-Z][A-Za-z ]*)`,
 	"any":        `(.*?)`,
 }
 

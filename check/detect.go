@@ -171,7 +171,7 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 	client, prefix := answers.Docker, ""
 	headFirst := false
 	if tool == "podman" {
-		client, prefix, headFirst = answers.Skopeo, "Error: ", true
+		client, headFirst = answers.Podman, true
 	}
 	if len(args) == 0 {
 		return nil
@@ -220,7 +220,7 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		if push {
 			c := answers.Buildx
 			if tool == "podman" {
-				c = answers.Skopeo
+				c = answers.Podman
 			}
 			out = append(out, interaction{action: ActionPush, client: c, tool: tool + " " + sub + " --push", refs: p.all("-t", "--tag"), line: line, headFirst: true, prefix: prefix})
 		}
