@@ -96,6 +96,11 @@ func TestCraneLines(t *testing.T) {
 		t.Errorf("upload POST:\n got %s\nwant %s", got, want)
 	}
 
+	want, _ = answers.Render(answers.Crane, answers.StageManifestPut, vars("v9", answer(authz.DenyActionsAccess)))
+	if got := lastLine(c.run(t, "tag", host+"/acme/api:latest", "v9")); got != want {
+		t.Errorf("manifest PUT:\n got %s\nwant %s", got, want)
+	}
+
 	srv.SetVisibility("acme/api", authz.Private)
 	got := lastLine(c.run(t, "push", img, host+"/acme/api:v1"))
 	pats, err := answers.Compile()

@@ -30,6 +30,8 @@ type interaction struct {
 	inline    string
 	line      int
 	headFirst bool
+	// manifestOnly: the push only PUTs a manifest (crane tag).
+	manifestOnly bool
 	// pushUnknown: whether the step pushes could not be evaluated.
 	pushUnknown string
 	prefix      string // console prefix of the client (podman's "Error: ")
@@ -258,7 +260,7 @@ func craneCommand(args []string, stdin string, line int) []interaction {
 	if len(args) == 0 {
 		return nil
 	}
-	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "-t", "--tag", "--platform", "-f", "--filesystem")
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "-t", "--tag", "--new_tag", "--platform", "-f", "--filesystem", "--new_layer", "--base", "-b", "--append")
 	switch args[0] {
 	case "auth":
 		if len(args) > 1 && args[1] == "login" {
@@ -276,8 +278,15 @@ func craneCommand(args []string, stdin string, line int) []interaction {
 			}
 		}
 	case "append", "mutate":
-		if t, ok := p.first("-t", "--tag"); ok {
+		if t, ok := p.first("-t", "--tag", "--new_tag"); ok {
 			return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane " + args[0], refs: []string{t}, line: line, headFirst: true}}
+		}
+	case "tag":
+		// crane tag IMAGE TAG writes IMAGE's manifest under a new tag.
+		if len(p.pos) >= 2 {
+			if r, ok := parseRef(p.pos[0]); ok {
+				return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane tag", refs: []string{r.host + "/" + r.repo + ":" + p.pos[1]}, line: line, manifestOnly: true}}
+			}
 		}
 	case "pull", "digest", "manifest", "export":
 		if len(p.pos) >= 1 {

@@ -37,7 +37,11 @@ func (p *player) play() ([]Finding, []result) {
 	var fs []Finding
 	var rs []result
 	var current *login
+	failedAt := 0
 	for i, it := range p.items {
+		if failedAt > 0 {
+			it.assumptions = append(append([]string{}, it.assumptions...), fmt.Sprintf("reached only once the refusal at line %d is fixed (a failing step ends the job)", failedAt))
+		}
 		in := it.in
 		base := Finding{File: p.wf.File, Line: in.line, Job: p.job.ID, Step: it.stepName, Event: p.ev.name, Action: in.action,
 			Client: string(in.client), Tool: in.tool, Assumptions: append([]string{}, it.assumptions...)}
@@ -52,7 +56,11 @@ func (p *player) play() ([]Finding, []result) {
 			l := p.resolveLogin(in.password, in.passwordSet, in.line)
 			current = &l
 			base.Image, base.Credential = "ghcr.io", l.desc
-			fs, rs = append(fs, base), append(rs, p.loginResult(in, l))
+			r := p.loginResult(in, l)
+			if r.Outcome == Deny && failedAt == 0 {
+				failedAt = in.line
+			}
+			fs, rs = append(fs, base), append(rs, r)
 			continue
 		}
 		for _, r := range in.refs {
@@ -75,6 +83,9 @@ func (p *player) play() ([]Finding, []result) {
 				f.Assumptions = append(f.Assumptions, fmt.Sprintf("push: %s could not be evaluated; predicted as if it pushes", in.pushUnknown))
 			}
 			r := p.imageResult(&f, in, rf, current, i)
+			if r.Outcome == Deny && failedAt == 0 {
+				failedAt = in.line
+			}
 			fs, rs = append(fs, f), append(rs, r)
 		}
 	}
@@ -131,6 +142,9 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 	if l.cred == nil && r.Outcome == Deny {
 		r.Explanation = "No login to ghcr.io precedes this step, so the client is anonymous. " + r.Explanation
 		r.Fix = "Log in to ghcr.io before this step (docker/login-action with registry: ghcr.io, username: ${{ github.actor }}, password: ${{ secrets.GITHUB_TOKEN }})"
+	}
+	if in.manifestOnly && r.Stage == answers.StageUploadPost {
+		r.Stage = answers.StageManifestPut
 	}
 	if r.created != nil {
 		p.world.Packages[rf.repo] = *r.created
