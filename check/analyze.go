@@ -62,6 +62,15 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 			}
 		}
 	}
+	for i := range rep.Findings {
+		// JSON readers get lists, never null.
+		if rep.Findings[i].Tags == nil {
+			rep.Findings[i].Tags = []string{}
+		}
+		if rep.Findings[i].Assumptions == nil {
+			rep.Findings[i].Assumptions = []string{}
+		}
+	}
 	return rep
 }
 
