@@ -56,6 +56,12 @@ type Line struct {
 	// Current marks the line today's version prints: the one check
 	// renders for this client and stage.
 	Current bool
+	// Whole: the template is the whole line (it is too short to be
+	// recognized inside other text).
+	Whole bool
+	// Status is the answer's status when the line shows neither a status
+	// nor an error code.
+	Status int
 }
 
 // Lines is the one list of client lines, most specific first within a
@@ -110,6 +116,8 @@ var Lines = []Line{
 	{Client: Skopeo, Stage: StageToken, Template: "Requesting bearer token: invalid status code from registry {statuscode} ({any})"},
 	{Client: Skopeo, Stage: StageToken, Template: "unable to retrieve auth token: invalid username/password: {code}: {message}"},
 	{Client: Skopeo, Stage: StageManifestGet, Template: "reading manifest {tag} in {host}/{repo}: {code}: {message}", Current: true},
+	{Client: Skopeo, Stage: StageManifestGet, Version: "no body shown", Template: "reading manifest {tag} in {host}/{repo}: {code}"},
+	{Client: Skopeo, Stage: StageToken, Version: "containers/image 5.30+", Template: "Requesting bearer token: received unexpected HTTP status: {status}"},
 
 	// oras-go: oras and helm.
 	{Client: Oras, Stage: StageUploadPost, Template: "POST \"{scheme}://{host}/v2/{repo}/blobs/uploads/\": response status code {statuscode}: {code}: {message}"},
@@ -133,6 +141,10 @@ var Lines = []Line{
 	{Client: Docker, Stage: StageLogin, Template: "Get \"{scheme}://{host}/v2/\": {code}: {message}"},
 	{Client: Docker, Stage: StageManifestGet, Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}: {message}", Prefix: "Error response from daemon: ", Current: true},
 	{Client: Docker, Stage: StageManifestGet, Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}: {message}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}"},
+	{Client: Docker, Stage: StageManifestGet, Template: "Error response from daemon: name unknown", Status: 404},
+	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "denied", Whole: true, Status: 403},
 	{Client: Docker, Stage: StageReference, Template: "invalid reference format: repository name must be lowercase", Current: true},
 	{Client: Docker, Stage: StageUploadPost, Template: "{code}: {message}", Current: true},
 }

@@ -138,7 +138,11 @@ func compile(l Line) (Pattern, error) {
 		last = loc[1]
 	}
 	lit(l.Template[last:])
-	re, err := regexp.Compile(b.String())
+	expr := b.String()
+	if l.Whole {
+		expr = `^\s*` + expr + `\s*$`
+	}
+	re, err := regexp.Compile(expr)
 	if err != nil {
 		return Pattern{}, err
 	}

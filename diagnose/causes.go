@@ -92,6 +92,10 @@ func fits(f *Failure, s signature) bool {
 		}
 		return s.Message == f.Message
 	}
+	if f.Code != "" {
+		// The code without its message.
+		return s.Code == f.Code
+	}
 	// A line without GHCR's message: match by status and stage.
 	stage := answers.Stage(f.Stage)
 	switch {

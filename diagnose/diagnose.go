@@ -196,7 +196,7 @@ func readLine(br *bufio.Reader) (string, error) {
 }
 
 // hints: a line without any of these cannot be a failure fakeghcr knows.
-var hints = []string{"403", "401", "404", "429", "denied", "DENIED", "unauthorized", "UNAUTHORIZED", "Forbidden", "lowercase", "toomanyrequests", "TOOMANYREQUESTS", "password required", "name_unknown", "NAME_UNKNOWN", "unexpected status"}
+var hints = []string{"403", "401", "404", "429", "denied", "name unknown", "DENIED", "unauthorized", "UNAUTHORIZED", "Forbidden", "lowercase", "toomanyrequests", "TOOMANYREQUESTS", "password required", "name_unknown", "NAME_UNKNOWN", "unexpected status"}
 
 func (d *Diagnoser) line(raw string) (Failure, bool) {
 	hinted := false
@@ -252,8 +252,19 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if s := bestVals["status"] + bestVals["statuscode"]; len(s) >= 3 {
 		f.Status, _ = strconv.Atoi(s[:3])
 	}
+	if f.Code == "" && l.Status == 404 {
+		f.Code = "NAME_UNKNOWN" // docker's "name unknown"
+	}
+	if f.Code != "" && f.Message == "" && l.Client == answers.Docker {
+		// Docker prints only the code when GHCR's message is the code's
+		// standard one (docker/distribution's errcode).
+		f.Message = standardMessages[f.Code]
+	}
 	if f.Status == 0 && f.Code != "" {
 		f.Status = statusOf(f.Code, f.Message)
+	}
+	if f.Status == 0 {
+		f.Status = l.Status
 	}
 	if l.Stage == answers.StageReference {
 		f.Status = 0
@@ -261,9 +272,16 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	return f, true
 }
 
+// standardMessages are the registry error codes' standard messages.
+var standardMessages = map[string]string{
+	"DENIED":       "requested access to the resource is denied",
+	"UNAUTHORIZED": "authentication required",
+	"NAME_UNKNOWN": "repository name not known to registry",
+}
+
 // statusOf infers a status from GHCR's code and message.
 func statusOf(code, message string) int {
-	if rs := answers.Reasons(0, message); len(rs) > 0 {
+	if rs := answers.Reasons(0, message); message != "" && len(rs) > 0 {
 		a, _ := answers.For(rs[0], "")
 		return a.Status
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -46,6 +47,9 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 			opts.Paths = args
 			if len(args) == 0 {
 				opts.Paths = []string{".github/workflows"}
+				if _, err := os.Stat(opts.Paths[0]); err != nil {
+					return usageErrorf("no .github/workflows here: run check at the repository's root, or name the workflow files or directory")
+				}
 			}
 			rep, err := check.Run(opts)
 			if err != nil {
