@@ -144,7 +144,7 @@ var Lines = []Line{
 	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}", Prefix: "Error response from daemon: "},
 	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}"},
 	{Client: Docker, Stage: StageManifestGet, Template: "Error response from daemon: name unknown", Status: 404},
-	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "denied", Whole: true, Status: 403},
+	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "{code}", Whole: true},
 	{Client: Docker, Stage: StageReference, Template: "invalid reference format: repository name must be lowercase", Current: true},
 	{Client: Docker, Stage: StageUploadPost, Template: "{code}: {message}", Current: true},
 }

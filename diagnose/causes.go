@@ -92,9 +92,9 @@ func fits(f *Failure, s signature) bool {
 		}
 		return s.Message == f.Message
 	}
-	if f.Code != "" {
+	if f.Code != "" && s.Code != f.Code {
 		// The code without its message.
-		return s.Code == f.Code
+		return false
 	}
 	// A line without GHCR's message: match by status and stage.
 	stage := answers.Stage(f.Stage)

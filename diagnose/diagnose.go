@@ -144,7 +144,7 @@ func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 		if len(line) > 0 {
 			if f, ok := d.line(line); ok {
 				f.Line = n
-				if f.Image == "" && f.Client == string(answers.Docker) && pushing != "" && f.Stage == string(answers.StageUploadPost) {
+				if f.Image == "" && f.Client == string(answers.Docker) && pushing != "" && (f.Stage == string(answers.StageUploadPost) || f.Stage == string(answers.StageToken)) {
 					f.Image = pushing
 				}
 				switch {
