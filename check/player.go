@@ -259,7 +259,7 @@ func (p *player) tokenLogin(line int) login {
 		return login{line: line, desc: "GITHUB_TOKEN", unknown: "The workflow's repository is unknown (pass --repository OWNER/NAME), so its GITHUB_TOKEN cannot be evaluated."}
 	}
 	pk, where := tokenPackages(p.wf, p.job, p.call, p.repoDefault)
-	c := &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: strings.ToLower(p.a.repo), Packages: pk,
+	c := &authz.Credential{Name: "job " + p.job.ID, Kind: authz.GitHubToken, Repository: strings.ToLower(p.a.repo), Packages: pk,
 		Event: p.ev.base, Fork: p.ev.fork, Dependabot: p.ev.dependabot}
 	if p.call != nil {
 		c.Repository = strings.ToLower(p.a.repo)
