@@ -55,6 +55,8 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 								rep.Findings = append(rep.Findings, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
 							}
 						}
+					} else {
+						rep.Findings = append(rep.Findings, a.unreadCall(wf, job, ev))
 					}
 					continue
 				}
@@ -445,4 +447,19 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// unreadCall reports a reusable workflow check could not read: what it
+// does with ghcr.io is unknown, never assumed harmless.
+func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev event) Finding {
+	pk, where := tokenPackages(wf, job, nil, "")
+	perm := "the repository's default"
+	if pk != "" {
+		perm = string(pk) + " (" + where + ")"
+	}
+	return Finding{File: wf.File, Line: job.Uses.Line, Job: job.ID, Step: job.Uses.Text, Event: ev.name, Action: ActionCall,
+		Tool: "reusable workflow", Tags: []string{}, Outcome: Unknown, Credential: "GITHUB_TOKEN of the caller, packages: " + perm,
+		Explanation: fmt.Sprintf("Job %s calls %s, which check did not read: what it pushes or pulls is unknown. It runs with this repository's GITHUB_TOKEN, whose packages permission it cannot raise.", job.ID, job.Uses.Text),
+		Fix:         "Check that workflow too: pass its file (for a local one) or run check in its repository with --repository set to this one",
+		Assumptions: []string{}}
 }

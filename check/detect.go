@@ -11,6 +11,8 @@ const (
 	ActionPush  = "push"
 	ActionPull  = "pull"
 	ActionLogin = "login"
+	// ActionCall is a call of a reusable workflow check could not read.
+	ActionCall = "call"
 )
 
 // interaction is one thing a step does with a registry.

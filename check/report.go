@@ -49,9 +49,11 @@ type Finding struct {
 	Job  string `json:"job"`
 	// Via names the calling job when the finding is in a reusable
 	// workflow: "FILE:LINE job ID".
-	Via    string `json:"via,omitempty"`
-	Step   string `json:"step"`
-	Event  string `json:"event"`
+	Via   string `json:"via,omitempty"`
+	Step  string `json:"step"`
+	Event string `json:"event"`
+	// Action is push, pull, login, or call (a reusable workflow check
+	// could not read).
 	Action string `json:"action"`
 	// Image is ghcr.io/OWNER/NAME, without a tag, as written (after
 	// evaluation); for a login, the registry.
