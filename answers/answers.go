@@ -13,6 +13,7 @@
 package answers
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/fakeghcr/fakeghcr/authz"
@@ -119,27 +120,5 @@ func StatusText(status int) string {
 	case 500:
 		return "500 Internal Server Error"
 	}
-	return itoa(status)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return strconv.Itoa(status)
 }
