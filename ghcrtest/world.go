@@ -15,6 +15,7 @@ import (
 // Apply makes one change to the world and returns registry.ErrInvalidChange
 // (wrapped) if it names something that does not exist or a bad value.
 func (s *Server) Apply(c registry.Change) error {
+	s.t.Helper()
 	if err := s.reg.Apply(c); err != nil {
 		return err
 	}
@@ -25,7 +26,7 @@ func (s *Server) Apply(c registry.Change) error {
 			attrs = append(attrs, kv[0], kv[1])
 		}
 	}
-	s.log.Info("world changed", attrs...)
+	s.note("world changed", attrs...)
 	return nil
 }
 
@@ -115,8 +116,9 @@ func (s *Server) RemoveCredential(name string) {
 
 // Reset restores the world the server started with; content is kept.
 func (s *Server) Reset() {
+	s.t.Helper()
 	s.reg.Reset()
-	s.log.Info("world reset")
+	s.note("world reset")
 }
 
 // credentialName names the credential a change is about, never its secret.
