@@ -44,8 +44,12 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
-			s.writeError(w, r, errAdminUnauthorized)
+		switch {
+		case !ok || token == "":
+			s.writeError(w, r, errAdminTokenMissing)
+			return
+		case subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1:
+			s.writeError(w, r, errAdminTokenWrong)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -146,7 +146,8 @@ var (
 
 // fakeghcr's own API's errors.
 var (
-	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
+	errAdminTokenMissing = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN; fakeghcr serve prints it when it starts)"}
+	errAdminTokenWrong   = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "wrong admin token: fakeghcr serve prints a new admin token each time it starts unless --admin-token (FAKEGHCR_ADMIN_TOKEN) sets one; use the one this server printed"}
 	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "admin API disabled: no admin token configured"}
 )
 
