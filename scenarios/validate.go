@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,10 +39,11 @@ func (b *builder) errorf(field, format string, args ...any) {
 	b.errs = append(b.errs, &FileError{File: b.file, Line: line, Column: col, Field: field, Err: fmt.Errorf(format, args...)})
 }
 
-func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
+func build(file string, d *fileDoc, pos *positions, prior []*FileError) (*Scenario, error) {
 	b := &builder{
 		file:  file,
 		pos:   pos,
+		errs:  prior,
 		users: map[string]bool{},
 		index: map[string]string{},
 		s: &Scenario{
@@ -56,6 +58,9 @@ func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
 			Tags:     map[string][]string{},
 			Settings: Settings{AnonymousPrivateTokenStatus: DefaultAnonymousPrivateTokenStatus},
 		},
+	}
+	if reflect.ValueOf(*d).IsZero() {
+		b.s.Warnings = append(b.s.Warnings, file+" is empty: its world has no owners, repositories, packages or credentials, so GHCR's answer to every push is a refusal")
 	}
 	if b.s.Name == "" {
 		b.s.Name = defaultName(file)
@@ -106,20 +111,24 @@ func (b *builder) validateWorld() {
 	}
 }
 
-func (b *builder) err() error {
-	if len(b.errs) == 0 {
+func (b *builder) err() error { return joinFileErrors(b.errs) }
+
+// joinFileErrors sorts problems by position and joins them, at most
+// maxErrors; one problem is returned as itself.
+func joinFileErrors(fes []*FileError) error {
+	if len(fes) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(b.errs, func(x, y *FileError) int {
+	slices.SortStableFunc(fes, func(x, y *FileError) int {
 		return cmp.Or(cmp.Compare(x.Line, y.Line), cmp.Compare(x.Column, y.Column))
 	})
-	if len(b.errs) == 1 {
-		return b.errs[0]
+	if len(fes) == 1 {
+		return fes[0]
 	}
 	var errs []error
-	for i, e := range b.errs {
+	for i, e := range fes {
 		if i == maxErrors {
-			errs = append(errs, fmt.Errorf("%s: %d more errors", b.file, len(b.errs)-maxErrors))
+			errs = append(errs, fmt.Errorf("%s: %d more errors", fes[0].File, len(fes)-maxErrors))
 			break
 		}
 		errs = append(errs, e)
