@@ -43,30 +43,30 @@ func workflowRead(q workflowRequest) Decision {
 	repo := c.Repository
 	switch {
 	case exists && pkg.Visibility == Public:
-		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it [D4]", a.Package))
+		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it", a.Package))
 	case perm == PackagesNone:
 		return deny(DenyWorkflowNoRead,
-			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s [D8, D12]", describe(c), why, a.Package),
+			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s", describe(c), why, a.Package),
 			fmt.Sprintf("Add \"permissions: packages: read\" to the workflow job in %s (a permissions block sets every scope it leaves out to none)", repo))
 	case !exists:
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("%s is valid but package %s does not exist [Q1]", describe(c), a.Package),
+			fmt.Sprintf("%s is valid but package %s does not exist", describe(c), a.Package),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case), or push it first")
 	}
 	if pkg.Visibility == Internal && repo != "" && w.enterprise(ownerOf(repo)) == w.enterprise(pkg.Owner()) {
 		return allow(AllowInternalRead,
-			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise [D4, Q6]", a.Package, repo))
+			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise", a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleRead) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access [D2, D4]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access [D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyWorkflowNoRead,
-		fmt.Sprintf("%s cannot pull %s package %s: %s [D4, Q6, T12]", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		fmt.Sprintf("%s cannot pull %s package %s: %s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
 		actionsFix(w, a.Package, repo, "Read"))
 }
 
@@ -91,32 +91,32 @@ func workflowWrite(q workflowRequest) Decision {
 		fix := permissionFix(c, why)
 		if !exists {
 			return deny(DenyWorkflowCreate,
-				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s [§6 rule 2, T21]", describe(c), perm, why, a.Package),
+				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s", describe(c), perm, why, a.Package),
 				fix)
 		}
 		return deny(DenyWorkflowReadOnly,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s [§6 rule 2, T20]; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
 			fix)
 	}
 	if !exists {
 		if !w.mayCreate(owner, Private) {
 			return deny(DenyCreationPolicy,
-				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get [D2, T21]", owner, a.Package),
+				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get", owner, a.Package),
 				fmt.Sprintf("Organization %s settings -> Packages -> Package creation -> tick Private", owner))
 		}
 		return allow(AllowCreate,
-			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s [§6 rule 3, D1, D4]", describe(c), owner, a.Package, repo))
+			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s", describe(c), owner, a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleWrite) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access [§6 rule 4a, D2]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access [§6 rule 4b, D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyActionsAccess,
-		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s [§6 rule 4c, D1, T14]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
 		actionsFix(w, a.Package, repo, "Write"))
 }
 
@@ -132,20 +132,20 @@ func workflowDelete(q workflowRequest) Decision {
 	}
 	if !exists {
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("package %s does not exist, so %s cannot delete it [D11]", a.Package, describe(c)),
+			fmt.Sprintf("package %s does not exist, so %s cannot delete it", a.Package, describe(c)),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case)")
 	}
 	if perm != RoleWrite {
 		return deny(DenyDeletePackage,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s [D4, D13]", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s", describe(c), perm, why, a.Package),
 			permissionFix(c, why))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleAdmin) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access [D4]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access", describe(c), a.Package, repo))
 	}
 	return deny(DenyDeletePackage,
-		fmt.Sprintf("%s cannot delete %s: %s [D4]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
+		fmt.Sprintf("%s cannot delete %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
 		actionsFix(w, a.Package, repo, "Admin"))
 }
 
@@ -157,7 +157,7 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 		return Decision{}, true
 	}
 	return deny(DenyInstallationMissing,
-		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s [§6 rule 1, T17]", describe(c), verb(a.Action), repoOwner, owner),
+		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s", describe(c), verb(a.Action), repoOwner, owner),
 		fmt.Sprintf("Push to ghcr.io/%s/... instead, or use a classic PAT with the %s scope of a user who may publish to %s (stored as a repository secret)", repoOwner, scopeFor(a.Action), owner)), false
 }
 
