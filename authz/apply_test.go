@@ -230,4 +230,8 @@ func TestDescribeHasNoSecret(t *testing.T) {
 	if got != want {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
+	attrs := c.LogAttrs()
+	if diff := cmp.Diff([]any{"op", "add_credential", "credential", "ci"}, attrs); diff != "" {
+		t.Errorf("LogAttrs() (-want +got):\n%s", diff)
+	}
 }

@@ -19,14 +19,7 @@ func (s *Server) Apply(c registry.Change) error {
 	if err := s.reg.Apply(c); err != nil {
 		return err
 	}
-	attrs := []any{"op", c.Op}
-	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
-		{"role", c.Role}, {"visibility", c.Visibility}, {"credential", credentialName(c)}} {
-		if kv[1] != "" {
-			attrs = append(attrs, kv[0], kv[1])
-		}
-	}
-	s.note("world changed", attrs...)
+	s.note("world changed", c.LogAttrs()...)
 	return nil
 }
 
@@ -119,12 +112,4 @@ func (s *Server) Reset() {
 	s.t.Helper()
 	s.reg.Reset()
 	s.note("world reset")
-}
-
-// credentialName names the credential a change is about, never its secret.
-func credentialName(c registry.Change) string {
-	if c.Credential != nil {
-		return c.Credential.Name
-	}
-	return c.Name
 }
