@@ -99,11 +99,8 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	if _, exists := s.view.world.Package(q.rt.Repo); exists {
 		return
 	}
-	w := s.view.world.Clone()
-	ensureMaps(&w)
-	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
-	w.Packages[strings.ToLower(pkg.Name)] = pkg
-	s.view = newView(w)
+	pkg := authz.NewPackage(s.view.world, q.caller.principal, q.rt.Repo, source)
+	s.view = newView(s.view.world.WithPackage(pkg))
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
 }
