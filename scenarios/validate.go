@@ -151,12 +151,12 @@ func (b *builder) userRef(field, login string) bool {
 }
 
 func (b *builder) visibility(field, v string) (authz.Visibility, bool) {
-	switch vis := authz.Visibility(v); vis {
-	case authz.Private, authz.Public, authz.Internal:
-		return vis, true
+	vis, err := authz.ParseVisibility(v)
+	if err != nil {
+		b.errorf(field, "%v", err)
+		return "", false
 	}
-	b.errorf(field, "unknown visibility %q (want private, public or internal)", v)
-	return "", false
+	return vis, true
 }
 
 // ownerVisibility checks a repository's or package's visibility; "" is
