@@ -51,29 +51,42 @@ func (b *builder) repositories(repos []fileRepository) {
 		default:
 			b.errorf(p+".workflow_permission", "unknown workflow permission %q (want read or write)", r.WorkflowPermission)
 		}
-		for _, login := range slices.Sorted(maps.Keys(r.Collaborators)) {
-			f := p + ".collaborators." + login
-			key := strings.ToLower(login)
-			if !b.userRef(f, key) {
-				continue
-			}
-			if _, dup := repo.Collaborators[key]; dup {
-				b.errorf(f, "duplicate collaborator %q", key)
-				continue
-			}
-			switch role := authz.Role(r.Collaborators[login]); role {
-			case authz.RoleRead, "triage", authz.RoleWrite, "maintain", authz.RoleAdmin:
-				if repo.Collaborators == nil {
-					repo.Collaborators = map[string]authz.Role{}
-				}
-				repo.Collaborators[key] = role
-			default:
-				b.errorf(f, "unknown repository role %q (want read, triage, write, maintain or admin)", role)
-			}
-		}
+		repo.Collaborators = b.collaborators(p, r.Collaborators)
 		b.s.World.Repositories[name] = repo
 	}
-	// Omitted ids: 1000 + the repository's index, skipping ids in use.
+	b.assignIDs(auto, order, ids)
+}
+
+// collaborators checks a repository's collaborators: declared users with a
+// repository role.
+func (b *builder) collaborators(p string, collaborators map[string]string) map[string]authz.Role {
+	var out map[string]authz.Role
+	for _, login := range slices.Sorted(maps.Keys(collaborators)) {
+		f := p + ".collaborators." + login
+		key := strings.ToLower(login)
+		if !b.userRef(f, key) {
+			continue
+		}
+		if _, dup := out[key]; dup {
+			b.errorf(f, "duplicate collaborator %q", key)
+			continue
+		}
+		switch role := authz.Role(collaborators[login]); role {
+		case authz.RoleRead, "triage", authz.RoleWrite, "maintain", authz.RoleAdmin:
+			if out == nil {
+				out = map[string]authz.Role{}
+			}
+			out[key] = role
+		default:
+			b.errorf(f, "unknown repository role %q (want read, triage, write, maintain or admin)", role)
+		}
+	}
+	return out
+}
+
+// assignIDs gives each repository without an id 1000 + its index in the
+// file, skipping ids in use.
+func (b *builder) assignIDs(auto []string, order map[string]int, ids map[int64]string) {
 	for _, name := range auto {
 		id := 1000 + int64(order[name])
 		for ids[id] != "" {
