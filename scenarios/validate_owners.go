@@ -91,6 +91,21 @@ func (b *builder) organization(p string, o fileOwner, owner *authz.Owner) {
 	for j, m := range o.Owners {
 		add(fmt.Sprintf("%s.owners[%d]", p, j), m, true)
 	}
+	b.teams(p, o, owner)
+	b.packageCreation(p, o, owner)
+	if o.InheritAccessDefault != nil {
+		v := *o.InheritAccessDefault
+		owner.InheritAccessDefault = &v
+	}
+}
+
+func hasMember(o authz.Owner, login string) bool {
+	return slices.ContainsFunc(o.Members, func(m authz.Member) bool { return m.Login == login })
+}
+
+// teams checks an organization's teams: slugs, and members of the
+// organization.
+func (b *builder) teams(p string, o fileOwner, owner *authz.Owner) {
 	for _, slug := range slices.Sorted(maps.Keys(o.Teams)) {
 		field := p + ".teams." + slug
 		key := strings.ToLower(slug)
@@ -121,6 +136,10 @@ func (b *builder) organization(p string, o fileOwner, owner *authz.Owner) {
 		}
 		owner.Teams[key] = members
 	}
+}
+
+// packageCreation checks the visibilities members may create packages with.
+func (b *builder) packageCreation(p string, o fileOwner, owner *authz.Owner) {
 	if o.PackageCreation != nil {
 		owner.PackageCreation = []authz.Visibility{}
 		for j, v := range *o.PackageCreation {
@@ -135,12 +154,4 @@ func (b *builder) organization(p string, o fileOwner, owner *authz.Owner) {
 			}
 		}
 	}
-	if o.InheritAccessDefault != nil {
-		v := *o.InheritAccessDefault
-		owner.InheritAccessDefault = &v
-	}
-}
-
-func hasMember(o authz.Owner, login string) bool {
-	return slices.ContainsFunc(o.Members, func(m authz.Member) bool { return m.Login == login })
 }
