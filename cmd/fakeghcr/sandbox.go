@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -182,7 +183,8 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 		Docker:  cfg.docker,
 	})
 	if err != nil {
-		return &exitError{code: sandboxFailed, err: err}
+		// "fakeghcr sandbox: " is printed before it already.
+		return &exitError{code: sandboxFailed, err: errors.New(strings.TrimPrefix(err.Error(), "sandbox: "))}
 	}
 	printSandboxDecisions(cli, srv.Decisions(), explain)
 	if code != 0 {
