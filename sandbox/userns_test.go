@@ -60,7 +60,7 @@ func TestAsNobody(t *testing.T) {
 		t.Skip("already nobody")
 	}
 	bin := copySelf(t)
-	cmd := exec.Command(bin, "-test.run", "^(TestServesHostsOverTLS|TestNothingElseIsReachable|TestExitStatus)$", "-test.v")
+	cmd := exec.Command(bin, "-test.run", "^(TestServesHostsOverTLS|TestNothingElseIsReachable|TestExitStatus|TestDockerNeedsRoot)$", "-test.v")
 	cmd.Env = append(os.Environ(), nonRootEnv+"=1", "HOME=/tmp")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -68,7 +68,7 @@ func TestAsNobody(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the tests as nobody failed: %v\n%s", err, out)
 	}
-	for _, want := range []string{"--- PASS: TestServesHostsOverTLS/curl", "--- PASS: TestServesHostsOverTLS/go", "--- PASS: TestNothingElseIsReachable"} {
+	for _, want := range []string{"--- PASS: TestServesHostsOverTLS/curl", "--- PASS: TestServesHostsOverTLS/go", "--- PASS: TestNothingElseIsReachable", "--- PASS: TestDockerNeedsRoot"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("as nobody: no %q in\n%s", want, out)
 		}
@@ -107,4 +107,18 @@ func TestUserNamespaceRefused(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// TestDockerNeedsRoot: without CAP_SYS_ADMIN, Config.Docker is refused up front (TestAsNobody
+// runs it as nobody; as root it checks nothing and skips).
+func TestDockerNeedsRoot(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() == 0 {
+		t.Skip("root: runs as nobody in TestAsNobody")
+	}
+	_, err := sandbox.Run(context.Background(), sandbox.Config{Command: []string{"true"}, Handler: hello, Docker: true})
+	want := "sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace"
+	if err == nil || err.Error() != want {
+		t.Errorf("Run with Docker as uid %d: %v, want %q", os.Getuid(), err, want)
+	}
 }
