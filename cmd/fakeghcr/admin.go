@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fakeghcr/fakeghcr/adminclient"
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
 )
 
@@ -66,7 +67,7 @@ type changeBuilder func(pos []string) ([]registry.Change, error)
 // newChangeCmd is a command that builds changes from its arguments and
 // flags and applies them in order. It stops at the first refusal; changes
 // applied before it stay applied.
-func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops []string,
+func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops []authz.Op,
 	define func(*pflag.FlagSet) changeBuilder) *cobra.Command {
 	var sf serverFlags
 	c := &cobra.Command{
@@ -74,7 +75,7 @@ func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops 
 		Short:       short,
 		Long:        long,
 		Args:        exactArgs(argNames...),
-		Annotations: map[string]string{opsAnnotation: strings.Join(ops, ",")},
+		Annotations: map[string]string{opsAnnotation: joinOps(ops)},
 	}
 	sf.register(c.Flags())
 	build := define(c.Flags())
@@ -88,26 +89,35 @@ func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops 
 			if err := ac.Apply(cmd.Context(), ch); err != nil {
 				return sf.explain(err)
 			}
-			fmt.Fprintln(cli.stdout, describeChange(ch))
+			fmt.Fprintln(cli.stdout, ch.Describe())
 		}
 		return nil
 	}
 	return c
 }
 
+// joinOps joins operation names for the ops annotation.
+func joinOps(ops []authz.Op) string {
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = string(op)
+	}
+	return strings.Join(names, ",")
+}
+
 // newPlainChangeCmd is a change command with positional arguments only.
-func newPlainChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, op string,
+func newPlainChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, op authz.Op,
 	build func(pos []string) registry.Change) *cobra.Command {
-	return newChangeCmd(cli, verb, short, long, argNames, []string{op}, func(*pflag.FlagSet) changeBuilder {
+	return newChangeCmd(cli, verb, short, long, argNames, []authz.Op{op}, func(*pflag.FlagSet) changeBuilder {
 		return func(pos []string) ([]registry.Change, error) { return []registry.Change{build(pos)}, nil }
 	})
 }
 
 // newValueChangeCmd is a change command with positional arguments and one
 // required flag (--role, --workflow-permission).
-func newValueChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, op, flagName, meaning, allowed string,
+func newValueChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, op authz.Op, flagName, meaning, allowed string,
 	build func(pos []string, value string) registry.Change) *cobra.Command {
-	return newChangeCmd(cli, verb, short, long, argNames, []string{op}, func(fs *pflag.FlagSet) changeBuilder {
+	return newChangeCmd(cli, verb, short, long, argNames, []authz.Op{op}, func(fs *pflag.FlagSet) changeBuilder {
 		value := fs.String(flagName, "", meaning+": "+allowed+" (required)")
 		return func(pos []string) ([]registry.Change, error) {
 			if *value == "" {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
 )
 
@@ -15,7 +16,7 @@ func newCredentialCmd(cli *cliEnv) *cobra.Command {
 	return newGroupCmd(cli, "credential", "add, revoke or remove a credential",
 		newChangeCmd(cli, "add", "add a credential (a token someone created)",
 			"Adds a credential (a token someone created). The secret is never printed.",
-			nil, []string{registry.OpAddCredential},
+			nil, []authz.Op{registry.OpAddCredential},
 			func(fs *pflag.FlagSet) changeBuilder {
 				var spec registry.CredentialSpec
 				fs.StringVar(&spec.Name, "name", "", "the credential's name (required)")

@@ -137,7 +137,7 @@ func demo(ctx context.Context, out io.Writer, sc *scenarios.Scenario) error {
 	if err := admin.Apply(ctx, fix); err != nil {
 		return &demoDivergence{3, "the admin API refused the fix: " + err.Error()}
 	}
-	fmt.Fprintf(out, "   %s\n", describeChange(fix))
+	fmt.Fprintf(out, "   %s\n", fix.Describe())
 
 	// 4. The same push, then a pull.
 	fmt.Fprintf(out, "\n4. The same push again, then a pull:\n")

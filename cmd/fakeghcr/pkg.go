@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
 )
 
@@ -17,7 +18,7 @@ func newPackageCmd(cli *cliEnv) *cobra.Command {
 			`Changes a package's settings (Package settings: Danger Zone -> Change visibility;
 Repository source; Inherit access from source repository). The changes are applied in
 the order link, inherit, visibility.`,
-			[]string{"PACKAGE"}, []string{registry.OpLinkRepository, registry.OpSetInheritAccess, registry.OpSetVisibility},
+			[]string{"PACKAGE"}, []authz.Op{registry.OpLinkRepository, registry.OpSetInheritAccess, registry.OpSetVisibility},
 			func(fs *pflag.FlagSet) changeBuilder {
 				visibility := fs.String("visibility", "", "private, public or internal")
 				link := fs.String("link", "", "connect the package to this repository (Repository source)")
