@@ -141,31 +141,25 @@ install_one() {
 	esac
 }
 
-# version_of NAME ARGS...: what NAME ARGS prints, or "missing" when NAME is not installed.
-version_of() {
-	if ! command -v "$1" >/dev/null; then
-		echo "missing"
-		return
-	fi
-	"$@" 2>&1
-}
-
 print_versions() {
 	local v
+	# A tool that is not installed prints "missing", not bash's "line N: NAME: command not
+	# found" (bash calls this function for an unknown command; print_versions runs last).
+	command_not_found_handle() { echo "missing"; return 127; }
 	export PATH="$BIN:$PATH"
 	echo "== client versions (BIN=$BIN)"
-	echo "crane:           $(version_of crane version)"
-	echo "oras:            $(version_of oras version | sed -n 's/^Version: *//p; /^missing$/p')"
-	echo "regctl:          $(version_of regctl version --format '{{.VCSTag}}')"
-	echo "act:             $(version_of act --version)"
-	echo "buildx:          $(version_of buildx version)"
-	echo "buildkitd:       $(version_of buildkitd --version)"
-	echo "buildctl:        $(version_of buildctl --version)"
+	echo "crane:           $(crane version 2>&1)"
+	echo "oras:            $(oras version 2>&1 | sed -n 's/^Version: *//p; /^missing$/p')"
+	echo "regctl:          $(regctl version --format '{{.VCSTag}}' 2>&1)"
+	echo "act:             $(act --version 2>&1)"
+	echo "buildx:          $(buildx version 2>&1)"
+	echo "buildkitd:       $(buildkitd --version 2>&1)"
+	echo "buildctl:        $(buildctl --version 2>&1)"
 	v=$(module_version "$BIN/oci-conformance" github.com/opencontainers/distribution-spec/conformance)
 	echo "oci-conformance: ${v:-missing}"
-	echo "registry:        $(version_of registry --version)"
-	echo "skopeo:          $(version_of skopeo --version)"
-	echo "runc:            $(version_of runc --version | head -n 1)"
+	echo "registry:        $(registry --version 2>&1)"
+	echo "skopeo:          $(skopeo --version 2>&1)"
+	echo "runc:            $(runc --version 2>&1 | head -n 1)"
 	if command -v docker >/dev/null; then
 		echo "docker CLI:      $(docker version --format '{{.Client.Version}}' 2>/dev/null || true)"
 	else
