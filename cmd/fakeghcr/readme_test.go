@@ -68,3 +68,29 @@ func sameDefault(f *pflag.Flag, documented string) bool {
 	}
 	return f.DefValue == documented
 }
+
+// TestREADMEFirstScreen: the README's first code block is the whole
+// set-up, two commands: run the server, run the tests.
+func TestREADMEFirstScreen(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```sh\n")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README.md has no ```sh block")
+	}
+	var commands []string
+	for line := range strings.Lines(block) {
+		cmd, _, _ := strings.Cut(line, "#")
+		if cmd = strings.TrimSpace(cmd); cmd != "" {
+			commands = append(commands, cmd)
+		}
+	}
+	want := []string{"go run ./cmd/fakeghcr serve", "go test -race ./..."}
+	if diff := cmp.Diff(want, commands); diff != "" {
+		t.Errorf("README's first commands (-want +got):\n%s", diff)
+	}
+}
