@@ -253,14 +253,16 @@ func fieldsAt(path string) []string {
 		return nil
 	}
 	var names []string
-	for f := range t.Fields() {
+	for i := range t.NumField() {
+		f := t.Field(i)
 		names = append(names, yamlKey(f))
 	}
 	return names
 }
 
 func structField(t reflect.Type, key string) (reflect.StructField, bool) {
-	for f := range t.Fields() {
+	for i := range t.NumField() {
+		f := t.Field(i)
 		if yamlKey(f) == key {
 			return f, true
 		}

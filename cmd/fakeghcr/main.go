@@ -103,8 +103,6 @@ func newRootCmd(cli *cliEnv) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return bindEnv(cmd, cli.getenv)
 		},
-		// A misspelt command's flags are not the root's: name the command.
-		FParseErrWhitelist:         cobra.FParseErrWhitelist{UnknownFlags: true},
 		SilenceErrors:              true,
 		SilenceUsage:               true,
 		SuggestionsMinimumDistance: 2,
