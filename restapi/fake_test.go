@@ -243,3 +243,8 @@ func (f *fixture) decisions() []Decision {
 	defer f.logMu.Unlock()
 	return slices.Clone(f.log)
 }
+
+type (
+	testWorldT = authz.World
+	pkgT       = authz.Package
+)
