@@ -174,6 +174,9 @@ func Glob(pattern, s string) bool {
 // Duration is a time.Duration written as "2s" in JSON and YAML.
 type Duration time.Duration
 
+// String is time.Duration's.
+func (d Duration) String() string { return time.Duration(d).String() }
+
 // MarshalText writes d as time.Duration.String does.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
