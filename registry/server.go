@@ -106,9 +106,9 @@ type Server struct {
 	handler   http.Handler
 	decisions *decisionLog
 
-	rest     *restapi.Service // GitHub's packages REST API (packagesapi.go)
-	faults   *faults.Set      // injected failures (faults.go)
-	faultMW  *faults.Middleware
+	rest    *restapi.Service // GitHub's packages REST API (packagesapi.go)
+	faults  *faults.Set      // injected failures (faults.go)
+	faultMW *faults.Middleware
 
 	mu       sync.RWMutex
 	view     *view // the current world; replaced, never modified
