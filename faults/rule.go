@@ -214,3 +214,63 @@ func ParseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// Describe says in one line what r does to which requests.
+func (r Rule) Describe() string {
+	var what string
+	switch {
+	case r.Status != 0:
+		what = fmt.Sprintf("answer %d", r.Status)
+		if r.Delay != 0 {
+			what = fmt.Sprintf("wait %s, then answer %d", r.Delay, r.Status)
+		}
+	case r.Lag != 0:
+		what = fmt.Sprintf("hide manifests for %s after each push", r.Lag)
+	case r.ResetAfter != 0:
+		what = fmt.Sprintf("cut the connection after %d bytes of the body", r.ResetAfter)
+	default:
+		what = fmt.Sprintf("delay by %s", r.Delay)
+	}
+	to := "every request"
+	var filters []string
+	if r.Method != "" {
+		filters = append(filters, r.Method)
+	}
+	if r.Path != "" {
+		filters = append(filters, r.Path)
+	}
+	if r.Repository != "" {
+		if len(filters) == 0 {
+			filters = append(filters, "requests")
+		}
+		filters = append(filters, "in "+r.Repository)
+	}
+	if len(filters) > 0 {
+		to = strings.Join(filters, " ")
+	}
+	switch {
+	case r.Times > 0:
+		to += fmt.Sprintf(", the first %d times", r.Times)
+	case r.Every > 0:
+		to += fmt.Sprintf(", every %d", r.Every)
+		to += ordinal(r.Every)
+	case r.Probability > 0:
+		to += fmt.Sprintf(", with probability %g (seed %d)", r.Probability, r.Seed)
+	}
+	return what + " to " + to
+}
+
+func ordinal(n int) string {
+	if n%100 >= 11 && n%100 <= 13 {
+		return "th"
+	}
+	switch n % 10 {
+	case 1:
+		return "st"
+	case 2:
+		return "nd"
+	case 3:
+		return "rd"
+	}
+	return "th"
+}

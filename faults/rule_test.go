@@ -214,3 +214,21 @@ func FuzzGlob(f *testing.F) {
 		_ = RequestOf("GET", s)
 	})
 }
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	tests := map[string]Rule{
+		"answer 429 to every request":                                         {Status: 429},
+		"answer 503 to POST /v2/*/blobs/uploads/*, the first 2 times":         {Status: 503, Method: "POST", Path: "/v2/*/blobs/uploads/*", Times: 2},
+		"wait 1s, then answer 500 to requests in acme/*, every 3rd":           {Status: 500, Delay: Duration(time.Second), Repository: "acme/*", Every: 3},
+		"hide manifests for 2s after each push to /v2/*/manifests/*":          {Lag: Duration(2 * time.Second), Path: "/v2/*/manifests/*"},
+		"cut the connection after 1048576 bytes of the body to every request": {ResetAfter: 1 << 20},
+		"delay by 150ms to every request, with probability 0.5 (seed 7)":      {Delay: Duration(150 * time.Millisecond), Probability: 0.5, Seed: 7},
+		"answer 502 to every request, every 11th":                             {Status: 502, Every: 11},
+	}
+	for want, r := range tests {
+		if got := r.Describe(); got != want {
+			t.Errorf("Describe() = %q, want %q", got, want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler { return s.faultMW
 func (s *Server) recordFault(r *http.Request, f faults.Fired) {
 	rec := Record{
 		Time: s.opts.Now(), RequestID: middleware.GetReqID(r.Context()), Method: f.Method, Path: f.Path,
-		Repo: f.Repository, Principal: "-", Reason: faults.Reason, Status: f.Status, Message: f.Message,
+		Repo: f.Repository, Action: "fault", Principal: "fault rule " + f.Rule.ID, Reason: faults.Reason, Status: f.Status, Message: f.Message,
 		Explanation: faultExplanation(f),
 		Fix:         "fakeghcr fault list shows the rules; fakeghcr fault clear removes them",
 	}
@@ -109,7 +109,7 @@ func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) *regErro
 		return internalError("adding a fault rule", err)
 	}
 	s.log.Info("fault added", slog.String("rule", added.ID))
-	writeJSON(w, http.StatusCreated, struct {
+	writeJSON(w, http.StatusOK, struct {
 		Added faults.Rule `json:"added"`
 	}{added})
 	return nil

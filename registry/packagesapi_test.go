@@ -178,7 +178,7 @@ func TestFaultsAdminAndDecisions(t *testing.T) {
 	if r := f.do(t, http.MethodPost, "/_fakeghcr/faults", strings.NewReader(`{"status":429}`)); r.Status != 401 {
 		t.Errorf("without the admin token: %d", r.Status)
 	}
-	if r := add(`{"status":429,"path":"/v2/*","times":1}`); r.Status != 201 {
+	if r := add(`{"status":429,"path":"/v2/*","times":1}`); r.Status != 200 {
 		t.Fatalf("add: %d %s", r.Status, r.Body)
 	}
 	err := f.push(t, secretAlice, "acme/api:faulted")
