@@ -210,7 +210,7 @@ func TestGHCleanup(t *testing.T) {
 		"gh: Package not found. (HTTP 404)")
 
 	wantOK(t, ghRun(t, gh, s, caFile, cleanupAlice, "api", "-X", "DELETE", path))
-	if _, err := remote.Head(mustRef(t, s.Host+"/acme/app:v1"), remoteOpts(client)...); err == nil || !strings.Contains(err.Error(), "MANIFEST_UNKNOWN") {
+	if _, err := remote.Get(mustRef(t, s.Host+"/acme/app:v1"), remoteOpts(client)...); err == nil || !strings.Contains(err.Error(), "MANIFEST_UNKNOWN: manifest unknown") {
 		t.Errorf("pull of the deleted version's tag: %v, want MANIFEST_UNKNOWN", err)
 	}
 	if got := versions(); len(got) != 4 {

@@ -31,7 +31,20 @@ type verdict struct {
 }
 
 func refuse(reason authz.Reason, err *apiError, explanation, fix string) verdict {
-	return verdict{Decision: authz.Decision{Reason: reason, Explanation: explanation, Fix: fix}, err: err}
+	return verdict{Decision: authz.Decision{Reason: reason, Explanation: sentence(explanation), Fix: fix}, err: err}
+}
+
+// sentence capitalizes s and ends it with a period, as authz's
+// explanations read.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // describeToken names the principal's token for explanations, never its secret.
@@ -101,7 +114,7 @@ func decideToken(w authz.World, p authz.Principal, ep endpoint, deleted bool) (v
 	needDelete := deleted || ep.op == opDeletePackage || ep.op == opRestorePackage || ep.op == opDeleteVersion || ep.op == opRestoreVersion
 	if !read || needDelete && !c.HasScope("delete:packages") {
 		return refuse(ReasonScopes, &apiError{Status: http.StatusForbidden, Message: scopeMessage(ep, deleted)},
-			fmt.Sprintf("%s lacks the %s scope", describeToken(p), scopesFor(ep, deleted)),
+			fmt.Sprintf("%s lacks the %s scopes GitHub's packages API asks for here", describeToken(p), scopesFor(ep, deleted)),
 			fmt.Sprintf("Add the scope: gh auth refresh --scopes %s, or a classic PAT from https://github.com/settings/tokens/new?scopes=%s",
 				strings.ReplaceAll(scopesFor(ep, deleted), " and ", ","), strings.ReplaceAll(scopesFor(ep, deleted), " and ", ","))), false
 	}
