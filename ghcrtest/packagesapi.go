@@ -52,7 +52,9 @@ func (s *Server) APIClient(credential string) *http.Client {
 
 // SetDownloads sets a version's download count, for GitHub's rule that a
 // public version with more than 5,000 downloads cannot be deleted.
-func (s *Server) SetDownloads(pkg, digest string, n int64) { s.reg.PackagesAPI().SetDownloads(pkg, digest, n) }
+func (s *Server) SetDownloads(pkg, digest string, n int64) {
+	s.reg.PackagesAPI().SetDownloads(pkg, digest, n)
+}
 
 type bearerTransport struct {
 	secret string
