@@ -13,6 +13,7 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/faults"
 	"github.com/fakeghcr/fakeghcr/registry"
+	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
 const secretCleaner = "ghp_test_cleaner_0123456789" // alice's PAT with delete:packages
@@ -227,5 +228,22 @@ func TestFaultLagThroughRegistry(t *testing.T) {
 	// HEAD is not selected by this rule's method.
 	if r := f.do(t, http.MethodHead, "/v2/acme/api/manifests/lagged", nil, "Authorization", bearer(tok)); r.Status != 200 {
 		t.Errorf("HEAD: %d", r.Status)
+	}
+}
+
+// TestScenarioFaults: a scenario's faults are in force from the start.
+func TestScenarioFaults(t *testing.T) {
+	t.Parallel()
+	sc := &scenarios.Scenario{Name: t.Name(), World: testWorld(), Faults: []faults.Rule{{Status: 503, Path: "/v2/", ID: "down"}}}
+	f := startScenario(t, sc, registry.Options{})
+	r := f.do(t, http.MethodGet, "/v2/", nil)
+	checkError(t, r, 503, "UNAVAILABLE", "service unavailable")
+	if got := f.srv.Faults().List(); len(got) != 1 || got[0].ID != "down" || got[0].Fired != 1 {
+		t.Errorf("faults %+v", got)
+	}
+	// An invalid rule is refused at start.
+	sc.Faults = []faults.Rule{{Status: 404}}
+	if _, err := registry.New(registry.Options{Scenario: sc}); err == nil {
+		t.Error("a scenario with an invalid fault started")
 	}
 }
