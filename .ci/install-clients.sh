@@ -19,9 +19,9 @@ BUILDX_VERSION=v0.38.2
 BUILDKIT_VERSION=v0.34.2
 REGISTRY_VERSION=v3.1.2
 CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
-# Helm 3.19.0: the release whose `helm push` trips over GHCR's read-after-write lag
+# Helm: every release after 3.18.6 trips over GHCR's read-after-write lag in `helm push`
 # (failed to perform "Tag" on destination, helm/helm#31223); the e2e shows it against a lag fault.
-HELM_VERSION=v3.19.0
+HELM_VERSION=v3.22.0
 
 BIN="${FAKEGHCR_TOOLS_BIN:-$(go env GOPATH)/bin}"
 CACHE="${FAKEGHCR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fakeghcr-tools}"
