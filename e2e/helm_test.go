@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestHelmLag: helm 3.19 pushes a chart's manifest, then tags it by reading
-// it back; against GHCR's read-after-write lag (a fault: manifests answer
+// TestHelmLag: helm (every release after 3.18.6; 3.22.0 here) pushes a
+// chart's manifest, then tags it by reading it back; against GHCR's read-after-write lag (a fault: manifests answer
 // 404 for 2 s after each push) the push fails as NVIDIA/k8s-test-infra#390
 // and Infomaniak/cert-manager-webhook-infomaniak#29 report. Without the
 // fault the same push succeeds.
