@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -103,9 +104,17 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			f.Message = writeStatus(w, r, rule)
 			m.fire(r, f)
 		case rule.ResetAfter > 0:
+			_, whole := readHead(r, rule.ResetAfter)
+			if !whole {
+				// The body ended before the cut: the request passes, and
+				// the rule has not fired.
+				m.Rules.unfire(rule.ID)
+				m.serve(w, r, req, next)
+				return
+			}
 			f.Effect = "reset"
 			m.fire(r, f)
-			reset(w, r, rule.ResetAfter)
+			cut(w)
 		default:
 			f.Effect = "delay"
 			m.fire(r, f)
@@ -248,10 +257,25 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 	}
 }
 
-// reset reads up to n bytes of the request body, then drops the
-// connection without an answer. The registry never sees the request.
-func reset(w http.ResponseWriter, r *http.Request, n int64) {
-	_, _ = io.CopyN(io.Discard, r.Body, n)
+// readHead reads the first n bytes of r's body. If the body is shorter, it
+// puts what it read back in front of the rest and reports false.
+func readHead(r *http.Request, n int64) ([]byte, bool) {
+	head := make([]byte, 0, min(n, 1<<20))
+	buf := bytes.NewBuffer(head)
+	got, err := io.CopyN(buf, r.Body, n)
+	if got == n && err == nil {
+		return buf.Bytes(), true
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), r.Body}
+	return nil, false
+}
+
+// cut drops the connection without an answer, after the head of the body
+// was read. The registry never sees the request.
+func cut(w http.ResponseWriter) {
 	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 		_ = conn.Close()
 		return

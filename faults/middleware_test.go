@@ -214,3 +214,24 @@ func TestLagHidesFreshManifests(t *testing.T) {
 		t.Errorf("unselected repository hidden: %d", status)
 	}
 }
+
+// TestResetSparesShortBodies: a body that ends before the cut passes whole,
+// and the rule has not fired.
+func TestResetSparesShortBodies(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Rule{ResetAfter: 1024, Times: 1})
+	if status, _, _ := h.do(t, "PUT", "/v2/acme/api/blobs/uploads/u1", strings.Repeat("x", 100)); status != 201 {
+		t.Fatalf("short body: %d", status)
+	}
+	if st := h.set.List()[0]; st.Fired != 0 || st.Matched != 1 {
+		t.Errorf("counters %+v", st)
+	}
+	if h.be.reached.Load() != 1 {
+		t.Error("the short request did not reach the registry")
+	}
+	// The rule still has its one firing for a long body.
+	req, _ := http.NewRequest("PATCH", h.srv.URL+"/v2/acme/api/blobs/uploads/u1", strings.NewReader(strings.Repeat("x", 4096)))
+	if _, err := h.srv.Client().Do(req); err == nil {
+		t.Error("the long upload was answered")
+	}
+}

@@ -154,6 +154,18 @@ func (r *ruleState) fires() bool {
 	return true
 }
 
+// unfire takes back rule id's last firing: a reset rule whose request
+// body ended before the cut.
+func (s *Set) unfire(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.rules {
+		if r.ID == id && r.Fired > 0 {
+			r.Fired--
+		}
+	}
+}
+
 // lagFor returns the lag rule that selects req, counting the match.
 func (s *Set) lagFor(req Request) (*ruleState, bool) {
 	s.mu.Lock()
