@@ -221,6 +221,20 @@ func TestGHCleanup(t *testing.T) {
 		t.Errorf("after the restore, v1: %v", err)
 	}
 
+	// Served for api.github.com too: curl resolves the name to the server, as a hosts entry
+	// would, and gets the API at / with the certificate issued for that name.
+	if curl, err := findTool("curl"); err == nil {
+		_, port, _ := strings.Cut(s.Host, ":")
+		r := command{}.run(t, curl, "-sS", "--cacert", caFile, "--resolve", "api.github.com:"+port+":127.0.0.1",
+			"-H", "Authorization: token "+cleanupAlice, "https://api.github.com:"+port+"/orgs/acme/packages/container/app")
+		wantOK(t, r)
+		if !strings.Contains(r.Stdout, `"name":"app","package_type":"container"`) || !strings.Contains(r.Stdout, `"url":"https://api.github.com:`+port+`/orgs/acme/packages/container/app"`) {
+			t.Errorf("GET https://api.github.com/orgs/acme/packages/container/app: %s", r.Stdout)
+		}
+	} else {
+		t.Log("curl not installed: api.github.com routing not checked here (registry tests cover it)")
+	}
+
 	// Deleting an index's untagged child breaks the index (chizkiyahu/delete-untagged-ghcr-action#45).
 	crane := needTool(t, "crane", installHint+" crane")
 	wantOK(t, ghRun(t, gh, s, caFile, cleanupAlice, "api", "-X", "DELETE", fmt.Sprintf("/orgs/acme/packages/container/app/versions/%d", idOf(amd64.String()))))
