@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Request is what a rule matches: the method, the URL path and, for /v2/
@@ -70,6 +71,8 @@ type Set struct {
 	mu    sync.Mutex
 	rules []*ruleState
 	next  int
+	// n mirrors len(rules), so requests skip the lock when there are none.
+	n atomic.Int32
 }
 
 // Add validates r, gives it an ID if it has none, and appends it.
@@ -93,6 +96,7 @@ func (s *Set) Add(r Rule) (Rule, error) {
 		st.rng = rand.New(rand.NewPCG(uint64(r.Seed), uint64(r.Seed)^0x9e3779b97f4a7c15))
 	}
 	s.rules = append(s.rules, st)
+	s.n.Store(int32(len(s.rules)))
 	return r, nil
 }
 
@@ -113,6 +117,7 @@ func (s *Set) Remove(id string) bool {
 	defer s.mu.Unlock()
 	n := len(s.rules)
 	s.rules = slices.DeleteFunc(s.rules, func(r *ruleState) bool { return r.ID == id })
+	s.n.Store(int32(len(s.rules)))
 	return len(s.rules) < n
 }
 
@@ -121,7 +126,11 @@ func (s *Set) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rules = nil
+	s.n.Store(0)
 }
+
+// empty reports, without the lock, whether there are no rules.
+func (s *Set) empty() bool { return s.n.Load() == 0 }
 
 // Fire decides whether a non-lag rule fails req, counting it, and returns
 // the first rule that does.
