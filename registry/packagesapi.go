@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -93,9 +92,9 @@ func hostname(host string) string {
 
 // recordREST keeps and logs one packages REST API decision like a
 // registry one, so explain shows it.
-func (s *Server) recordREST(d restapi.Decision) {
+func (s *Server) recordREST(r *http.Request, d restapi.Decision) {
 	rec := Record{
-		Time: d.Time, Method: d.Method, Path: d.Path, Repo: d.Package, Action: string(d.Action),
+		Time: d.Time, RequestID: middleware.GetReqID(r.Context()), Method: d.Method, Path: d.Path, Repo: d.Package, Action: string(d.Action),
 		Principal: d.Principal, Allowed: d.Allowed, Reason: string(d.Reason), Status: d.Status,
 		Message: d.Message, Explanation: d.Explanation, Fix: d.Fix,
 	}
@@ -106,9 +105,9 @@ func (s *Server) recordREST(d restapi.Decision) {
 		level, decision = slog.LevelInfo, "deny"
 	}
 	attrs := []any{"api", "packages", "repo", rec.Repo, "action", rec.Action, "principal", rec.Principal,
-		"decision", decision, "reason", rec.Reason}
+		"decision", decision, "reason", rec.Reason, "request_id", rec.RequestID}
 	if !d.Allowed {
 		attrs = append(attrs, "status", rec.Status, "explanation", rec.Explanation, "fix", rec.Fix)
 	}
-	s.log.Log(context.Background(), level, "authz decision", attrs...)
+	s.log.Log(r.Context(), level, "authz decision", attrs...)
 }

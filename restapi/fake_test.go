@@ -3,6 +3,7 @@ package restapi
 import (
 	"errors"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -189,7 +190,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, content: newMemContent(), worlds: &memWorlds{w: testWorld()},
 		now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	svc, err := New(Options{Content: f.content, Worlds: f.worlds, Now: f.clock, OnDecision: func(d Decision) {
+	svc, err := New(Options{Content: f.content, Worlds: f.worlds, Now: f.clock, OnDecision: func(_ *http.Request, d Decision) {
 		f.logMu.Lock()
 		f.log = append(f.log, d)
 		f.logMu.Unlock()

@@ -47,8 +47,12 @@ func (s *Service) target(q *request, action authz.Action, deleted bool) (string,
 		return "", false
 	}
 	if !ownerMatches(q.world, q.ep.scope, q.ep.owner) {
+		kind := "a user"
+		if q.ep.scope == scopeOrg {
+			kind = "an organization"
+		}
 		s.deny(q, full, action, refuse(authz.DenyNameUnknown, &apiError{Status: http.StatusNotFound, Message: msgPackageNotFound},
-			fmt.Sprintf("%s is not a%s, so this path names no package of it", q.ep.owner, map[bool]string{true: "n organization", false: " user"}[q.ep.scope == scopeOrg]),
+			fmt.Sprintf("%s is not %s, so this path names no package of it", q.ep.owner, kind),
 			"Use /orgs/OWNER/… for an organization's packages and /users/OWNER/… (or /user/…) for a user's"))
 		return "", false
 	}

@@ -21,8 +21,9 @@ type Options struct {
 	Worlds Worlds
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
-	// OnDecision, when set, receives every authorization decision.
-	OnDecision func(Decision)
+	// OnDecision, when set, receives every authorization decision with the
+	// request it was made for.
+	OnDecision func(*http.Request, Decision)
 }
 
 // Service serves GitHub's packages REST API for container packages. Mount
@@ -135,7 +136,7 @@ func (s *Service) record(q *request, pkg string, action authz.Action, v verdict,
 	if s.opts.OnDecision == nil {
 		return
 	}
-	s.opts.OnDecision(Decision{
+	s.opts.OnDecision(q.r, Decision{
 		Time: q.now, Method: q.r.Method, Path: q.r.URL.Path, Package: pkg, Action: action,
 		Principal: q.p.String(), Allowed: v.err == nil, Reason: v.Reason, Status: status, Message: message,
 		Explanation: v.Explanation, Fix: v.Fix,
