@@ -42,7 +42,9 @@ func (c *Client) Faults(ctx context.Context) ([]faults.Status, error) {
 }
 
 // ClearFaults removes every fault rule (DELETE /_fakeghcr/faults).
-func (c *Client) ClearFaults(ctx context.Context) error { return c.do(ctx, "DELETE", "/faults", nil, nil) }
+func (c *Client) ClearFaults(ctx context.Context) error {
+	return c.do(ctx, "DELETE", "/faults", nil, nil)
+}
 
 // RemoveFault removes one fault rule (DELETE /_fakeghcr/faults/ID).
 func (c *Client) RemoveFault(ctx context.Context, id string) error {
