@@ -26,6 +26,9 @@ const RestoreWindow = 30 * 24 * time.Hour
 // registry's content does not: ids, times, download counts, and what was
 // deleted (for ?state=deleted and restores).
 type ledger struct {
+	// start is when the server started: content it finds without having
+	// seen it pushed (loaded from a scenario) was created then.
+	start       time.Time
 	mu          sync.Mutex
 	nextPackage int64
 	nextVersion int64
@@ -56,8 +59,9 @@ type version struct {
 	removed   *Removed  // what RestoreManifest needs, while deleted
 }
 
-func newLedger() *ledger {
+func newLedger(start time.Time) *ledger {
 	return &ledger{
+		start:       start,
 		nextPackage: firstPackageID, nextVersion: firstVersionID,
 		packages: map[string]*pkgEntry{}, deleted: map[string]*pkgEntry{}, byID: map[int64]*version{},
 	}
@@ -130,16 +134,17 @@ func (v *version) view(tags []string) versionView {
 // active joins repo's stored manifests with their records, newest first
 // (INFERRED order: GitHub lists the newest version first, as the listings
 // in public reports show), and returns the package's id and times.
-func (l *ledger) active(repo string, manifests []Manifest, now time.Time) (pkgView, []versionView) {
+func (l *ledger) active(repo string, manifests []Manifest) (pkgView, []versionView) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p := l.entry(repo, now)
-	// Content loaded before the server saw it gets ids in digest order.
+	p := l.entry(repo, l.start)
+	// Content the server did not see pushed (loaded at start) was created
+	// at start, and gets ids in digest order.
 	sorted := slices.Clone(manifests)
 	slices.SortFunc(sorted, func(a, b Manifest) int { return strings.Compare(a.Digest, b.Digest) })
 	out := make([]versionView, 0, len(sorted))
 	for _, m := range sorted {
-		v := l.versionOf(p, m.Digest, now)
+		v := l.versionOf(p, m.Digest, l.start)
 		v.deletedAt, v.removed = time.Time{}, nil
 		tags := slices.Clone(m.Tags)
 		slices.Sort(tags)

@@ -177,7 +177,7 @@ func (s *Service) deletePackage(q *request) {
 	// 5,000 downloads, you cannot delete the package" (the docs of every
 	// delete-package endpoint).
 	if pkg.Visibility == authz.Public {
-		_, versions := s.led.active(full, manifests, q.now)
+		_, versions := s.led.active(full, manifests)
 		for _, v := range versions {
 			if v.Downloads > popularDownloads {
 				s.fail(q, &apiError{Status: http.StatusBadRequest, Message: msgPopular})

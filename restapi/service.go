@@ -50,7 +50,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{opts: opts, led: newLedger()}, nil
+	return &Service{opts: opts, led: newLedger(opts.Now())}, nil
 }
 
 // ObservePush records a manifest stored in repository repo (full name), so
@@ -194,7 +194,7 @@ func (q *request) linksFor(full string) links {
 func (s *Service) packageJSON(q *request, pkg authz.Package) packageJSON {
 	full := strings.ToLower(pkg.Name)
 	l := q.linksFor(full)
-	pv, versions := s.led.active(full, s.opts.Content.Manifests(full), q.now)
+	pv, versions := s.led.active(full, s.opts.Content.Manifests(full))
 	vis := string(pkg.Visibility)
 	if vis == "" {
 		vis = string(authz.Private)

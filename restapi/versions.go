@@ -42,7 +42,7 @@ func (s *Service) listVersions(q *request) {
 	if deleted {
 		versions = s.led.deletedVersions(full, q.now)
 	} else {
-		_, versions = s.led.active(full, s.opts.Content.Manifests(full), q.now)
+		_, versions = s.led.active(full, s.opts.Content.Manifests(full))
 	}
 	l := q.linksFor(full)
 	lo, hi, last := pageOf(len(versions), page, perPage)
@@ -58,7 +58,7 @@ func (s *Service) listVersions(q *request) {
 
 // activeVersion finds version id among package full's stored manifests.
 func (s *Service) activeVersion(q *request, full string) (versionView, bool) {
-	_, versions := s.led.active(full, s.opts.Content.Manifests(full), q.now)
+	_, versions := s.led.active(full, s.opts.Content.Manifests(full))
 	for _, v := range versions {
 		if v.ID == q.ep.versionID && itoa(v.ID) == q.ep.versionRaw {
 			return v, true
