@@ -17,7 +17,7 @@
 //     not serve.
 //   - Version ids, created and updated times are fakeghcr's own: ids are
 //     handed out in push order, times are those of the push as seen by the
-//     server (or of the first listing, for content loaded at start).
+//     server (its start, for content loaded from a scenario).
 //   - Only container packages exist; the other package types list nothing.
 //
 // Rules no public source pins down are marked INFERRED where they are
