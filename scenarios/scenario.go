@@ -36,6 +36,9 @@ type Scenario struct {
 	Expect   []Expect
 	// Faults are failures the server injects from the start (faults.go).
 	Faults []faults.Rule
+	// Warnings are things a valid file probably did not mean (an empty
+	// file), for the caller to print. Parse sets them; Marshal ignores them.
+	Warnings []string
 }
 
 // Settings are world switches for behaviour the research marks INFERRED or

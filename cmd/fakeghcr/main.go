@@ -62,6 +62,8 @@ func commands(cli *cliEnv) []*cobra.Command {
 		inGroup(groupRun, newScenarioCmd(cli)),
 		inGroup(groupRun, newDemoCmd(cli)),
 		inGroup(groupRun, newExplainCmd(cli)),
+		inGroup(groupRun, newCheckCmd(cli)),
+		inGroup(groupRun, newDiagnoseCmd(cli)),
 		inGroup(groupChange, newAccessCmd(cli)),
 		inGroup(groupChange, newPackageCmd(cli)),
 		inGroup(groupChange, newRoleCmd(cli)),

@@ -91,6 +91,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range sc.Warnings {
+		logger.Warn("scenario: " + w)
+	}
 	generated := cfg.adminToken == ""
 	if generated {
 		if cfg.adminToken, err = randomToken(); err != nil {
