@@ -19,6 +19,9 @@ BUILDX_VERSION=v0.38.2
 BUILDKIT_VERSION=v0.34.2
 REGISTRY_VERSION=v3.1.2
 CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+# Helm: every release after 3.18.6 trips over GHCR's read-after-write lag in `helm push`
+# (failed to perform "Tag" on destination, helm/helm#31223); the e2e shows it against a lag fault.
+HELM_VERSION=v3.22.0
 
 BIN="${FAKEGHCR_TOOLS_BIN:-$(go env GOPATH)/bin}"
 CACHE="${FAKEGHCR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fakeghcr-tools}"
@@ -99,13 +102,13 @@ install_conformance() {
 
 install_apt() {
 	local missing=() pkg
-	for pkg in skopeo runc; do
+	for pkg in skopeo runc gh; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc: already installed"
+		log "skopeo, runc, gh: already installed"
 		return
 	fi
 	local sudo=()
@@ -134,8 +137,10 @@ install_one() {
 	registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry \
 		github.com/distribution/distribution/v3 "$REGISTRY_VERSION" ;;
 	conformance) install_conformance ;;
+	helm) go_tool helm helm.sh/helm/v3/cmd/helm helm.sh/helm/v3 "$HELM_VERSION" \
+		"-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
 	*)
-		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance)"
+		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance helm)"
 		return 2
 		;;
 	esac
@@ -160,6 +165,8 @@ print_versions() {
 	echo "registry:        $(registry --version 2>&1)"
 	echo "skopeo:          $(skopeo --version 2>&1)"
 	echo "runc:            $(runc --version 2>&1 | head -n 1)"
+	echo "gh:              $(gh --version 2>&1 | head -n 1)"
+	echo "helm:            $(helm version --short 2>&1)"
 	if command -v docker >/dev/null; then
 		echo "docker CLI:      $(docker version --format '{{.Client.Version}}' 2>/dev/null || true)"
 	else
@@ -170,7 +177,7 @@ print_versions() {
 main() {
 	local start=$SECONDS tools=("$@") tool
 	if ((${#tools[@]} == 0)); then
-		tools=(apt crane oras regctl act registry conformance buildkit buildx)
+		tools=(apt crane oras regctl act registry conformance buildkit buildx helm)
 	fi
 	for tool in "${tools[@]}"; do
 		install_one "$tool"

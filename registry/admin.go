@@ -23,6 +23,7 @@ const AdminPrefix = "/_fakeghcr"
 //	GET  /_fakeghcr/world      the current world as a scenario file (YAML)
 //	POST /_fakeghcr/changes    apply one Change (JSON)
 //	POST /_fakeghcr/reset      restore the loaded scenario's world
+//	     /_fakeghcr/faults     injected failures (faults.go)
 func (s *Server) adminRoutes(r chi.Router) {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -34,6 +35,7 @@ func (s *Server) adminRoutes(r chi.Router) {
 		r.Get("/world", s.handle(s.handleWorld))
 		r.Post("/changes", s.handle(s.handleChange))
 		r.Post("/reset", s.handleReset)
+		r.Route("/faults", s.faultRoutes)
 	})
 }
 

@@ -75,6 +75,7 @@ func build(file string, d *fileDoc, pos *positions, prior []*FileError) (*Scenar
 		b.settings(*d.Settings)
 	}
 	b.expects(d.Expect)
+	b.faults(d.Faults)
 	if len(b.errs) == 0 {
 		b.validateWorld()
 	}

@@ -74,6 +74,7 @@ func commands(cli *cliEnv) []*cobra.Command {
 		inGroup(groupChange, newCredentialCmd(cli)),
 		inGroup(groupChange, newResetCmd(cli)),
 		inGroup(groupChange, newWorldCmd(cli)),
+		inGroup(groupChange, newFaultCmd(cli)),
 	}
 }
 
