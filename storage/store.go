@@ -17,6 +17,11 @@ const (
 	// observed to enforce and the size the OCI spec says a registry should
 	// at least accept.
 	DefaultMaxManifestSize = 4 << 20
+	// DefaultMaxManifestDescriptors caps the descriptors (config, layers,
+	// blobs, child manifests) one manifest may name. GHCR's own cap is not
+	// known; 10,000 is far above any image (Docker stops at 127 layers) or
+	// BuildKit cache index seen, and keeps the missing-blob check short.
+	DefaultMaxManifestDescriptors = 10_000
 )
 
 // Options configures a Store. The zero value works: every field left zero
@@ -31,6 +36,9 @@ type Options struct {
 	// MaxManifestSize is the largest manifest accepted. Default
 	// DefaultMaxManifestSize.
 	MaxManifestSize int64
+	// MaxManifestDescriptors is the most descriptors one manifest may name.
+	// Default DefaultMaxManifestDescriptors.
+	MaxManifestDescriptors int
 	// Now is the clock used for upload expiry. Default time.Now.
 	Now func() time.Time
 }
@@ -45,6 +53,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("storage: MaxBlobSize %d is negative", o.MaxBlobSize)
 	case o.MaxManifestSize < 0:
 		return fmt.Errorf("storage: MaxManifestSize %d is negative", o.MaxManifestSize)
+	case o.MaxManifestDescriptors < 0:
+		return fmt.Errorf("storage: MaxManifestDescriptors %d is negative", o.MaxManifestDescriptors)
 	}
 	return nil
 }
@@ -59,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxManifestSize <= 0 {
 		o.MaxManifestSize = DefaultMaxManifestSize
+	}
+	if o.MaxManifestDescriptors <= 0 {
+		o.MaxManifestDescriptors = DefaultMaxManifestDescriptors
 	}
 	if o.Now == nil {
 		o.Now = time.Now
