@@ -32,7 +32,11 @@ func (s *Server) startUpload(q request) {
 		blobCreated(q.w, q.rt.Repo, d.String())
 		return
 	}
-	id := s.store.StartUpload(q.rt.Repo)
+	id, err := s.store.StartUpload(q.rt.Repo)
+	if err != nil {
+		writeStorageError(q.w, err)
+		return
+	}
 	h := q.w.Header()
 	h.Set("Location", uploadLocation(q.rt.Repo, id))
 	h.Set("Docker-Upload-UUID", id)
