@@ -48,6 +48,7 @@ func (h *harness) phases() []phase {
 		{"tokens", h.phaseTokens},
 		{"head", h.phaseHead},
 		{"store", h.phaseStore},
+		{"limit", h.phaseLimit},
 	}
 }
 
@@ -78,7 +79,12 @@ func (h *harness) run(ctx context.Context) (report, error) {
 	h.machine.loadEnd = loadAverage()
 	h.machine.took = time.Since(began).Round(time.Second)
 	t := table(h.cfg, h.res, h.kinds)
-	return report{table: t, doc: h.doc(t)}, nil
+	lt := limitTable(h.cfg, h.res)
+	out := t
+	if lt != "" {
+		out += "\n" + lt
+	}
+	return report{table: out, doc: h.doc(t, lt)}, nil
 }
 
 // order is the order servers are measured in repetition rep: fakeghcr
