@@ -81,10 +81,24 @@ func (h *harness) run(ctx context.Context) (report, error) {
 	t := table(h.cfg, h.res, h.kinds)
 	lt := limitTable(h.cfg, h.res)
 	out := t
+	if only := len(h.cfg.only) > 0; only && !measuredBesidesLimit(h.res) {
+		out = "" // -only limit: the main table would be all dashes
+	}
 	if lt != "" {
-		out += "\n" + lt
+		out = strings.TrimPrefix(out+"\n"+lt, "\n")
 	}
 	return report{table: out, doc: h.doc(t, lt)}, nil
+}
+
+// measuredBesidesLimit reports whether any metric of the main table has a
+// sample.
+func measuredBesidesLimit(r *results) bool {
+	for id := range r.samples {
+		if !strings.HasPrefix(id, "limit-") {
+			return true
+		}
+	}
+	return false
 }
 
 // order is the order servers are measured in repetition rep: fakeghcr

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -249,13 +250,18 @@ func invalid(format string, args ...any) error {
 // body's mediaType field when contentType is empty) and returns what it
 // references.
 func parseManifest(contentType string, body []byte, maxDescriptors int) (manifestRefs, error) {
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(body) {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return manifestRefs{}, invalid("body is not a JSON object")
 	}
 	var head struct {
 		MediaType json.RawMessage `json:"mediaType"`
 	}
+	// Unmarshal validates the whole body first: no separate json.Valid
+	// pass over a manifest that may be 4 MiB.
 	if err := json.Unmarshal(body, &head); err != nil {
+		if _, syntax := errors.AsType[*json.SyntaxError](err); syntax {
+			return manifestRefs{}, invalid("body is not a JSON object")
+		}
 		return manifestRefs{}, invalid("%v", err)
 	}
 	ct := normalize(contentType)
