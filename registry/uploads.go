@@ -32,8 +32,7 @@ func (s *Server) startUpload(q request) *regError {
 	}
 	id, err := s.store.StartUpload(q.rt.Repo)
 	if err != nil {
-		writeStorageError(q.w, err)
-		return
+		return storageError(err)
 	}
 	h := q.w.Header()
 	h.Set("Location", uploadLocation(q.rt.Repo, id))
