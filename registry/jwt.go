@@ -28,8 +28,12 @@ type grant struct {
 // scope can be checked.
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	// Credential names the credential the token was minted for.
+	// Credential names the credential the token was minted for, and
+	// Nonce binds the token to that credential as it was then: the nonce
+	// changes whenever the credential is added, revoked, removed or
+	// replaced, and the token then authenticates nobody.
 	Credential string  `json:"credential"`
+	Nonce      string  `json:"nonce"`
 	Access     []grant `json:"access"`
 }
 
@@ -83,7 +87,7 @@ func newTokenIssuer(issuer string, ttl time.Duration, now func() time.Time) (*to
 	return &tokenIssuer{key: key, issuer: issuer, ttl: ttl, now: now, issued: map[string]*tokenClaims{}}, nil
 }
 
-func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
+func (t *tokenIssuer) mint(credential, nonce string, access []grant) (string, error) {
 	now := t.now()
 	claims := tokenClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -95,6 +99,7 @@ func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		},
 		Credential: credential,
+		Nonce:      nonce,
 		Access:     access,
 	}
 	raw, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)

@@ -107,7 +107,7 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	ensureMaps(&w)
 	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
 	w.Packages[strings.ToLower(pkg.Name)] = pkg
-	s.view = newView(w)
+	s.view = newView(w, s.view)
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
 }

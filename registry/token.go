@@ -20,14 +20,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) *regError {
 	if bad != nil {
 		return bad
 	}
-	world := s.snapshot().world
+	v := s.snapshot()
+	world := v.world
 	auth := r.Header.Get("Authorization")
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch {
 	case auth == "":
 		return s.anonymousToken(w, r, world, scopes)
 	case strings.EqualFold(scheme, "basic"):
-		return s.basicToken(w, r, world, strings.TrimSpace(value), scopes)
+		return s.basicToken(w, r, v, strings.TrimSpace(value), scopes)
 	default:
 		// A bearer sent to /token (e.g. a raw PAT): GHCR answers 401 with
 		// its challenge [T2].
@@ -70,19 +71,19 @@ func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world au
 // basicToken authenticates the secret (the username is not checked, as on
 // GHCR) and, as authz.DecideToken decides, mints a token for every
 // requested scope: GHCR authorizes on /v2/, not here [T11].
-func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.World, value string, scopes []grant) *regError {
+func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, v *view, value string, scopes []grant) *regError {
 	repo := ""
 	if len(scopes) > 0 {
 		repo = scopes[0].Name
 	}
-	cred, found := basicCredential(world, value)
+	cred, found := basicCredential(v.world, value)
 	p := authz.Principal{}
 	d := authz.Decision{Reason: authz.DenyBadCredential,
 		Explanation: "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked).",
 		Fix:         "Log in again with a valid token (docker logout ghcr.io, then docker login ghcr.io), or add the credential to the scenario."}
 	if found {
 		p.Credential = &cred
-		d = authz.DecideToken(world, p, authz.Access{Package: repo, Action: authz.ActionRead})
+		d = authz.DecideToken(v.world, p, authz.Access{Package: repo, Action: authz.ActionRead})
 	}
 	if !d.Allow {
 		answer, _ := ghcrAnswer(d.Reason, "")
@@ -90,7 +91,7 @@ func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.
 		explain(w, d)
 		return answer.forRepo(repo)
 	}
-	token, err := s.tokens.mint(cred.Name, scopes)
+	token, err := s.tokens.mint(cred.Name, v.nonce(cred.Name), scopes)
 	if err != nil {
 		return internalError("minting token", err)
 	}
