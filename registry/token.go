@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,24 +122,32 @@ func writeToken(w http.ResponseWriter, token string) {
 	_, _ = w.Write(body)
 }
 
+// MaxTokenScopes is the most repositories one /token request may name
+// (repeats of a repository count once). GHCR's own limit is not known;
+// clients name one to a few, BuildKit a few more with cache imports.
+const MaxTokenScopes = 100
+
 // parseScopes reads repeated scope parameters, each possibly holding
 // several space-separated scopes (containerd, BuildKit). Scopes of other
-// types (registry:catalog:*) are ignored; a malformed one is refused.
+// types (registry:catalog:*) are ignored; a malformed one is refused, and
+// so are more than MaxTokenScopes repositories. Scopes of one repository
+// merge into one grant, in linear time.
 func parseScopes(values []string) ([]grant, *regError) {
 	var out []grant
+	index := map[string]int{} // repository -> its grant in out
 	for _, v := range values {
 		for _, sc := range strings.Fields(v) {
 			typ, rest, ok := strings.Cut(sc, ":")
 			i := strings.LastIndex(rest, ":")
 			if !ok || i <= 0 || i == len(rest)-1 {
-				return nil, errScopeInvalid.withMessage("invalid scope " + strconv.Quote(sc) + ": want repository:<name>:<actions>")
+				return nil, errScopeInvalid.withMessage("invalid scope " + strconv.Quote(truncate(sc, 200)) + ": want repository:<name>:<actions>")
 			}
 			if typ != "repository" {
 				continue
 			}
 			name, actions := rest[:i], strings.Split(rest[i+1:], ",")
 			if !validName(name) {
-				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(name) + " in scope")
+				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(truncate(name, 200)) + " in scope")
 			}
 			var kept []string
 			for _, a := range actions {
@@ -146,26 +155,35 @@ func parseScopes(values []string) ([]grant, *regError) {
 					kept = append(kept, a)
 				}
 			}
-			if len(kept) > 0 {
-				out = mergeGrant(out, grant{Type: typ, Name: name, Actions: kept})
+			if len(kept) == 0 {
+				continue
+			}
+			j, seen := index[name]
+			if !seen {
+				if len(out) == MaxTokenScopes {
+					return nil, errScopeInvalid.withMessage("too many scopes: more than " + strconv.Itoa(MaxTokenScopes) +
+						" repositories in one token request (fakeghcr's limit); ask for the repositories this client uses")
+				}
+				index[name] = len(out)
+				out = append(out, grant{Type: typ, Name: name})
+				j = len(out) - 1
+			}
+			for _, a := range kept {
+				if !slices.Contains(out[j].Actions, a) { // at most 4 actions
+					out[j].Actions = append(out[j].Actions, a)
+				}
 			}
 		}
 	}
 	return out, nil
 }
 
-func mergeGrant(gs []grant, g grant) []grant {
-	for i := range gs {
-		if gs[i].Name == g.Name {
-			for _, a := range g.Actions {
-				if !strings.Contains(","+strings.Join(gs[i].Actions, ",")+",", ","+a+",") {
-					gs[i].Actions = append(gs[i].Actions, a)
-				}
-			}
-			return gs
-		}
+// truncate shortens s to at most n bytes for a message, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return append(gs, g)
+	return s[:n] + "..."
 }
 
 func (s *Server) settingsAnonymousStatus() int {
