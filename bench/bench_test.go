@@ -342,10 +342,11 @@ func TestProcCPU(t *testing.T) {
 func fixtureTarget(tb testing.TB, k kind) *target {
 	tb.Helper()
 	var srv *httptest.Server
+	stop := func() {}
 	switch k {
 	case kindFakeghcr:
 		var err error
-		if srv, err = newFakeghcr(); err != nil {
+		if srv, stop, err = newFakeghcr(); err != nil {
 			tb.Fatal(err)
 		}
 	case kindBare:
@@ -354,7 +355,7 @@ func fixtureTarget(tb testing.TB, k kind) *target {
 		tb.Fatalf("no fixture for %s", k.label())
 	}
 	tg := newTarget(k, srv.URL)
-	tb.Cleanup(func() { tg.close(); srv.Close() })
+	tb.Cleanup(func() { tg.close(); srv.Close(); stop() })
 	return tg
 }
 

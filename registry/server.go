@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -50,6 +51,11 @@ type Options struct {
 	TokenTTL time.Duration
 	// DecisionsKept bounds the recent-decisions log.
 	DecisionsKept int
+	// MaxUploads and MaxUploadBytes bound the open upload sessions and the
+	// bytes uploads in progress hold (storage.Options; zero: its defaults).
+	// Over either, an upload is refused with 429 TOOMANYREQUESTS.
+	MaxUploads     int
+	MaxUploadBytes int64
 }
 
 func (o Options) withDefaults() Options {
@@ -85,6 +91,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("max blob size %d: must be positive", o.MaxBlobSize)
 	case o.TokenTTL < 0:
 		return fmt.Errorf("token TTL %v: must be positive", o.TokenTTL)
+	case o.MaxUploads < 0:
+		return fmt.Errorf("max uploads %d: must be positive", o.MaxUploads)
+	case o.MaxUploadBytes < 0:
+		return fmt.Errorf("max upload bytes %d: must be positive", o.MaxUploadBytes)
 	case o.DecisionsKept < 0:
 		return fmt.Errorf("decisions kept %d: must be positive", o.DecisionsKept)
 	}
@@ -100,6 +110,7 @@ type Server struct {
 	engine    http.Handler
 	handler   http.Handler
 	decisions *decisionLog
+	sweeper   *storage.Sweeper // stopped by Close
 
 	mu       sync.RWMutex
 	view     *view // the current world; replaced, never modified
@@ -122,9 +133,11 @@ func New(opts Options) (*Server, error) {
 		log:    opts.Logger,
 		tokens: tokens,
 		store: storage.New(storage.Options{
-			UploadTTL:   opts.UploadTTL,
-			MaxBlobSize: opts.MaxBlobSize,
-			Now:         opts.Now,
+			UploadTTL:      opts.UploadTTL,
+			MaxBlobSize:    opts.MaxBlobSize,
+			MaxUploads:     opts.MaxUploads,
+			MaxUploadBytes: opts.MaxUploadBytes,
+			Now:            opts.Now,
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}
@@ -137,15 +150,26 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.routes()
+	s.sweeper = s.store.StartSweeper(0)
 	return s, nil
 }
+
+// Close stops the server's background work: the sweeper that frees
+// abandoned upload sessions once they expire. It does not touch listeners
+// or stored content, and may be called more than once.
+func (s *Server) Close() { s.sweeper.Stop() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.apiVersion)
+	// A request id costs allocations on every request; only the debug
+	// log (one record per request) has a use for it.
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		r.Use(middleware.RequestID)
+	}
+	r.Use(s.recoverer, s.accessLog, s.apiVersion)
 	r.HandleFunc("/token", s.handle(s.handleToken))
 	r.HandleFunc("/v2", s.handle(s.handleV2))
 	r.HandleFunc("/v2/*", s.handle(s.handleV2))

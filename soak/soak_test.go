@@ -146,6 +146,7 @@ func TestSoak(t *testing.T) {
 	rss, heap := settledMemory(t)
 	runtime.KeepAlive(srv)
 	hs.Close()
+	srv.Close()
 	tr.CloseIdleConnections()
 
 	rssRatio := float64(rss-baseRSS) / float64(storedBytes)

@@ -108,6 +108,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	tlsConfig, err := serveTLS(env, cfg)
 	if err != nil {
 		return err
