@@ -76,15 +76,32 @@ func decode(file string, data []byte) (*fileDoc, *positions, error) {
 	}
 	doc := &fileDoc{}
 	if body != nil {
+		if err := emptyTagError(file, body); err != nil {
+			return nil, nil, err
+		}
 		if _, null := body.(*ast.NullNode); !null {
-			if err := yaml.NodeToValue(body, doc, yaml.Strict()); err != nil {
-				return nil, nil, yamlError(file, body, err)
+			if err := nodeToValue(file, body, doc); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
 	pos := &positions{byPath: map[string]*token.Position{}}
 	pos.index(body, "")
 	return doc, pos, nil
+}
+
+// nodeToValue decodes body into doc strictly, recovering from a panic in
+// the decoder.
+func nodeToValue(file string, body ast.Node, doc *fileDoc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = decodePanic(file, p)
+		}
+	}()
+	if err := yaml.NodeToValue(body, doc, yaml.Strict()); err != nil {
+		return yamlError(file, body, err)
+	}
+	return nil
 }
 
 // yamlError turns a go-yaml error into a *FileError with the field's path.
