@@ -146,7 +146,10 @@ func (s *Server) record(r *http.Request, o outcome) {
 		return
 	}
 	attrs := []any{"repo", rec.Repo, "action", rec.Action, "principal", rec.Principal,
-		"decision", decision, "reason", rec.Reason, "request_id", rec.RequestID}
+		"decision", decision, "reason", rec.Reason}
+	if rec.RequestID != "" {
+		attrs = append(attrs, "request_id", rec.RequestID)
+	}
 	if !d.Allow {
 		attrs = append(attrs, "status", rec.Status, "explanation", rec.Explanation, "fix", rec.Fix)
 	}
