@@ -56,6 +56,13 @@ type Options struct {
 	// Over either, an upload is refused with 429 TOOMANYREQUESTS.
 	MaxUploads     int
 	MaxUploadBytes int64
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second over every BodyRateWindow; a slower request fails. Zero:
+	// DefaultMinBodyRate; negative: no minimum.
+	MinBodyRate int64
+	// BodyRateWindow is the period MinBodyRate is checked over. Zero:
+	// DefaultBodyRateWindow.
+	BodyRateWindow time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +86,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DecisionsKept == 0 {
 		o.DecisionsKept = DefaultDecisionsKept
+	}
+	if o.MinBodyRate == 0 {
+		o.MinBodyRate = DefaultMinBodyRate
+	}
+	if o.BodyRateWindow <= 0 {
+		o.BodyRateWindow = DefaultBodyRateWindow
 	}
 	return o
 }
@@ -169,7 +182,7 @@ func (s *Server) routes() http.Handler {
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		r.Use(middleware.RequestID)
 	}
-	r.Use(s.recoverer, s.accessLog, s.apiVersion)
+	r.Use(s.recoverer, s.accessLog, s.apiVersion, s.bodyRate)
 	r.HandleFunc("/token", s.handle(s.handleToken))
 	r.HandleFunc("/v2", s.handle(s.handleV2))
 	r.HandleFunc("/v2/*", s.handle(s.handleV2))
