@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -68,6 +69,12 @@ func (r *rateReader) Read(p []byte) (int, error) {
 	n, err := r.body.Read(p)
 	r.inWindow += int64(n)
 	now := time.Now()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The deadline is two windows after the current one began: the
+		// window after it brought nothing.
+		r.err = fmt.Errorf("%w: nothing received for %v", errBodyTooSlow, now.Sub(r.start).Round(time.Millisecond)-r.window)
+		return n, r.err
+	}
 	if now.Sub(r.start) >= r.window {
 		if r.inWindow < r.min {
 			r.err = fmt.Errorf("%w: %d bytes in the last %v, the minimum is %d", errBodyTooSlow, r.inWindow, now.Sub(r.start).Round(time.Millisecond), r.min)
