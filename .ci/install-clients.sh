@@ -143,10 +143,13 @@ install_one() {
 
 print_versions() {
 	local v
+	# A tool that is not installed prints "missing", not bash's "line N: NAME: command not
+	# found" (bash calls this function for an unknown command; print_versions runs last).
+	command_not_found_handle() { echo "missing"; return 127; }
 	export PATH="$BIN:$PATH"
 	echo "== client versions (BIN=$BIN)"
 	echo "crane:           $(crane version 2>&1)"
-	echo "oras:            $(oras version 2>&1 | sed -n 's/^Version: *//p')"
+	echo "oras:            $(oras version 2>&1 | sed -n 's/^Version: *//p; /^missing$/p')"
 	echo "regctl:          $(regctl version --format '{{.VCSTag}}' 2>&1)"
 	echo "act:             $(act --version 2>&1)"
 	echo "buildx:          $(buildx version 2>&1)"

@@ -47,18 +47,18 @@ func decideAnonymous(w World, a Access, prefix string) Decision {
 	if a.Action == ActionRead {
 		if exists && pkg.Visibility == Public {
 			return allow(AllowPublicRead,
-				prefix+fmt.Sprintf("anyone may pull public package %s, even without credentials [D5]", a.Package))
+				prefix+fmt.Sprintf("anyone may pull public package %s, even without credentials", a.Package))
 		}
 		state := "does not exist"
 		if exists {
 			state = "is " + visibilityOf(pkg)
 		}
 		return deny(DenyAnonymousRead,
-			prefix+fmt.Sprintf("anonymous requests may pull only public packages and %s %s [D5, §7]", a.Package, state),
+			prefix+fmt.Sprintf("anonymous requests may pull only public packages and %s %s", a.Package, state),
 			"docker login ghcr.io with a classic PAT that has the read:packages scope (or, in Actions, with GITHUB_TOKEN)")
 	}
 	return deny(DenyAnonymousWrite,
-		prefix+fmt.Sprintf("anonymous requests may not %s package %s [§7, T16]", verb(a.Action), a.Package),
+		prefix+fmt.Sprintf("anonymous requests may not %s package %s", verb(a.Action), a.Package),
 		"docker login ghcr.io with a classic PAT that has the write:packages scope (or, in Actions, with GITHUB_TOKEN and \"permissions: packages: write\")")
 }
 
@@ -68,7 +68,7 @@ func decideAnonymous(w World, a Access, prefix string) Decision {
 // packages, consistent with the classic-PAT scope check below.
 func decideFineGrained(c *Credential, a Access) Decision {
 	return deny(DenyFineGrainedPAT,
-		fmt.Sprintf("%s cannot %s package %s: GitHub Packages does not support fine-grained personal access tokens [D6, T19]",
+		fmt.Sprintf("%s cannot %s package %s: GitHub Packages does not support fine-grained personal access tokens",
 			describe(c), verb(a.Action), a.Package),
 		"Create a classic PAT (Settings -> Developer settings -> Personal access tokens -> Tokens (classic)) with the "+scopeFor(a.Action)+" scope")
 }
@@ -82,7 +82,7 @@ func decideApp(w World, c *Credential, a Access) Decision {
 	switch {
 	case a.Action == ActionRead && exists && pkg.Visibility == Public:
 		return allow(AllowPublicRead,
-			fmt.Sprintf("anyone may pull public package %s; %s is not needed for it [D5]", a.Package, describe(c)))
+			fmt.Sprintf("anyone may pull public package %s; %s is not needed for it", a.Package, describe(c)))
 	case a.Action == ActionRead && !exists:
 		// As for every authenticated reader: 404, so a pushing client's
 		// blob HEAD falls through to the upload POST, where crane reports
@@ -94,16 +94,16 @@ func decideApp(w World, c *Credential, a Access) Decision {
 		// INFERRED: "pull of private -> denied" [§2, T18]; the exact body is
 		// not captured.
 		return deny(DenyAppRead,
-			fmt.Sprintf("%s cannot pull %s: GitHub App installation tokens may read only public packages [T18, T28]", describe(c), a.Package),
+			fmt.Sprintf("%s cannot pull %s: GitHub App installation tokens may read only public packages", describe(c), a.Package),
 			fix)
 	case a.Action == ActionWrite && !exists:
 		return deny(DenyAppCreate,
-			fmt.Sprintf("%s cannot create package %s: GitHub App installation tokens cannot publish to GitHub Container Registry [T18]", describe(c), a.Package),
+			fmt.Sprintf("%s cannot create package %s: GitHub App installation tokens cannot publish to GitHub Container Registry", describe(c), a.Package),
 			fix)
 	}
 	// Write to an existing package, and delete (INFERRED: same answer).
 	return deny(DenyAppWrite,
-		fmt.Sprintf("%s cannot %s package %s: GitHub App installation tokens cannot publish to GitHub Container Registry [T18]", describe(c), verb(a.Action), a.Package),
+		fmt.Sprintf("%s cannot %s package %s: GitHub App installation tokens cannot publish to GitHub Container Registry", describe(c), verb(a.Action), a.Package),
 		fix)
 }
 

@@ -8,15 +8,29 @@ import (
 // decideWorkflow decides for a GitHub Actions GITHUB_TOKEN: an installation
 // token of the Actions app, scoped to the workflow's repository [§2, D4, D8].
 func decideWorkflow(w World, c *Credential, a Access) Decision {
-	pkg, exists := w.Package(a.Package)
-	perm, why := packagesPermission(w, c)
+	q := workflowRequest{w: w, c: c, a: a}
+	q.pkg, q.exists = w.Package(a.Package)
+	q.perm, q.why = packagesPermission(w, c)
 	switch a.Action {
 	case ActionRead:
-		return workflowRead(w, c, a, pkg, exists, perm, why)
+		return workflowRead(q)
 	case ActionWrite:
-		return workflowWrite(w, c, a, pkg, exists, perm, why)
+		return workflowWrite(q)
 	}
-	return workflowDelete(w, c, a, pkg, exists, perm, why)
+	return workflowDelete(q)
+}
+
+// workflowRequest is one GITHUB_TOKEN request being decided: the world,
+// the token, the access, the package (if it exists), and the token's
+// packages permission with where it comes from.
+type workflowRequest struct {
+	w      World
+	c      *Credential
+	a      Access
+	pkg    Package
+	exists bool
+	perm   Role
+	why    string
 }
 
 // workflowRead [D4 workflow-task table, Q6]: public -> any workflow;
@@ -24,34 +38,35 @@ func decideWorkflow(w World, c *Credential, a Access) Decision {
 // private -> repositories granted in Manage Actions access, or the linked
 // repository when the package inherits access; otherwise 403 "installation
 // not allowed to Read organization package" [§9 row 9, T12].
-func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowRead(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	switch {
 	case exists && pkg.Visibility == Public:
-		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it [D4]", a.Package))
+		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it", a.Package))
 	case perm == PackagesNone:
 		return deny(DenyWorkflowNoRead,
-			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s [D8, D12]", describe(c), why, a.Package),
+			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s", describe(c), why, a.Package),
 			fmt.Sprintf("Add \"permissions: packages: read\" to the workflow job in %s (a permissions block sets every scope it leaves out to none)", repo))
 	case !exists:
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("%s is valid but package %s does not exist [Q1]", describe(c), a.Package),
+			fmt.Sprintf("%s is valid but package %s does not exist", describe(c), a.Package),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case), or push it first")
 	}
 	if pkg.Visibility == Internal && repo != "" && w.enterprise(ownerOf(repo)) == w.enterprise(pkg.Owner()) {
 		return allow(AllowInternalRead,
-			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise [D4, Q6]", a.Package, repo))
+			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise", a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleRead) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access [D2, D4]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access [D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyWorkflowNoRead,
-		fmt.Sprintf("%s cannot pull %s package %s: %s [D4, Q6, T12]", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		fmt.Sprintf("%s cannot pull %s package %s: %s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
 		actionsFix(w, a.Package, repo, "Read"))
 }
 
@@ -65,7 +80,8 @@ func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, pe
 //     [D2]; b. linked to the repository and inheriting access [D2, D13];
 //     c. otherwise 403 write_package: the 2022 seed case [D1, T14]. A Read
 //     role in Manage Actions access lands in 4c (INFERRED from [D5]).
-func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowWrite(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	owner := ownerOf(a.Package)
 	if d, ok := installationMissing(c, a); !ok {
@@ -75,32 +91,32 @@ func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, p
 		fix := permissionFix(c, why)
 		if !exists {
 			return deny(DenyWorkflowCreate,
-				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s [§6 rule 2, T21]", describe(c), perm, why, a.Package),
+				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s", describe(c), perm, why, a.Package),
 				fix)
 		}
 		return deny(DenyWorkflowReadOnly,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s [§6 rule 2, T20]; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
 			fix)
 	}
 	if !exists {
 		if !w.mayCreate(owner, Private) {
 			return deny(DenyCreationPolicy,
-				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get [D2, T21]", owner, a.Package),
+				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get", owner, a.Package),
 				fmt.Sprintf("Organization %s settings -> Packages -> Package creation -> tick Private", owner))
 		}
 		return allow(AllowCreate,
-			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s [§6 rule 3, D1, D4]", describe(c), owner, a.Package, repo))
+			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s", describe(c), owner, a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleWrite) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access [§6 rule 4a, D2]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access [§6 rule 4b, D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyActionsAccess,
-		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s [§6 rule 4c, D1, T14]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
 		actionsFix(w, a.Package, repo, "Write"))
 }
 
@@ -108,27 +124,28 @@ func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, p
 // Actions access [D4 workflow-task table, D13 (public preview)] and a token
 // that may write packages (INFERRED). INFERRED and conservative: an
 // inheriting link does not make the workflow an admin.
-func workflowDelete(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowDelete(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	if d, ok := installationMissing(c, a); !ok {
 		return d
 	}
 	if !exists {
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("package %s does not exist, so %s cannot delete it [D11]", a.Package, describe(c)),
+			fmt.Sprintf("package %s does not exist, so %s cannot delete it", a.Package, describe(c)),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case)")
 	}
 	if perm != RoleWrite {
 		return deny(DenyDeletePackage,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s [D4, D13]", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s", describe(c), perm, why, a.Package),
 			permissionFix(c, why))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleAdmin) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access [D4]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access", describe(c), a.Package, repo))
 	}
 	return deny(DenyDeletePackage,
-		fmt.Sprintf("%s cannot delete %s: %s [D4]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
+		fmt.Sprintf("%s cannot delete %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
 		actionsFix(w, a.Package, repo, "Admin"))
 }
 
@@ -140,7 +157,7 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 		return Decision{}, true
 	}
 	return deny(DenyInstallationMissing,
-		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s [§6 rule 1, T17]", describe(c), verb(a.Action), repoOwner, owner),
+		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s", describe(c), verb(a.Action), repoOwner, owner),
 		fmt.Sprintf("Push to ghcr.io/%s/... instead, or use a classic PAT with the %s scope of a user who may publish to %s (stored as a repository secret)", repoOwner, scopeFor(a.Action), owner)), false
 }
 

@@ -33,6 +33,9 @@ type Scenario struct {
 	Tags     map[string][]string
 	Settings Settings
 	Expect   []Expect
+	// Warnings are things a valid file probably did not mean (an empty
+	// file), for the caller to print. Parse sets them; Marshal ignores them.
+	Warnings []string
 }
 
 // Settings are world switches for behaviour the research marks INFERRED or

@@ -259,7 +259,8 @@ func parseManifest(contentType string, body []byte, maxDescriptors int) (manifes
 	// Unmarshal validates the whole body first: no separate json.Valid
 	// pass over a manifest that may be 4 MiB.
 	if err := json.Unmarshal(body, &head); err != nil {
-		if _, syntax := errors.AsType[*json.SyntaxError](err); syntax {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
 			return manifestRefs{}, invalid("body is not a JSON object")
 		}
 		return manifestRefs{}, invalid("%v", err)

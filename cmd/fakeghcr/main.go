@@ -62,6 +62,8 @@ func commands(cli *cliEnv) []*cobra.Command {
 		inGroup(groupRun, newScenarioCmd(cli)),
 		inGroup(groupRun, newDemoCmd(cli)),
 		inGroup(groupRun, newExplainCmd(cli)),
+		inGroup(groupRun, newCheckCmd(cli)),
+		inGroup(groupRun, newDiagnoseCmd(cli)),
 		inGroup(groupChange, newAccessCmd(cli)),
 		inGroup(groupChange, newPackageCmd(cli)),
 		inGroup(groupChange, newRoleCmd(cli)),
@@ -98,8 +100,6 @@ func newRootCmd(cli *cliEnv) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return bindEnv(cmd, cli.getenv)
 		},
-		// A misspelt command's flags are not the root's: name the command.
-		FParseErrWhitelist:         cobra.FParseErrWhitelist{UnknownFlags: true},
 		SilenceErrors:              true,
 		SilenceUsage:               true,
 		SuggestionsMinimumDistance: 2,
