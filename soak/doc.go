@@ -3,7 +3,7 @@
 // checks that nothing was lost or corrupted and that memory, goroutines and
 // file descriptors came back. It has no code of its own:
 //
-//	go test -race ./soak                 # the CI length (about 45 s of load)
+//	go test -race ./soak                 # the CI length (about 40 s of load)
 //	go test ./soak -soak 10m             # longer
 //	go test -short ./soak                # a few seconds
 package soak

@@ -22,7 +22,7 @@ import (
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
-var soakFor = flag.Duration("soak", 45*time.Second, "how long the soak test's clients push and pull (-short: 3s)")
+var soakFor = flag.Duration("soak", 40*time.Second, "how long the soak test's clients push and pull (-short: 3s)")
 
 const (
 	clients     = 64
