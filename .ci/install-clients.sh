@@ -19,6 +19,10 @@ BUILDX_VERSION=v0.38.2
 BUILDKIT_VERSION=v0.34.2
 REGISTRY_VERSION=v3.1.2
 CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+# cosign v2: v3 defaults to signing configs and trust roots fetched over the network; v2 signs
+# with a local key and --tlog-upload=false entirely offline.
+COSIGN_VERSION=v2.6.5
+HELM_VERSION=v3.22.0
 
 BIN="${FAKEGHCR_TOOLS_BIN:-$(go env GOPATH)/bin}"
 CACHE="${FAKEGHCR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fakeghcr-tools}"
@@ -99,13 +103,13 @@ install_conformance() {
 
 install_apt() {
 	local missing=() pkg
-	for pkg in skopeo runc; do
+	for pkg in skopeo runc podman; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc: already installed"
+		log "skopeo, runc, podman: already installed"
 		return
 	fi
 	local sudo=()
@@ -134,8 +138,12 @@ install_one() {
 	registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry \
 		github.com/distribution/distribution/v3 "$REGISTRY_VERSION" ;;
 	conformance) install_conformance ;;
+	cosign) go_tool cosign github.com/sigstore/cosign/v2/cmd/cosign github.com/sigstore/cosign/v2 \
+		"$COSIGN_VERSION" "-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" ;;
+	helm) go_tool helm helm.sh/helm/v3/cmd/helm helm.sh/helm/v3 "$HELM_VERSION" \
+		"-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
 	*)
-		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance)"
+		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance cosign helm)"
 		return 2
 		;;
 	esac
@@ -155,7 +163,10 @@ print_versions() {
 	v=$(module_version "$BIN/oci-conformance" github.com/opencontainers/distribution-spec/conformance)
 	echo "oci-conformance: ${v:-missing}"
 	echo "registry:        $(registry --version 2>&1)"
+	echo "cosign:          $(cosign version 2>&1 | sed -n 's/^GitVersion: *//p')"
+	echo "helm:            $(helm version --short 2>&1)"
 	echo "skopeo:          $(skopeo --version 2>&1)"
+	echo "podman:          $(podman --version 2>&1)"
 	echo "runc:            $(runc --version 2>&1 | head -n 1)"
 	if command -v docker >/dev/null; then
 		echo "docker CLI:      $(docker version --format '{{.Client.Version}}' 2>/dev/null || true)"
@@ -167,7 +178,7 @@ print_versions() {
 main() {
 	local start=$SECONDS tools=("$@") tool
 	if ((${#tools[@]} == 0)); then
-		tools=(apt crane oras regctl act registry conformance buildkit buildx)
+		tools=(apt crane oras regctl act registry conformance cosign helm buildkit buildx)
 	fi
 	for tool in "${tools[@]}"; do
 		install_one "$tool"
