@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"os"
+
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"path/filepath"
 	"testing"
 )
@@ -153,12 +155,18 @@ func engineMatrixClient() matrixClient {
 	}
 }
 
-// TestScenarioMatrix plays every built-in scenario's pushes and pulls with each client.
-func TestScenarioMatrix(t *testing.T) {
+// TestClientLines plays every built-in scenario's pushes and pulls with each client and
+// asserts the line the client's table gives for each refusal.
+func TestClientLines(t *testing.T) {
 	for _, mc := range matrixClients {
 		t.Run(mc.name, func(t *testing.T) {
 			t.Parallel()
-			cases := playScenarioMatrix(t, mc)
+			table, err := clientlines.Load(mc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := newClientReport(t, mc.name+"-lines", table.Version)
+			cases := playScenarioMatrix(t, mc, table, rep)
 			writeEvidence(t, cases)
 		})
 	}

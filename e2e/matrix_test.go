@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/scenarios"
+	"github.com/fakeghcr/fakeghcr/verify"
 )
 
 // matrixClient is one client as the scenario matrix drives it: a push or a pull of one
@@ -43,6 +45,8 @@ type matrixCase struct {
 	Output   []string `json:"output,omitempty"` // the client's error lines
 	// The first request the server refused during the client's run, if any.
 	Refused *refusal `json:"refused,omitempty"`
+	// The answer the client's request order met on the twin server.
+	Predicted *clientlines.Answer `json:"predicted,omitempty"`
 }
 
 // refusal is one denied request as the server's decisions endpoint reports it.
@@ -122,9 +126,12 @@ func secretOf(t testing.TB, s *scenarios.Scenario, name string) string {
 }
 
 // playScenarioMatrix plays every push and pull expectation of every built-in scenario with
-// one client, each scenario on its own server, in the scenario's order, and returns what
-// happened.
-func playScenarioMatrix(t *testing.T, mc matrixClient) []matrixCase {
+// one client, each scenario on its own server, in the scenario's order. Beside each client
+// run, verify.ClientPlay plays the same expectation in the client's request order (from the
+// client's table) against a twin server started from the same scenario; the client must
+// print the table's line for the answer the twin gave, or succeed when it refused nothing.
+// It returns what happened, for the evidence file, and counts asserted lines in rep.
+func playScenarioMatrix(t *testing.T, mc matrixClient, table *clientlines.Client, rep *clientReport) []matrixCase {
 	c := &clientRun{bin: mc.binary(t)}
 	c.dir, c.env = clientHome(t)
 	if mc.setup != nil {
@@ -136,22 +143,30 @@ func playScenarioMatrix(t *testing.T, mc matrixClient) []matrixCase {
 	)
 	for _, sc := range scenarios.Builtins() {
 		t.Run(sc.Name, func(t *testing.T) {
-			srv := startServer(t, sc.Name)
+			srv, twin := startServer(t, sc.Name), startServer(t, sc.Name)
 			run := &clientRun{bin: c.bin, srv: srv}
 			for i, e := range sc.Expect {
 				if e.Action != scenarios.ActionPush && e.Action != scenarios.ActionPull {
 					continue
 				}
-				run.dir, run.env = clientHome(t)
 				tag := e.Tag
 				if tag == "" {
 					tag = scenarios.DefaultTag
 				}
-				ref := srv.Host + "/" + e.Package + ":" + tag
 				secret := secretOf(t, sc, e.Credential)
+				op := clientlines.Op(e.Action)
+				name := fmt.Sprintf("%s/%d", sc.Name, i)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				want, refused, err := verify.ClientPlay{Host: twin.Host, Secret: secret, Client: table}.Play(ctx, op, e.Package, tag)
+				cancel()
+				if err != nil {
+					t.Fatalf("%s: playing %s's request order: %v", name, mc.name, err)
+				}
+				run.dir, run.env = clientHome(t)
+				ref := srv.Host + "/" + e.Package + ":" + tag
 				since := time.Now().Add(-time.Millisecond)
 				var r runResult
-				if e.Action == scenarios.ActionPush {
+				if op == clientlines.Push {
 					r = mc.push(t, run, ref, secret)
 				} else {
 					r = mc.pull(t, run, ref, secret)
@@ -163,9 +178,36 @@ func playScenarioMatrix(t *testing.T, mc matrixClient) []matrixCase {
 					ExitCode: r.Code, Output: errorLines(r),
 					Refused: firstRefusal(srv.decisions(t), since),
 				}
+				if refused {
+					mcase.Predicted = &want
+				}
 				mu.Lock()
 				out = append(out, mcase)
 				mu.Unlock()
+				rep.run(t, name, func(t *testing.T) {
+					if !refused {
+						if r.Code != 0 {
+							t.Errorf("%s %s as %q: the %s request order is accepted throughout, but %s failed:\n%s",
+								e.Action, ref, e.Credential, mc.name, mc.name, indent(r.Output()))
+						}
+						return
+					}
+					line, ok := table.Line(want)
+					if !ok {
+						t.Fatalf("the %s table has no line for %+v; %s printed:\n%s", mc.name, want, mc.name, indent(r.Output()))
+					}
+					v := clientlines.Vars{URL: srv.URL, Host: srv.Host, Repo: e.Package, Tag: tag}
+					re := line.Pattern(table, want, v)
+					if r.Code <= 0 {
+						t.Errorf("exit code %d (%v), want a failure printing\n  %s", r.Code, r.Err, line.Render(table, want, v))
+					}
+					for _, l := range lines(r.Output()) {
+						if re.MatchString(l) {
+							return
+						}
+					}
+					t.Errorf("%s did not print the table's line for %+v\n  %s\noutput:\n%s", mc.name, want, line.Render(table, want, v), indent(r.Output()))
+				})
 			}
 		})
 	}
