@@ -25,13 +25,6 @@ func record(r authz.Reason) {
 	seen.reasons[r] = true
 }
 
-// allowReasons lists every allow reason; reason.go has no such list.
-var allowReasons = []authz.Reason{
-	authz.AllowPublicRead, authz.AllowInternalRead, authz.AllowRole, authz.AllowOrgOwner,
-	authz.AllowPackageOwner, authz.AllowActionsAccess, authz.AllowInheritedRepo,
-	authz.AllowCreate, authz.AllowAnonymousToken, authz.AllowCredentialToken,
-}
-
 // TestMain checks, after a full run, that every Reason was produced by
 // some test case. Runs filtered with -run or -skip do not check.
 func TestMain(m *testing.M) {
@@ -40,7 +33,7 @@ func TestMain(m *testing.M) {
 	if code == 0 && !filtered {
 		var missing []string
 		seen.Lock()
-		for _, r := range append(authz.DenyReasons(), allowReasons...) {
+		for _, r := range append(authz.DenyReasons(), authz.AllowReasons()...) {
 			if !seen.reasons[r] {
 				missing = append(missing, string(r))
 			}
@@ -219,7 +212,7 @@ func checkInvariants(t *testing.T, p authz.Principal, d authz.Decision) {
 	if !d.Allow && d.Fix == "" {
 		t.Errorf("denial %s has no Fix", d.Reason)
 	}
-	if d.Allow != slices.Contains(allowReasons, d.Reason) {
+	if d.Allow != slices.Contains(authz.AllowReasons(), d.Reason) {
 		t.Errorf("Allow=%v disagrees with reason %s", d.Allow, d.Reason)
 	}
 	if !d.Allow && !slices.Contains(authz.DenyReasons(), d.Reason) {

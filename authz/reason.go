@@ -52,7 +52,34 @@ const (
 	DenyAppRead   Reason = "app_installation_read"   // 403 DENIED "requested access to the resource is denied" (INFERRED)
 )
 
-// DenyReasons lists every denial reason, for tables that must cover them all.
+// Reasons for refusing a request before any decision, because of how it
+// authenticates (registry answers these itself, with GHCR's bytes).
+const (
+	// WireBasicOnRegistry: Basic credentials sent straight to /v2/.
+	WireBasicOnRegistry Reason = "basic_auth_on_registry" // 403 DENIED "invalid token"
+	// WireEmptyBearer: "Authorization: Bearer" with no token.
+	WireEmptyBearer Reason = "empty_bearer" // 401 UNAUTHORIZED "authentication token not provided"
+	// WireTokenInvalid: a bearer fakeghcr cannot verify, on the /v2/ probe.
+	WireTokenInvalid Reason = "token_invalid" // 401 UNAUTHORIZED "unauthenticated: ..."
+	// WireTokenScope: a registry token minted for other repositories.
+	WireTokenScope Reason = "token_scope" // 401 UNAUTHORIZED "authentication required"
+)
+
+// AllowReasons lists every reason for allowing.
+func AllowReasons() []Reason {
+	return []Reason{
+		AllowPublicRead, AllowInternalRead, AllowRole, AllowOrgOwner, AllowPackageOwner,
+		AllowActionsAccess, AllowInheritedRepo, AllowCreate, AllowAnonymousToken, AllowCredentialToken,
+	}
+}
+
+// WireReasons lists the refusals made before any decision.
+func WireReasons() []Reason {
+	return []Reason{WireBasicOnRegistry, WireEmptyBearer, WireTokenInvalid, WireTokenScope}
+}
+
+// DenyReasons lists every reason a decision (Decide, DecideToken) denies
+// with, for tables that must cover them all; WireReasons lists the others.
 func DenyReasons() []Reason {
 	return []Reason{
 		DenyBadCredential, DenyAnonymousPrivate, DenyAnonymousMissing, DenyAnonymousPushScope,

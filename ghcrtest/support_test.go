@@ -17,7 +17,7 @@ import (
 
 var errInvalidChange = registry.ErrInvalidChange
 
-func registryChange(op, pkg string) registry.Change {
+func registryChange(op authz.Op, pkg string) registry.Change {
 	return registry.Change{Op: op, Package: pkg, Visibility: string(authz.Public)}
 }
 

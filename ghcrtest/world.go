@@ -93,11 +93,8 @@ func (s *Server) SetWorkflowPermission(repo string, p authz.Role) {
 // new; a Revoked credential is added, then revoked.
 func (s *Server) AddCredential(c authz.Credential) {
 	s.t.Helper()
-	s.must(registry.Change{Op: registry.OpAddCredential, Credential: &registry.CredentialSpec{
-		Name: c.Name, Secret: c.Secret, Type: string(c.Kind), User: c.User, Scopes: c.Scopes,
-		Repository: c.Repository, Packages: string(c.Packages), Event: c.Event, Fork: c.Fork,
-		Dependabot: c.Dependabot, App: c.App,
-	}})
+	spec := authz.SpecOf(c)
+	s.must(registry.Change{Op: registry.OpAddCredential, Credential: &spec})
 	if c.Revoked {
 		s.RevokeCredential(c.Name)
 	}

@@ -2,6 +2,8 @@ package ghcrtest_test
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,4 +79,58 @@ func TestApplyError(t *testing.T) {
 	if !errors.Is(err, errInvalidChange) {
 		t.Fatalf("Apply on a missing package: %v, want registry.ErrInvalidChange", err)
 	}
+}
+
+// TestEveryOpHasAFixtureMethod: each change operation authz.Ops lists is a
+// method of Server named after it (set_actions_access: SetActionsAccess),
+// and calling that method applies exactly that operation.
+func TestEveryOpHasAFixtureMethod(t *testing.T) {
+	t.Parallel()
+	calls := map[authz.Op]func(*ghcrtest.Server){
+		authz.OpSetActionsAccess:      func(s *ghcrtest.Server) { s.SetActionsAccess("acme/api", "acme/api", authz.RoleRead) },
+		authz.OpRemoveActionsAccess:   func(s *ghcrtest.Server) { s.RemoveActionsAccess("acme/api", "acme/api") },
+		authz.OpSetVisibility:         func(s *ghcrtest.Server) { s.SetVisibility("acme/api", authz.Private) },
+		authz.OpLinkRepository:        func(s *ghcrtest.Server) { s.LinkRepository("acme/api", "acme/api") },
+		authz.OpSetInheritAccess:      func(s *ghcrtest.Server) { s.SetInheritAccess("acme/api", false) },
+		authz.OpSetUserRole:           func(s *ghcrtest.Server) { s.SetUserRole("acme/api", "bob", authz.RoleRead) },
+		authz.OpRemoveUserRole:        func(s *ghcrtest.Server) { s.RemoveUserRole("acme/api", "bob") },
+		authz.OpSetWorkflowPermission: func(s *ghcrtest.Server) { s.SetWorkflowPermission("acme/api", authz.RoleWrite) },
+		authz.OpAddCredential: func(s *ghcrtest.Server) {
+			s.AddCredential(authz.Credential{Name: "new", Secret: "ghp_new", Kind: authz.ClassicPAT, User: "bob"})
+		},
+		authz.OpRevokeCredential: func(s *ghcrtest.Server) { s.RevokeCredential("alice") },
+		authz.OpRemoveCredential: func(s *ghcrtest.Server) { s.RemoveCredential("alice") },
+	}
+	methods := reflect.TypeFor[*ghcrtest.Server]()
+	for _, o := range authz.Ops() {
+		t.Run(string(o.Op), func(t *testing.T) {
+			t.Parallel()
+			name := camel(string(o.Op))
+			if _, ok := methods.MethodByName(name); !ok {
+				t.Errorf("Server has no method %s for op %s (%s)", name, o.Op, o.Setting)
+			}
+			call, ok := calls[o.Op]
+			if !ok {
+				t.Fatalf("no call of %s in this test", name)
+			}
+			var logs syncBuffer
+			s := ghcrtest.New(t, ghcrtest.WithLogger(newTextLogger(&logs)))
+			call(s)
+			if want := "op=" + string(o.Op); !strings.Contains(logs.String(), want) {
+				t.Errorf("%s logged %q, want a change with %s", name, logs.String(), want)
+			}
+		})
+	}
+	if len(calls) != len(authz.Ops()) {
+		t.Errorf("%d calls for %d ops", len(calls), len(authz.Ops()))
+	}
+}
+
+// camel turns set_actions_access into SetActionsAccess.
+func camel(op string) string {
+	var b strings.Builder
+	for word := range strings.SplitSeq(op, "_") {
+		b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+	}
+	return b.String()
 }

@@ -16,11 +16,6 @@ import (
 // AdminPrefix is where fakeghcr's own API lives: a prefix no GHCR API uses.
 const AdminPrefix = "/_fakeghcr"
 
-var (
-	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
-	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "admin API disabled: no admin token configured"}
-)
-
 // adminRoutes: healthz is open; everything else needs the admin token.
 //
 //	GET  /_fakeghcr/healthz    200 "ok"
@@ -36,8 +31,8 @@ func (s *Server) adminRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
 		r.Get("/decisions", s.handleDecisions)
-		r.Get("/world", s.handleWorld)
-		r.Post("/changes", s.handleChange)
+		r.Get("/world", s.handle(s.handleWorld))
+		r.Post("/changes", s.handle(s.handleChange))
 		r.Post("/reset", s.handleReset)
 	})
 }
@@ -45,12 +40,12 @@ func (s *Server) adminRoutes(r chi.Router) {
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.AdminToken == "" {
-			errAdminDisabled.write(w)
+			s.writeError(w, r, errAdminDisabled)
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
-			errAdminUnauthorized.write(w)
+			s.writeError(w, r, errAdminUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -63,34 +58,31 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 	}{s.Decisions()})
 }
 
-func (s *Server) handleWorld(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleWorld(w http.ResponseWriter, r *http.Request) *regError {
 	out, err := scenarios.Marshal(s.Export())
 	if err != nil {
-		(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "exporting world: " + err.Error()}).write(w)
-		return
+		return internalError("exporting world: "+err.Error(), err)
 	}
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(out)
+	return nil
 }
 
 // maxChangeSize bounds an admin request body.
 const maxChangeSize = 1 << 20
 
-func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) *regError {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxChangeSize))
 	dec.DisallowUnknownFields()
 	var c Change
 	if err := dec.Decode(&c); err != nil {
-		errBadRequest.withMessage("malformed change: " + err.Error()).write(w)
-		return
+		return errBadRequest.withMessage("malformed change: " + err.Error())
 	}
 	if err := s.Apply(c); err != nil {
-		status := http.StatusBadRequest
 		if !errors.Is(err, ErrInvalidChange) {
-			status = http.StatusInternalServerError
+			return &regError{Status: http.StatusInternalServerError, Code: "INVALID_CHANGE", Message: err.Error(), cause: err}
 		}
-		(&regError{Status: status, Code: "INVALID_CHANGE", Message: err.Error()}).write(w)
-		return
+		return &regError{Status: http.StatusBadRequest, Code: "INVALID_CHANGE", Message: err.Error()}
 	}
 	attrs := []any{"op", c.Op}
 	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
@@ -103,6 +95,7 @@ func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Applied Change `json:"applied"`
 	}{redacted(c)})
+	return nil
 }
 
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {

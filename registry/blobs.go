@@ -14,33 +14,31 @@ import (
 // serveBlob answers GET and HEAD of a blob. Whole-blob reads go to the
 // go-containerregistry engine; range reads (which the engine parses only
 // as bytes=N-M) are served here.
-func (s *Server) serveBlob(q request) {
+func (s *Server) serveBlob(q request) *regError {
 	d, err := storage.ParseDigest(q.rt.Ref)
 	if err != nil {
-		errDigestInvalid.write(q.w)
-		return
+		return errDigestInvalid
 	}
 	blob, err := s.store.Open(q.rt.Repo, d)
 	if err != nil {
 		// Answered here rather than by the engine, whose 404 has no
 		// Content-Type and another message.
-		errBlobUnknown.write(q.w)
-		return
+		return errBlobUnknown
 	}
 	rng := q.r.Header.Get("Range")
 	if rng == "" || q.r.Method == http.MethodHead {
 		s.engine.ServeHTTP(q.w, q.r)
-		return
+		return nil
 	}
 	if _, ok := parseRange(rng, blob.Size()); !ok {
 		q.w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(blob.Size(), 10))
-		errRangeNotSatisfiable.write(q.w)
-		return
+		return errRangeNotSatisfiable
 	}
 	h := q.w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Docker-Content-Digest", d.String())
 	http.ServeContent(q.w, q.r, "", time.Time{}, blob.NewReader())
+	return nil
 }
 
 // byteRange is a satisfiable [start, end] byte range.
@@ -81,8 +79,26 @@ func parseRange(h string, size int64) (byteRange, bool) {
 	return byteRange{start, end}, true
 }
 
-// storageError maps a content-store error to the registry's answer.
+// storageError maps a content-store error to the registry's answer; an
+// error the store does not name is an internal one.
 func storageError(err error) *regError {
+	if e := knownStorageError(err); e != nil {
+		return e
+	}
+	return internalError("internal error", err)
+}
+
+// bodyError answers an error from storing a request body: the store's
+// errors as storageError does, and any other as the body failing to arrive
+// (the client went away or sent garbage), a bad upload rather than a 500.
+func bodyError(err error) *regError {
+	if e := knownStorageError(err); e != nil {
+		return e
+	}
+	return &regError{Status: http.StatusBadRequest, Code: "BLOB_UPLOAD_INVALID", Message: "reading the request body: " + err.Error()}
+}
+
+func knownStorageError(err error) *regError {
 	var unknown *storage.BlobUnknownError
 	switch {
 	case errors.As(err, &unknown):
@@ -117,15 +133,4 @@ func storageError(err error) *regError {
 		return errTagInvalid
 	}
 	return nil
-}
-
-// writeStorageError answers err; an error the store does not name is a
-// failed request body (the client went away or sent garbage), answered as
-// a bad upload rather than a 500.
-func writeStorageError(w http.ResponseWriter, err error) {
-	if e := storageError(err); e != nil {
-		e.write(w)
-		return
-	}
-	(&regError{Status: http.StatusBadRequest, Code: "BLOB_UPLOAD_INVALID", Message: "reading the request body: " + err.Error()}).write(w)
 }

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,23 +72,35 @@ func (l *decisionLog) recent() []Record {
 // Decisions returns recent authorization decisions, newest first.
 func (s *Server) Decisions() []Record { return s.decisions.recent() }
 
+// outcome is one decision about one request, with GHCR's answer when it
+// is a refusal.
+type outcome struct {
+	repo      string
+	action    authz.Action // "" for refusals before any decision
+	principal authz.Principal
+	decision  authz.Decision
+	answer    *regError // nil when allowed
+}
+
 // record logs a decision (denials at info, allowances at debug) and keeps it.
-func (s *Server) record(ctx context.Context, r *http.Request, repo string, action authz.Action, p authz.Principal, d authz.Decision, answer *regError) {
+func (s *Server) record(r *http.Request, o outcome) {
+	ctx := r.Context()
+	d := o.decision
 	rec := Record{
 		Time:        s.opts.Now(),
 		RequestID:   middleware.GetReqID(ctx),
 		Method:      r.Method,
 		Path:        r.URL.Path,
-		Repo:        repo,
-		Action:      string(action),
-		Principal:   p.String(),
+		Repo:        o.repo,
+		Action:      string(o.action),
+		Principal:   o.principal.String(),
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
 		Explanation: d.Explanation,
 		Fix:         d.Fix,
 	}
-	if answer != nil {
-		rec.Status, rec.Code, rec.Message = answer.Status, answer.Code, answer.Message
+	if o.answer != nil {
+		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, o.answer.Message
 	}
 	s.decisions.add(rec)
 	decision := "allow"
@@ -100,7 +111,7 @@ func (s *Server) record(ctx context.Context, r *http.Request, repo string, actio
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := []any{"repo", repo, "action", string(action), "principal", rec.Principal,
+	attrs := []any{"repo", o.repo, "action", rec.Action, "principal", rec.Principal,
 		"decision", decision, "reason", rec.Reason, "request_id", rec.RequestID}
 	if !d.Allow {
 		attrs = append(attrs, "status", rec.Status, "explanation", d.Explanation, "fix", d.Fix)

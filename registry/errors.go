@@ -2,8 +2,11 @@ package registry
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
+
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 // regError is one answer in the registry's JSON error envelope:
@@ -18,6 +21,11 @@ type regError struct {
 	Details []string
 	// Challenge adds GHCR's WWW-Authenticate header (on 401s).
 	Challenge bool
+	// repo is the repository the challenge names (set by forRepo).
+	repo string
+	// cause is what went wrong inside fakeghcr behind a 500; logged, never
+	// sent.
+	cause error
 }
 
 func (e *regError) Error() string { return e.Code + ": " + e.Message }
@@ -45,8 +53,38 @@ func (e *regError) body() []byte {
 	return append(out, '\n')
 }
 
-// write sends the error; the caller has set any extra headers.
-func (e *regError) write(w http.ResponseWriter) {
+// errorHandler serves a request and returns the error to answer, or nil
+// when it has written a response itself.
+type errorHandler func(w http.ResponseWriter, r *http.Request) *regError
+
+// handle adapts h to net/http: the one place registry errors are written.
+func (s *Server) handle(h errorHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if e := h(w, r); e != nil {
+			s.writeError(w, r, e)
+		}
+	}
+}
+
+// writeError sends e, with GHCR's challenge on a 401, and logs it: 500s at
+// error level with their cause, the others at debug (denials are logged as
+// decisions already). Any X-Fakeghcr-* headers are set by then.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *regError) {
+	if e.Challenge {
+		w.Header().Set("WWW-Authenticate", s.challenge(r, e.repo))
+	}
+	level := slog.LevelDebug
+	if e.Status >= http.StatusInternalServerError {
+		level = slog.LevelError
+	}
+	if s.log.Enabled(r.Context(), level) {
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", e.Status, "code", e.Code,
+			"message", e.Message, "request_id", middleware.GetReqID(r.Context())}
+		if e.cause != nil {
+			attrs = append(attrs, "cause", e.cause.Error())
+		}
+		s.log.Log(r.Context(), level, "registry error", attrs...)
+	}
 	body := e.body()
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -55,10 +93,28 @@ func (e *regError) write(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
+// forRepo returns e with its challenge naming repo.
+func (e *regError) forRepo(repo string) *regError {
+	if !e.Challenge || e.repo == repo {
+		return e
+	}
+	c := *e
+	c.repo = repo
+	return &c
+}
+
+// internalError is a 500 in the registry's format; what says what failed,
+// cause why (logged only).
+func internalError(what string, cause error) *regError {
+	return &regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: what, cause: cause}
+}
+
 // Errors of the OCI API itself (not authorization), with GHCR's texts where
 // they were observed and distribution's otherwise.
 var (
 	errNameInvalid = &regError{Status: http.StatusBadRequest, Code: "NAME_INVALID", Message: "invalid repository name"}
+	// errUnsupported is also GHCR's answer to the OAuth2 POST /token: 405
+	// with 78 bytes of body; containerd and BuildKit then fall back to GET.
 	errUnsupported = &regError{Status: http.StatusMethodNotAllowed, Code: "UNSUPPORTED", Message: "The operation is unsupported."}
 	errNotFound    = &regError{Status: http.StatusNotFound, Code: "NOT_FOUND", Message: "not found"}
 	// GHCR answers the referrers API with 404 MANIFEST_UNKNOWN [T28].
@@ -78,6 +134,22 @@ var (
 	errManifestTooLarge    = &regError{Status: http.StatusRequestEntityTooLarge, Code: "MANIFEST_INVALID", Message: "manifest exceeds the maximum permissible size of 4.00MiB"}
 	errTagInvalid          = &regError{Status: http.StatusBadRequest, Code: "TAG_INVALID", Message: "invalid tag"}
 	errBadRequest          = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "bad request"}
+	errScopeInvalid        = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "invalid scope"}
+	errPaginationInvalid   = &regError{Status: http.StatusBadRequest, Code: "PAGINATION_NUMBER_INVALID", Message: "invalid number of results requested"}
+)
+
+// GHCR's answers to a malformed or unusable Authorization header.
+var (
+	errAuthRequired = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: msgAuthRequired, Challenge: true}
+	errTokenMissing = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "authentication token not provided", Challenge: true} // [T5]
+	errInvalidToken = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "invalid token"}                                               // [T4]
+	errUnauthentic  = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: msgUnauthenticated, Challenge: true}                  // [T6]
+)
+
+// fakeghcr's own API's errors.
+var (
+	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
+	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "admin API disabled: no admin token configured"}
 )
 
 // withMessage copies e with another message (for errors whose text names

@@ -182,8 +182,9 @@ func FuzzParseContentRange(f *testing.F) {
 func FuzzAuthorizationHeader(f *testing.F) {
 	w := authz.World{
 		Owners: map[string]authz.Owner{
-			"acme": {Login: "acme", Type: authz.Organization, Members: []authz.Member{{Login: "alice", Owner: true}, {Login: "bob"}}},
-			"bob":  {Login: "bob", Type: authz.User},
+			"acme":  {Login: "acme", Type: authz.Organization, Members: []authz.Member{{Login: "alice", Owner: true}, {Login: "bob"}}},
+			"alice": {Login: "alice", Type: authz.User},
+			"bob":   {Login: "bob", Type: authz.User},
 		},
 		Repositories: map[string]authz.Repository{"acme/app": {Name: "acme/app", ID: 1, WorkflowPermission: authz.RoleWrite}},
 		Packages: map[string]authz.Package{

@@ -147,8 +147,8 @@ func TestAuthRequiredIs73Bytes(t *testing.T) {
 func TestTokenPostIs78Bytes(t *testing.T) {
 	t.Parallel()
 	const want = `{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}` + "\n"
-	if got := errTokenPost.body(); string(got) != want || len(got) != 78 || errTokenPost.Status != http.StatusMethodNotAllowed {
-		t.Errorf("%d %q (%d bytes), want 405 %q (78 bytes)", errTokenPost.Status, got, len(got), want)
+	if got := errUnsupported.body(); string(got) != want || len(got) != 78 || errUnsupported.Status != http.StatusMethodNotAllowed {
+		t.Errorf("%d %q (%d bytes), want 405 %q (78 bytes)", errUnsupported.Status, got, len(got), want)
 	}
 }
 

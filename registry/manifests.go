@@ -2,7 +2,6 @@ package registry
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -23,21 +22,18 @@ const ociIndex = "application/vnd.oci.image.index.v1+json"
 const sourceLabel = "org.opencontainers.image.source"
 
 // serveManifest answers GET, HEAD and PUT of a manifest.
-func (s *Server) serveManifest(q request) {
+func (s *Server) serveManifest(q request) *regError {
 	if q.r.Method == http.MethodPut {
-		s.putManifest(q)
-		return
+		return s.putManifest(q)
 	}
 	m, err := s.store.Manifest(q.rt.Repo, q.rt.Ref)
 	if err != nil {
-		writeStorageError(q.w, err)
-		return
+		return storageError(err)
 	}
 	// GHCR serves an OCI index only to clients that list its media type in
 	// Accept [T26], for GET and HEAD alike [T25].
 	if m.MediaType == ociIndex && !accepts(q.r.Header.Values("Accept"), ociIndex) {
-		errIndexNotAccepted.write(q.w)
-		return
+		return errIndexNotAccepted
 	}
 	h := q.w.Header()
 	h.Set("Content-Type", m.MediaType)
@@ -48,6 +44,7 @@ func (s *Server) serveManifest(q request) {
 	if q.r.Method == http.MethodGet {
 		_, _ = q.w.Write(m.Body)
 	}
+	return nil
 }
 
 // accepts reports whether any Accept value lists mediaType explicitly.
@@ -65,15 +62,13 @@ func accepts(values []string, mediaType string) bool {
 	return false
 }
 
-func (s *Server) putManifest(q request) {
+func (s *Server) putManifest(q request) *regError {
 	body, err := io.ReadAll(io.LimitReader(q.r.Body, maxManifestSize+1))
 	if err != nil {
-		writeStorageError(q.w, err)
-		return
+		return bodyError(err)
 	}
 	if len(body) > maxManifestSize {
-		errManifestTooLarge.write(q.w)
-		return
+		return errManifestTooLarge
 	}
 	mediaType := q.r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(mediaType); err == nil {
@@ -81,8 +76,7 @@ func (s *Server) putManifest(q request) {
 	}
 	d, err := s.store.PutManifest(q.rt.Repo, q.rt.Ref, mediaType, body)
 	if err != nil {
-		writeStorageError(q.w, err)
-		return
+		return storageError(err)
 	}
 	// The package is created by the first manifest pushed by tag: a
 	// multi-arch push sends its per-platform manifests by digest first,
@@ -95,6 +89,7 @@ func (s *Server) putManifest(q request) {
 	h.Set("Docker-Content-Digest", d.String())
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
+	return nil
 }
 
 // createPackage records the package a first push creates, linked as GHCR
@@ -105,13 +100,13 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	source := s.sourceOf(q.rt.Repo, body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.view.world.Packages[key(q.rt.Repo)]; exists {
+	if _, exists := s.view.world.Package(q.rt.Repo); exists {
 		return
 	}
 	w := s.view.world.Clone()
 	ensureMaps(&w)
 	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
-	w.Packages[key(q.rt.Repo)] = pkg
+	w.Packages[strings.ToLower(pkg.Name)] = pkg
 	s.view = newView(w)
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
@@ -173,15 +168,12 @@ func (s *Server) sourceAt(repo string, body []byte, depth int) string {
 	return cfg.Config.Labels[sourceLabel]
 }
 
-var errPaginationInvalid = &regError{Status: http.StatusBadRequest, Code: "PAGINATION_NUMBER_INVALID", Message: "invalid number of results requested"}
-
 // serveTags answers GET /v2/<name>/tags/list, sorted, paginated with n and
 // last and a Link header to the next page.
-func (s *Server) serveTags(q request) {
+func (s *Server) serveTags(q request) *regError {
 	tags, err := s.store.Tags(q.rt.Repo)
 	if err != nil {
-		writeStorageError(q.w, err)
-		return
+		return storageError(err)
 	}
 	query := q.r.URL.Query()
 	if last := query.Get("last"); last != "" {
@@ -194,8 +186,7 @@ func (s *Server) serveTags(q request) {
 	if ns := query.Get("n"); ns != "" {
 		n, err := strconv.Atoi(ns)
 		if err != nil || n < 0 {
-			errPaginationInvalid.write(q.w)
-			return
+			return errPaginationInvalid
 		}
 		if n < len(tags) {
 			tags = tags[:n]
@@ -213,10 +204,10 @@ func (s *Server) serveTags(q request) {
 		Tags []string `json:"tags"`
 	}{q.rt.Repo, tags})
 	if err != nil {
-		writeStorageError(q.w, errors.New("encoding tags"))
-		return
+		return internalError("encoding the tag list", err)
 	}
 	q.w.Header().Set("Content-Type", "application/json")
 	q.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = q.w.Write(body)
+	return nil
 }

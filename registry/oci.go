@@ -6,88 +6,76 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// Messages GHCR sends for malformed Authorization on /v2/.
-var (
-	errAuthRequired = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: msgAuthRequired, Challenge: true}
-	errTokenMissing = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "authentication token not provided", Challenge: true} // [T5]
-	errInvalidToken = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "invalid token"}                                               // [T4]
-	errUnauthentic  = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: msgUnauthenticated, Challenge: true}                  // [T6]
-)
-
 // handleV2 serves the OCI distribution API: parse, authenticate, decide,
 // then hand the request to the handler for its route.
-func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) *regError {
 	rt, ok, badName := parseRoute(r.URL.Path)
 	switch {
 	case !ok:
-		errNotFound.write(w)
-		return
+		return errNotFound
 	case badName:
-		errNameInvalid.write(w)
-		return
+		return errNameInvalid
 	}
 	v := s.snapshot()
 	c := s.authenticate(r, v.world)
-	switch c.kind {
-	case authNone:
-		s.writeError(w, r, errAuthRequired, rt.Repo)
-		return
-	case authBasic:
-		s.denyWire(w, r, errInvalidToken, rt.Repo, "basic_auth_on_registry",
-			"Basic credentials were sent straight to /v2/; GHCR accepts only a bearer token there.",
-			"Exchange the credentials at /token first (docker login / any registry client does), or send Authorization: Bearer <base64 of the PAT>")
-		return
-	case authEmptyBearer:
-		s.denyWire(w, r, errTokenMissing, rt.Repo, "empty_bearer",
-			"The Authorization header says Bearer but carries no token.",
-			"Send the token from /token (or base64 of a PAT) after \"Bearer \"")
-		return
+	if e := s.refuseAuthorization(w, r, c, rt); e != nil {
+		return e
 	}
 	switch rt.Kind {
 	case kindBase:
-		if c.forged {
-			s.denyWire(w, r, errUnauthentic, "", "token_invalid", forgedExplanation, forgedFix)
-			return
-		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("{}"))
-		return
+		return nil
 	case kindCatalog:
 		// GHCR offers no repository listing [T22].
-		errNotFound.write(w)
-		return
+		return errNotFound
 	case kindReferrers:
 		// GHCR has no referrers API: 404 MANIFEST_UNKNOWN [T28].
-		errManifestUnknown.write(w)
-		return
+		return errManifestUnknown
 	}
 	if r.Method == http.MethodDelete {
 		// Registry deletion is unsupported on GHCR [T23].
-		errUnsupported.write(w)
-		return
+		return errUnsupported
 	}
 	action, ok := routeAction(rt.Kind, r.Method)
 	if !ok {
-		errUnsupported.write(w)
-		return
+		return errUnsupported
 	}
-	d, allowed := s.authorize(w, r, v, c, rt.Repo, action)
-	if !allowed {
-		return
+	d, e := s.authorize(w, r, v, c, rt.Repo, action)
+	if e != nil {
+		return e
 	}
-	req := request{w: w, r: r, rt: rt, view: v, caller: c, decision: d}
+	q := request{w: w, r: r, rt: rt, view: v, caller: c, decision: d}
 	switch rt.Kind {
 	case kindBlob:
-		s.serveBlob(req)
+		return s.serveBlob(q)
 	case kindUploads:
-		s.startUpload(req)
+		return s.startUpload(q)
 	case kindUpload:
-		s.serveUpload(req)
+		return s.serveUpload(q)
 	case kindManifest:
-		s.serveManifest(req)
+		return s.serveManifest(q)
 	case kindTags:
-		s.serveTags(req)
+		return s.serveTags(q)
 	}
+	return errNotFound
+}
+
+// refuseAuthorization answers an Authorization header GHCR refuses before
+// any decision: none at all, Basic on /v2/, an empty bearer, or (on the
+// /v2/ probe) a bearer fakeghcr cannot verify.
+func (s *Server) refuseAuthorization(w http.ResponseWriter, r *http.Request, c caller, rt route) *regError {
+	switch {
+	case c.kind == authNone:
+		return errAuthRequired.forRepo(rt.Repo)
+	case c.kind == authBasic:
+		return s.denyWire(w, r, rt.Repo, authz.WireBasicOnRegistry, "")
+	case c.kind == authEmptyBearer:
+		return s.denyWire(w, r, rt.Repo, authz.WireEmptyBearer, "")
+	case rt.Kind == kindBase && c.forged:
+		return s.denyWire(w, r, "", authz.WireTokenInvalid, "")
+	}
+	return nil
 }
 
 // request carries one authorized /v2/ request through its handler.
@@ -102,7 +90,7 @@ type request struct {
 
 // routeAction maps method and route to the package action, as
 // distribution's auth does: GET/HEAD read, POST/PATCH/PUT write.
-func routeAction(kind, method string) (authz.Action, bool) {
+func routeAction(kind routeKind, method string) (authz.Action, bool) {
 	switch kind {
 	case kindBlob, kindManifest, kindTags:
 		switch method {
@@ -126,15 +114,12 @@ func routeAction(kind, method string) (authz.Action, bool) {
 	return "", false
 }
 
-// authorize decides one access; on denial it writes GHCR's answer and
-// returns false. A registry token must also carry the scope: one minted
-// for another repository or for pull only is challenged again.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c caller, repo string, action authz.Action) (authz.Decision, bool) {
+// authorize decides one access; a denial comes back as GHCR's answer, with
+// the X-Fakeghcr-* headers set. A registry token must also carry the scope:
+// one minted for another repository or for pull only is challenged again.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c caller, repo string, action authz.Action) (authz.Decision, *regError) {
 	if c.claims != nil && !c.claims.covers(repo) {
-		s.denyWire(w, r, errAuthRequired, repo, "token_scope",
-			"The registry token was minted for other repositories ("+c.claims.repositories()+"), not "+repo+".",
-			"Ask /token for scope repository:"+repo+":pull (clients do when they follow the challenge)")
-		return authz.Decision{}, false
+		return authz.Decision{}, s.denyWire(w, r, repo, authz.WireTokenScope, c.claims.repositories())
 	}
 	d := s.decide(v, c.principal, authz.Access{Package: repo, Action: action})
 	if !d.Allow && c.forged {
@@ -144,22 +129,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c ca
 		d.Fix = forgedFix
 	}
 	if d.Allow {
-		s.record(r.Context(), r, repo, action, c.principal, d, nil)
-		return d, true
+		s.record(r, outcome{repo: repo, action: action, principal: c.principal, decision: d})
+		return d, nil
 	}
 	answer, _ := ghcrAnswer(d.Reason, repo)
-	s.record(r.Context(), r, repo, action, c.principal, d, answer)
+	s.record(r, outcome{repo: repo, action: action, principal: c.principal, decision: d, answer: answer})
 	explain(w, d)
-	s.writeError(w, r, answer, repo)
-	return d, false
-}
-
-// writeError writes e, adding GHCR's challenge on 401s.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *regError, repo string) {
-	if e.Challenge {
-		w.Header().Set("WWW-Authenticate", s.challenge(r, repo))
-	}
-	e.write(w)
+	return d, answer.forRepo(repo)
 }
 
 // decide is authz.Decide plus one registry fact authz cannot see: content
@@ -180,12 +156,41 @@ const (
 	forgedFix         = "Log in again so that the client fetches a new token from /token (docker logout/login, crane auth login)"
 )
 
-// denyWire answers a request refused before any authorization decision
-// (a malformed or unusable Authorization header), with GHCR's bytes, and
+// wireRefusal is GHCR's answer to a request refused before any decision,
+// and fakeghcr's explanation of it. detail is the refusal's one variable
+// part (the repositories a token was minted for).
+func wireRefusal(reason authz.Reason, repo, detail string) (*regError, authz.Decision) {
+	d := authz.Decision{Reason: reason}
+	var e *regError
+	switch reason {
+	case authz.WireBasicOnRegistry:
+		e = errInvalidToken
+		d.Explanation = "Basic credentials were sent straight to /v2/; GHCR accepts only a bearer token there."
+		d.Fix = "Exchange the credentials at /token first (docker login / any registry client does), or send Authorization: Bearer <base64 of the PAT>"
+	case authz.WireEmptyBearer:
+		e = errTokenMissing
+		d.Explanation = "The Authorization header says Bearer but carries no token."
+		d.Fix = "Send the token from /token (or base64 of a PAT) after \"Bearer \""
+	case authz.WireTokenInvalid:
+		e = errUnauthentic
+		d.Explanation, d.Fix = forgedExplanation, forgedFix
+	case authz.WireTokenScope:
+		e = errAuthRequired
+		d.Explanation = "The registry token was minted for other repositories (" + detail + "), not " + repo + "."
+		d.Fix = "Ask /token for scope repository:" + repo + ":pull (clients do when they follow the challenge)"
+	default:
+		// Not a wire reason: refuse, never allow by accident.
+		e = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: msgResourceDenied}
+	}
+	return e.forRepo(repo), d
+}
+
+// denyWire refuses a request before any authorization decision (a
+// malformed or unusable Authorization header) with GHCR's bytes, and
 // explains it like a decision: a log record and the X-Fakeghcr-* headers.
-func (s *Server) denyWire(w http.ResponseWriter, r *http.Request, e *regError, repo string, reason authz.Reason, explanation, fix string) {
-	d := authz.Decision{Reason: reason, Explanation: explanation, Fix: fix}
-	s.record(r.Context(), r, repo, "", authz.Principal{}, d, e)
+func (s *Server) denyWire(w http.ResponseWriter, r *http.Request, repo string, reason authz.Reason, detail string) *regError {
+	e, d := wireRefusal(reason, repo, detail)
+	s.record(r, outcome{repo: repo, principal: authz.Principal{}, decision: d, answer: e})
 	explain(w, d)
-	s.writeError(w, r, e, repo)
+	return e
 }

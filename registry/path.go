@@ -4,23 +4,26 @@ import "strings"
 
 // route is what an OCI API path names.
 type route struct {
-	Kind string // "base", "catalog", "blob", "uploads", "upload", "manifest", "tags", "referrers"
+	Kind routeKind
 	Repo string
 	// Ref is the digest (blob, referrers), the tag or digest (manifest), or
 	// the upload session id (upload).
 	Ref string
 }
 
+// routeKind is what kind of thing an OCI API path names.
+type routeKind string
+
 // Route kinds.
 const (
-	kindBase      = "base"
-	kindCatalog   = "catalog"
-	kindBlob      = "blob"
-	kindUploads   = "uploads"
-	kindUpload    = "upload"
-	kindManifest  = "manifest"
-	kindTags      = "tags"
-	kindReferrers = "referrers"
+	kindBase      routeKind = "base"
+	kindCatalog   routeKind = "catalog"
+	kindBlob      routeKind = "blob"
+	kindUploads   routeKind = "uploads"
+	kindUpload    routeKind = "upload"
+	kindManifest  routeKind = "manifest"
+	kindTags      routeKind = "tags"
+	kindReferrers routeKind = "referrers"
 )
 
 // maxNameLen is distribution's limit on repository names.

@@ -146,12 +146,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.apiVersion)
-	r.HandleFunc("/token", s.handleToken)
-	r.HandleFunc("/v2", s.handleV2)
-	r.HandleFunc("/v2/*", s.handleV2)
+	r.HandleFunc("/token", s.handle(s.handleToken))
+	r.HandleFunc("/v2", s.handle(s.handleV2))
+	r.HandleFunc("/v2/*", s.handle(s.handleV2))
 	r.Route("/_fakeghcr", s.adminRoutes)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { errNotFound.write(w) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { errUnsupported.write(w) })
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errUnsupported) })
 	return r
 }
 
@@ -175,9 +175,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
-					"request_id", middleware.GetReqID(r.Context()))
-				(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "internal error"}).write(w)
+				s.writeError(w, r, internalError("internal error", fmt.Errorf("panic: %v", p)))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -10,40 +10,34 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// errTokenPost is GHCR's answer to the OAuth2 POST /token: 405 with 78
-// bytes of body (spec §10 Q3). containerd and BuildKit then fall back to
-// GET.
-var errTokenPost = &regError{Status: http.StatusMethodNotAllowed, Code: "UNSUPPORTED", Message: "The operation is unsupported."}
-
 // handleToken is GHCR's token service, GET /token?service=ghcr.io&scope=...
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) *regError {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		errTokenPost.write(w)
-		return
+		// The OAuth2 POST /token: GHCR answers 405 UNSUPPORTED.
+		return errUnsupported
 	}
 	scopes, bad := parseScopes(r.URL.Query()["scope"])
 	if bad != nil {
-		bad.write(w)
-		return
+		return bad
 	}
 	world := s.snapshot().world
 	auth := r.Header.Get("Authorization")
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch {
 	case auth == "":
-		s.anonymousToken(w, r, world, scopes)
+		return s.anonymousToken(w, r, world, scopes)
 	case strings.EqualFold(scheme, "basic"):
-		s.basicToken(w, r, world, strings.TrimSpace(value), scopes)
+		return s.basicToken(w, r, world, strings.TrimSpace(value), scopes)
 	default:
 		// A bearer sent to /token (e.g. a raw PAT): GHCR answers 401 with
 		// its challenge [T2].
-		s.writeError(w, r, errAuthRequired, "")
+		return errAuthRequired
 	}
 }
 
 // anonymousToken issues GHCR's anonymous token, base64("v1:<repo>:<n>"),
 // only when every requested scope is a pull of a public package.
-func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world authz.World, scopes []grant) {
+func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world authz.World, scopes []grant) *regError {
 	anon := authz.Principal{}
 	if len(scopes) == 0 {
 		// The /v2/ probe's placeholder scope is denied too [T1].
@@ -63,51 +57,56 @@ func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world au
 			if d.Reason == authz.DenyAnonymousPrivate && s.settingsAnonymousStatus() == http.StatusForbidden {
 				answer, _ = ghcrAnswer(authz.DenyAnonymousMissing, g.Name)
 			}
-			s.record(r.Context(), r, g.Name, access.Action, anon, d, answer)
+			s.record(r, outcome{repo: g.Name, action: access.Action, principal: anon, decision: d, answer: answer})
 			explain(w, d)
-			s.writeError(w, r, answer, g.Name)
-			return
+			return answer.forRepo(g.Name)
 		}
 	}
 	raw := "v1:" + scopes[0].Name + ":" + strconv.FormatInt(s.opts.Now().UnixNano(), 10)
 	writeToken(w, base64.StdEncoding.EncodeToString([]byte(raw)))
+	return nil
 }
 
 // basicToken authenticates the secret (the username is not checked, as on
-// GHCR) and mints a token for every requested scope: GHCR authorizes on
-// /v2/, not here [T11].
-func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.World, value string, scopes []grant) {
-	raw, err := base64.StdEncoding.DecodeString(value)
-	_, secret, ok := strings.Cut(string(raw), ":")
-	var cred authz.Credential
-	found := false
-	if err == nil && ok && secret != "" {
-		cred, found = world.Authenticate(secret)
+// GHCR) and, as authz.DecideToken decides, mints a token for every
+// requested scope: GHCR authorizes on /v2/, not here [T11].
+func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.World, value string, scopes []grant) *regError {
+	repo := ""
+	if len(scopes) > 0 {
+		repo = scopes[0].Name
 	}
-	if !found || cred.Revoked {
-		d := authz.Decision{Reason: authz.DenyBadCredential,
-			Explanation: "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked).",
-			Fix:         "Log in again with a valid token (docker logout ghcr.io, then docker login ghcr.io), or add the credential to the scenario."}
-		if found {
-			d.Explanation = "Credential " + cred.Name + " has been revoked; GHCR refuses it at /token even for public images."
-			d.Fix = "Create a new token and log in again (docker logout ghcr.io && docker login ghcr.io)."
-		}
+	cred, found := basicCredential(world, value)
+	p := authz.Principal{}
+	d := authz.Decision{Reason: authz.DenyBadCredential,
+		Explanation: "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked).",
+		Fix:         "Log in again with a valid token (docker logout ghcr.io, then docker login ghcr.io), or add the credential to the scenario."}
+	if found {
+		p.Credential = &cred
+		d = authz.DecideToken(world, p, authz.Access{Package: repo, Action: authz.ActionRead})
+	}
+	if !d.Allow {
 		answer, _ := ghcrAnswer(d.Reason, "")
-		repo := ""
-		if len(scopes) > 0 {
-			repo = scopes[0].Name
-		}
-		s.record(r.Context(), r, repo, authz.ActionRead, authz.Principal{}, d, answer)
+		s.record(r, outcome{repo: repo, action: authz.ActionRead, principal: p, decision: d, answer: answer})
 		explain(w, d)
-		s.writeError(w, r, answer, repo)
-		return
+		return answer.forRepo(repo)
 	}
 	token, err := s.tokens.mint(cred.Name, scopes)
 	if err != nil {
-		(&regError{Status: http.StatusInternalServerError, Code: "UNKNOWN", Message: "minting token"}).write(w)
-		return
+		return internalError("minting token", err)
 	}
 	writeToken(w, token)
+	return nil
+}
+
+// basicCredential finds the credential whose secret is the password of a
+// Basic value; an undecodable value or an empty password finds none.
+func basicCredential(world authz.World, value string) (authz.Credential, bool) {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	_, secret, ok := strings.Cut(string(raw), ":")
+	if err != nil || !ok || secret == "" {
+		return authz.Credential{}, false
+	}
+	return world.Authenticate(secret)
 }
 
 // writeToken answers {"token": "..."} alone: GHCR sends no access_token,
@@ -120,8 +119,6 @@ func writeToken(w http.ResponseWriter, token string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
 }
-
-var errScopeInvalid = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "invalid scope"}
 
 // parseScopes reads repeated scope parameters, each possibly holding
 // several space-separated scopes (containerd, BuildKit). Scopes of other

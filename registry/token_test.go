@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
@@ -275,8 +276,8 @@ func TestTokenForAnotherPackage(t *testing.T) {
 // credential gets no new token.
 func TestCredentialRevokedAfterMint(t *testing.T) {
 	t.Parallel()
-	for _, op := range []string{registry.OpRevokeCredential, registry.OpRemoveCredential} {
-		t.Run(op, func(t *testing.T) {
+	for _, op := range []authz.Op{registry.OpRevokeCredential, registry.OpRemoveCredential} {
+		t.Run(string(op), func(t *testing.T) {
 			t.Parallel()
 			f := start(t, testWorld(), registry.Options{})
 			tok := f.token(t, secretAlice, "repository:acme/api:pull,push")
@@ -300,5 +301,34 @@ func TestCredentialRevokedAfterMint(t *testing.T) {
 				"Authorization", basicHeader("alice", secretAlice))
 			checkError(t, again, 403, "DENIED", "denied")
 		})
+	}
+}
+
+// TestTokenRevokedDecidedByAuthz: /token with a revoked credential's secret
+// is authz.DecideToken's revoked rule (its explanation, and the credential
+// named in the record), an unknown secret is the registry's own
+// bad_credential; both answer GHCR's 403 DENIED "denied".
+func TestTokenRevokedDecidedByAuthz(t *testing.T) {
+	t.Parallel()
+	f := start(t, testWorld(), registry.Options{})
+	if err := f.srv.Apply(registry.Change{Op: registry.OpRevokeCredential, Name: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := f.srv.World().Authenticate(secretAlice)
+	want := authz.DecideToken(f.srv.World(), authz.Principal{Credential: &alice}, authz.Access{Package: "acme/api", Action: authz.ActionRead})
+	for _, tc := range []struct {
+		name, secret, principal, explanation string
+	}{
+		{"revoked", secretAlice, "classic_pat:alice", want.Explanation},
+		{"unknown", "ghp_nobody_knows", "anonymous", "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked)."},
+	} {
+		r := f.do(t, "GET", "/token?service=ghcr.io&scope=repository:acme/api:pull", nil,
+			"Authorization", basicHeader("x", tc.secret))
+		checkError(t, r, 403, "DENIED", "denied")
+		rec := f.srv.Decisions()[0]
+		got := []string{rec.Reason, rec.Principal, rec.Explanation}
+		if diff := cmp.Diff([]string{string(authz.DenyBadCredential), tc.principal, tc.explanation}, got); diff != "" {
+			t.Errorf("%s: decision record (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }

@@ -12,25 +12,23 @@ import (
 
 // startUpload answers POST /v2/<name>/blobs/uploads/: a monolithic upload
 // (?digest=), a cross-repository mount (?mount=&from=), or a new session.
-func (s *Server) startUpload(q request) {
+func (s *Server) startUpload(q request) *regError {
 	query := q.r.URL.Query()
 	if mount := query.Get("mount"); mount != "" {
 		if s.mount(q, mount, query.Get("from")) {
-			return
+			return nil
 		}
 		// Not mountable: fall back to an upload session, as the spec says.
 	} else if digest := query.Get("digest"); digest != "" {
 		d, err := storage.ParseDigest(digest)
 		if err != nil {
-			errDigestInvalid.write(q.w)
-			return
+			return errDigestInvalid
 		}
 		if err := s.store.PutBlob(q.rt.Repo, d, q.r.Body); err != nil {
-			writeStorageError(q.w, err)
-			return
+			return bodyError(err)
 		}
 		blobCreated(q.w, q.rt.Repo, d.String())
-		return
+		return nil
 	}
 	id := s.store.StartUpload(q.rt.Repo)
 	h := q.w.Header()
@@ -39,6 +37,7 @@ func (s *Server) startUpload(q request) {
 	h.Set("Range", "0-0")
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusAccepted)
+	return nil
 }
 
 // mount links a blob from another repository. The source must be readable
@@ -75,7 +74,7 @@ func (s *Server) mountFrom(q request, from string, d storage.Digest) bool {
 	// The source is authorized by the token's identity, not its scope:
 	// clients ask for the target's scope only (GHCR authorizes by identity).
 	sd := s.decide(q.view, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead})
-	s.record(q.r.Context(), q.r, from, authz.ActionRead, q.caller.principal, sd, nil)
+	s.record(q.r, outcome{repo: from, action: authz.ActionRead, principal: q.caller.principal, decision: sd})
 	if !sd.Allow || !s.store.Mount(q.rt.Repo, from, d) {
 		return false
 	}
@@ -85,67 +84,83 @@ func (s *Server) mountFrom(q request, from string, d storage.Digest) bool {
 
 // serveUpload answers GET (status), PATCH (a chunk) and PUT (the last
 // chunk and commit) on an upload session.
-func (s *Server) serveUpload(q request) {
-	repo, id := q.rt.Repo, q.rt.Ref
+func (s *Server) serveUpload(q request) *regError {
 	switch q.r.Method {
 	case http.MethodGet:
-		size, err := s.store.UploadSize(repo, id)
+		size, err := s.store.UploadSize(q.rt.Repo, q.rt.Ref)
 		if err != nil {
-			writeStorageError(q.w, err)
-			return
+			return storageError(err)
 		}
-		uploadProgress(q.w, repo, id, size, http.StatusNoContent)
+		uploadProgress(q.w, q.rt.Repo, q.rt.Ref, size, http.StatusNoContent)
+		return nil
 	case http.MethodPatch:
-		offset := int64(-1)
-		if cr := q.r.Header.Get("Content-Range"); cr != "" {
-			start, end, ok := parseContentRange(cr)
-			if !ok || (q.r.ContentLength >= 0 && end-start+1 != q.r.ContentLength) {
-				errRangeInvalid.write(q.w)
-				return
-			}
-			offset = start
-		}
-		limit := s.opts.ChunkLimit
-		if limit < 0 {
-			limit = 0
-		}
-		size, err := s.store.Append(repo, id, q.r.Body, offset, limit)
-		if err != nil {
-			writeStorageError(q.w, err)
-			return
-		}
-		uploadProgress(q.w, repo, id, size, http.StatusAccepted)
+		return s.patchUpload(q)
 	case http.MethodPut:
-		digest := q.r.URL.Query().Get("digest")
-		if digest == "" {
-			errDigestInvalid.withMessage("digest missing").write(q.w)
-			return
-		}
-		d, err := storage.ParseDigest(digest)
-		if err != nil {
-			errDigestInvalid.write(q.w)
-			return
-		}
-		body := io.Reader(q.r.Body)
-		if cr := q.r.Header.Get("Content-Range"); cr != "" {
-			// A last chunk with a range must continue the upload exactly.
-			start, end, ok := parseContentRange(cr)
-			if !ok || (q.r.ContentLength >= 0 && end-start+1 != q.r.ContentLength) {
-				errRangeInvalid.write(q.w)
-				return
-			}
-			if _, err := s.store.Append(repo, id, q.r.Body, start, max(s.opts.ChunkLimit, 0)); err != nil {
-				writeStorageError(q.w, err)
-				return
-			}
-			body = http.NoBody
-		}
-		if err := s.store.Commit(repo, id, d, body); err != nil {
-			writeStorageError(q.w, err)
-			return
-		}
-		blobCreated(q.w, repo, d.String())
+		return s.putUpload(q)
 	}
+	return errUnsupported
+}
+
+// patchUpload appends a chunk: at its Content-Range's start, or at the end
+// when it has none.
+func (s *Server) patchUpload(q request) *regError {
+	offset, e := contentRange(q.r)
+	if e != nil {
+		return e
+	}
+	size, err := s.store.Append(q.rt.Repo, q.rt.Ref, q.r.Body, offset, s.chunkLimit())
+	if err != nil {
+		return bodyError(err)
+	}
+	uploadProgress(q.w, q.rt.Repo, q.rt.Ref, size, http.StatusAccepted)
+	return nil
+}
+
+// putUpload commits an upload with its last chunk; a chunk with a
+// Content-Range must continue the upload exactly.
+func (s *Server) putUpload(q request) *regError {
+	digest := q.r.URL.Query().Get("digest")
+	if digest == "" {
+		return errDigestInvalid.withMessage("digest missing")
+	}
+	d, err := storage.ParseDigest(digest)
+	if err != nil {
+		return errDigestInvalid
+	}
+	offset, e := contentRange(q.r)
+	if e != nil {
+		return e
+	}
+	body := io.Reader(q.r.Body)
+	if offset >= 0 {
+		if _, err := s.store.Append(q.rt.Repo, q.rt.Ref, q.r.Body, offset, s.chunkLimit()); err != nil {
+			return bodyError(err)
+		}
+		body = http.NoBody
+	}
+	if err := s.store.Commit(q.rt.Repo, q.rt.Ref, d, body); err != nil {
+		return bodyError(err)
+	}
+	blobCreated(q.w, q.rt.Repo, d.String())
+	return nil
+}
+
+// chunkLimit is the store's bound on one chunk; 0 is none.
+func (s *Server) chunkLimit() int64 { return max(s.opts.ChunkLimit, 0) }
+
+// contentRange reads a chunk's Content-Range: the offset the chunk starts
+// at, or -1 when it has none. A malformed range, or one whose length is
+// not the body's, is errRangeInvalid.
+func contentRange(r *http.Request) (int64, *regError) {
+	cr := r.Header.Get("Content-Range")
+	if cr == "" {
+		return -1, nil
+	}
+	start, end, ok := parseContentRange(cr)
+	if !ok || (r.ContentLength >= 0 && end-start+1 != r.ContentLength) {
+		return 0, errRangeInvalid
+	}
+	return start, nil
 }
 
 // parseContentRange reads "N-M" (the OCI form) or "bytes N-M/*".

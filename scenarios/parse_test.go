@@ -401,3 +401,22 @@ func TestFormatExample(t *testing.T) {
 	}
 	roundTrip(t, s)
 }
+
+// TestExpectReasonsFromAuthz: an expect may name any reason authz declares,
+// for allowing (credential_token included), for denying, and for the wire
+// refusals made before a decision.
+func TestExpectReasonsFromAuthz(t *testing.T) {
+	t.Parallel()
+	for _, r := range authz.AllowReasons() {
+		src := world + "credentials:\n  - name: pat\n    secret: ghp_x\n    type: classic_pat\n    user: alice\nexpect:\n  - credential: pat\n    action: login\n    status: 200\n    reason: " + string(r) + "\n"
+		if _, err := Parse("allow.yaml", []byte(src)); err != nil {
+			t.Errorf("allow reason %s: %v", r, err)
+		}
+	}
+	for _, r := range append(authz.DenyReasons(), authz.WireReasons()...) {
+		src := world + "expect:\n  - action: pull\n    package: acme/api\n    status: 403\n    reason: " + string(r) + "\n"
+		if _, err := Parse("deny.yaml", []byte(src)); err != nil {
+			t.Errorf("deny reason %s: %v", r, err)
+		}
+	}
+}

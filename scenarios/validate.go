@@ -16,13 +16,8 @@ import (
 const maxErrors = 20
 
 var (
-	loginRE   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	repoRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9._-]+$`)
-	packageRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)+$`)
-	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
-	slugRE    = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
-	eventRE   = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
-	codeRE    = regexp.MustCompile(`^[A-Z]+(_[A-Z]+)*$`)
+	tagRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	codeRE = regexp.MustCompile(`^[A-Z]+(_[A-Z]+)*$`)
 )
 
 // builder validates a decoded file and builds the Scenario, collecting
@@ -33,6 +28,9 @@ type builder struct {
 	errs  []*FileError
 	s     *Scenario
 	users map[string]bool // owners of type user
+	// index maps a world path ("packages[acme/api]") to the file's
+	// ("packages[3]").
+	index map[string]string
 }
 
 func (b *builder) errorf(field, format string, args ...any) {
@@ -45,6 +43,7 @@ func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
 		file:  file,
 		pos:   pos,
 		users: map[string]bool{},
+		index: map[string]string{},
 		s: &Scenario{
 			Name:        d.Name,
 			Description: d.Description,
@@ -72,7 +71,39 @@ func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
 		b.settings(*d.Settings)
 	}
 	b.expects(d.Expect)
+	if len(b.errs) == 0 {
+		b.validateWorld()
+	}
 	return b.s, b.err()
+}
+
+// validateWorld checks the built world with authz.World.Validate, the one
+// check the admin API and the test fixture also run, and reports what it
+// finds at the file's field (owners, repositories and packages are lists
+// in the file and maps in the world).
+func (b *builder) validateWorld() {
+	err := b.s.World.Validate()
+	if err == nil {
+		return
+	}
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		var p *authz.Problem
+		if !errors.As(e, &p) {
+			b.errorf("", "%v", e)
+			continue
+		}
+		field := p.Path
+		if head, rest, ok := strings.Cut(p.Path, "]"); ok {
+			if i, known := b.index[head+"]"]; known {
+				field = i + rest
+			}
+		}
+		b.errorf(field, "%v", p.Err)
+	}
 }
 
 func (b *builder) err() error {
@@ -106,7 +137,7 @@ func (b *builder) owners(owners []fileOwner) {
 		case login == "":
 			b.errorf(p+".login", "required")
 			continue
-		case !loginRE.MatchString(login) || len(login) > 39:
+		case !authz.ValidLogin(login):
 			b.errorf(p+".login", "invalid login %q (letters, digits and single hyphens, at most 39 characters)", o.Login)
 			continue
 		}
@@ -115,6 +146,7 @@ func (b *builder) owners(owners []fileOwner) {
 			continue
 		}
 		seen[login] = i
+		b.index["owners["+login+"]"] = p
 		if authz.OwnerType(o.Type) == authz.User {
 			b.users[login] = true
 		}
@@ -178,7 +210,7 @@ func (b *builder) organization(p string, o fileOwner, owner *authz.Owner) {
 	for _, slug := range slices.Sorted(maps.Keys(o.Teams)) {
 		field := p + ".teams." + slug
 		key := strings.ToLower(slug)
-		if !slugRE.MatchString(key) {
+		if !authz.ValidTeamSlug(key) {
 			b.errorf(field, "invalid team slug %q", slug)
 			continue
 		}
@@ -280,11 +312,11 @@ func (b *builder) role(field, r string) (authz.Role, bool) {
 // repoName checks "owner/name" syntax and that the owner is declared.
 func (b *builder) repoName(field, name string) (string, bool) {
 	name = strings.ToLower(name)
-	owner, rest, _ := strings.Cut(name, "/")
+	owner, _, _ := strings.Cut(name, "/")
 	switch {
 	case name == "":
 		b.errorf(field, "required")
-	case !repoRE.MatchString(name) || rest == "." || rest == ".." || len(owner) > 39 || len(rest) > 100:
+	case !authz.ValidRepositoryName(name):
 		b.errorf(field, "invalid repository name %q (want owner/name)", name)
 	case b.s.World.Owners[owner].Login == "":
 		b.errorf(field, "owner %q of repository %s is not declared under owners", owner, name)
@@ -322,6 +354,7 @@ func (b *builder) repositories(repos []fileRepository) {
 			continue
 		}
 		order[name] = i
+		b.index["repositories["+name+"]"] = p
 		owner, _, _ := strings.Cut(name, "/")
 		repo := authz.Repository{
 			Name:               name,
@@ -388,7 +421,7 @@ func (b *builder) packageName(field, name string) bool {
 		b.errorf(field, "required")
 	case strings.ToLower(name) != name:
 		b.errorf(field, "invalid package name %q: must be lower case", name)
-	case !packageRE.MatchString(name):
+	case !authz.ValidPackageName(name):
 		b.errorf(field, "invalid package name %q (want owner/name, lower case, segments of letters and digits separated by '.', '_' or '-')", name)
 	default:
 		return true
@@ -414,6 +447,7 @@ func (b *builder) packages(pkgs []filePackage) {
 			continue
 		}
 		order[pk.Name] = i
+		b.index["packages["+pk.Name+"]"] = p
 		pkg := authz.Package{
 			Name:          pk.Name,
 			Visibility:    b.ownerVisibility(p+".visibility", pk.Visibility, owner),

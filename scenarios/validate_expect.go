@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,143 +13,26 @@ import (
 // Validation of credentials, settings and expectations; see validate.go
 // for the world.
 
-// allowReasons are authz's reasons for allowing; keep in sync with
-// authz/reason.go (authz.DenyReasons lists the others).
-var allowReasons = []authz.Reason{
-	authz.AllowPublicRead, authz.AllowInternalRead, authz.AllowRole, authz.AllowOrgOwner,
-	authz.AllowPackageOwner, authz.AllowActionsAccess, authz.AllowInheritedRepo,
-	authz.AllowCreate, authz.AllowAnonymousToken,
-}
-
-// classicScopes are the OAuth scopes a classic PAT or OAuth token can carry.
-var classicScopes = []string{
-	"repo", "repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events",
-	"workflow", "write:packages", "read:packages", "delete:packages",
-	"admin:org", "write:org", "read:org", "manage_runners:org",
-	"admin:public_key", "write:public_key", "read:public_key",
-	"admin:repo_hook", "write:repo_hook", "read:repo_hook", "admin:org_hook",
-	"gist", "notifications", "user", "read:user", "user:email", "user:follow", "delete_repo",
-	"write:discussion", "read:discussion", "admin:enterprise", "manage_runners:enterprise",
-	"manage_billing:enterprise", "read:enterprise", "audit_log", "read:audit_log",
-	"codespace", "codespace:secrets", "copilot", "manage_billing:copilot", "project", "read:project",
-	"admin:gpg_key", "write:gpg_key", "read:gpg_key",
-	"admin:ssh_signing_key", "write:ssh_signing_key", "read:ssh_signing_key",
-}
-
-// credentialFields says which optional fields each credential type takes.
-var credentialFields = map[authz.CredentialKind][]string{
-	authz.GitHubToken:     {"repository", "packages", "event", "fork", "dependabot"},
-	authz.ClassicPAT:      {"user", "scopes"},
-	authz.OAuth:           {"user", "scopes"},
-	authz.FineGrainedPAT:  {"user"},
-	authz.AppInstallation: {"app"},
-}
-
-// credentialFieldOwners names, for each optional field, the types taking it.
-var credentialFieldOwners = map[string]string{
-	"repository": "github_token", "packages": "github_token", "event": "github_token",
-	"fork": "github_token", "dependabot": "github_token",
-	"user": "classic_pat, oauth or fine_grained_pat", "scopes": "classic_pat or oauth",
-	"app": "app_installation",
-}
-
+// credentials builds the file's credentials; authz.CredentialProblems
+// checks them, as it does every credential the admin API adds.
 func (b *builder) credentials(creds []fileCredential) {
-	names := map[string]int{}
-	secrets := map[string]int{}
-	for i, c := range creds {
-		p := fmt.Sprintf("credentials[%d]", i)
-		if c.Name == "" {
-			b.errorf(p+".name", "required")
-		} else if j, dup := names[c.Name]; dup {
-			b.errorf(p+".name", "duplicate credential %q (also credentials[%d])", c.Name, j)
-		} else {
-			names[c.Name] = i
-		}
-		switch j, dup := secrets[c.Secret]; {
-		case c.Secret == "":
-			b.errorf(p+".secret", "required (what the client sends as password; \"*\" matches any secret no other credential matches)")
-		case dup && c.Secret == authz.Wildcard:
-			b.errorf(p+".secret", "a second wildcard credential (credentials[%d] already has secret \"*\")", j)
-		case dup:
-			b.errorf(p+".secret", "same secret as credentials[%d]", j)
-		default:
-			secrets[c.Secret] = i
-		}
-		kind := authz.CredentialKind(c.Type)
-		allowed, known := credentialFields[kind]
-		switch {
-		case c.Type == "":
-			b.errorf(p+".type", "required (want classic_pat, oauth, fine_grained_pat, github_token or app_installation)")
-		case !known:
-			b.errorf(p+".type", "unknown type %q (want classic_pat, oauth, fine_grained_pat, github_token or app_installation)", c.Type)
-		}
-		cred := authz.Credential{Name: c.Name, Secret: c.Secret, Kind: kind, Revoked: c.Revoked, Event: c.Event, Fork: c.Fork, Dependabot: c.Dependabot, App: c.App}
-		if known {
-			for _, field := range []string{"repository", "packages", "event", "fork", "dependabot", "user", "scopes", "app"} {
-				if !slices.Contains(allowed, field) && c.has(field) {
-					b.errorf(p+"."+field, "only for %s credentials", credentialFieldOwners[field])
-				}
-			}
-		}
-		switch kind {
-		case authz.GitHubToken:
-			if repo, ok := b.repoRef(p+".repository", c.Repository); ok {
-				cred.Repository = repo
-			}
-			switch authz.Role(c.Packages) {
-			case "", authz.RoleRead, authz.RoleWrite, authz.PackagesNone:
-				cred.Packages = authz.Role(c.Packages)
-			default:
-				b.errorf(p+".packages", "unknown packages permission %q (want read, write or none; omit it for the repository's default)", c.Packages)
-			}
-			if c.Event != "" && !eventRE.MatchString(c.Event) {
-				b.errorf(p+".event", "invalid event %q (a workflow event such as push, pull_request or pull_request_target)", c.Event)
-			}
-		case authz.ClassicPAT, authz.OAuth, authz.FineGrainedPAT:
-			user := strings.ToLower(c.User)
-			if b.userRef(p+".user", user) {
-				cred.User = user
-			}
-			for j, scope := range c.Scopes {
-				f := fmt.Sprintf("%s.scopes[%d]", p, j)
-				switch {
-				case !slices.Contains(classicScopes, scope):
-					msg := fmt.Sprintf("unknown scope %q", scope)
-					if near := nearest(scope, classicScopes); len(near) > 0 {
-						msg += fmt.Sprintf(" (did you mean %q?)", near[0])
-					}
-					b.errorf(f, "%s", msg)
-				case slices.Contains(cred.Scopes, scope):
-					b.errorf(f, "duplicate scope %q", scope)
-				default:
-					cred.Scopes = append(cred.Scopes, scope)
-				}
-			}
-		}
-		b.s.World.Credentials = append(b.s.World.Credentials, cred)
+	for _, c := range creds {
+		b.s.World.Credentials = append(b.s.World.Credentials, authz.Credential{
+			Name: c.Name, Secret: c.Secret, Kind: authz.CredentialKind(c.Type), Revoked: c.Revoked,
+			User: strings.ToLower(c.User), Scopes: c.Scopes, Repository: strings.ToLower(c.Repository),
+			Packages: authz.Role(c.Packages), Event: c.Event, Fork: c.Fork, Dependabot: c.Dependabot, App: c.App,
+		})
 	}
-}
-
-func (c fileCredential) has(field string) bool {
-	switch field {
-	case "repository":
-		return c.Repository != ""
-	case "packages":
-		return c.Packages != ""
-	case "event":
-		return c.Event != ""
-	case "fork":
-		return c.Fork
-	case "dependabot":
-		return c.Dependabot
-	case "user":
-		return c.User != ""
-	case "scopes":
-		return c.Scopes != nil
-	case "app":
-		return c.App != ""
+	for _, p := range authz.CredentialProblems(b.s.World, b.s.World.Credentials) {
+		var unknown *authz.UnknownScopeError
+		if errors.As(p.Err, &unknown) {
+			if near := nearest(unknown.Scope, authz.ClassicScopes()); len(near) > 0 {
+				b.errorf(p.Path, "%v (did you mean %q?)", p.Err, near[0])
+				continue
+			}
+		}
+		b.errorf(p.Path, "%v", p.Err)
 	}
-	return false
 }
 
 func (b *builder) settings(s fileSettings) {
@@ -224,9 +108,9 @@ func (b *builder) expects(expects []fileExpect) {
 			b.errorf(p+".code", "invalid error code %q (upper case, e.g. DENIED or UNAUTHORIZED)", x.Code)
 		}
 		if x.Reason != "" {
-			deny := slices.Contains(authz.DenyReasons(), x.Reason)
+			deny := slices.Contains(authz.DenyReasons(), x.Reason) || slices.Contains(authz.WireReasons(), x.Reason)
 			switch {
-			case !deny && !slices.Contains(allowReasons, x.Reason):
+			case !deny && !slices.Contains(authz.AllowReasons(), x.Reason):
 				msg := fmt.Sprintf("unknown reason %q", x.Reason)
 				if near := nearest(string(x.Reason), knownReasons()); len(near) > 0 {
 					msg += fmt.Sprintf(" (did you mean %q?)", near[0])
@@ -270,7 +154,7 @@ func defaultExpectName(x Expect) string {
 // knownReasons lists every authz.Reason a scenario may expect.
 func knownReasons() []string {
 	var names []string
-	for _, r := range slices.Concat(allowReasons, authz.DenyReasons()) {
+	for _, r := range slices.Concat(authz.AllowReasons(), authz.DenyReasons(), authz.WireReasons()) {
 		names = append(names, string(r))
 	}
 	return names

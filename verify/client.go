@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/stream"
 
+	"github.com/fakeghcr/fakeghcr/adminclient"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -282,12 +282,8 @@ func (r *Recorder) reasonFor(status int) string {
 	return x.Reason
 }
 
+// decodeDecisions reads GET /_fakeghcr/decisions with the one admin
+// client's decoder.
 func decodeDecisions(body io.Reader) ([]registry.Record, error) {
-	var out struct {
-		Decisions []registry.Record `json:"decisions"`
-	}
-	if err := json.NewDecoder(body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("decoding decisions: %w", err)
-	}
-	return out.Decisions, nil
+	return adminclient.DecodeDecisions(body)
 }

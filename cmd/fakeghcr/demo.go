@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/fakeghcr/fakeghcr/adminclient"
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
@@ -30,27 +33,29 @@ func (d *demoDivergence) Error() string {
 	return fmt.Sprintf("step %d diverged from GHCR: %s", d.step, d.what)
 }
 
-func runDemo(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "demo", `Plays the 2022 GITHUB_TOKEN story end to end against an in-process fakeghcr (the
+func newDemoCmd(cli *cliEnv) *cobra.Command {
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "play the 2022 GITHUB_TOKEN story end to end in one process",
+		Long: `Plays the 2022 GITHUB_TOKEN story end to end against an in-process fakeghcr (the
 default world): the workflow's push is refused with GHCR's 403, fakeghcr explains why,
 the fix is applied through the admin API, and the same push succeeds.
-Exits 0 only if every step behaved as GHCR would.`)
-	timeout := fs.Duration("timeout", time.Minute, "how long the whole demo may take")
-	pos, code := parseArgs(fs, env, args)
-	if code >= 0 {
-		return code
+Exits 0 only if every step behaved as GHCR would.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			if err := demo(ctx, cli.stdout, scenarios.Default()); err != nil {
+				fmt.Fprintf(cli.stdout, "\ndemo FAILED: %v\n", err)
+				return exitCode(1)
+			}
+			fmt.Fprintln(cli.stdout, "\ndemo OK: every step answered as GHCR would.")
+			return nil
+		},
 	}
-	if !wantArgs(env, fs, pos) {
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	if err := demo(ctx, env.stdout, scenarios.Default()); err != nil {
-		fmt.Fprintf(env.stdout, "\ndemo FAILED: %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(env.stdout, "\ndemo OK: every step answered as GHCR would.")
-	return 0
+	c.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long the whole demo may take")
+	return c
 }
 
 // demo plays the story on sc (the default world, or a test's variant).
@@ -77,7 +82,7 @@ func demo(ctx context.Context, out io.Writer, sc *scenarios.Scenario) error {
 	defer hs.Close()
 	host := ln.Addr().String()
 	base := "http://" + host
-	admin := &adminClient{base: base, token: token, http: &http.Client{Timeout: 10 * time.Second}}
+	admin := adminclient.New(base, token, adminclient.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
 
 	fmt.Fprintf(out, "fakeghcr demo: the 2022 GITHUB_TOKEN case, on an in-process fakeghcr at %s (default world)\n\n", base)
 
@@ -105,7 +110,7 @@ func demo(ctx context.Context, out io.Writer, sc *scenarios.Scenario) error {
 
 	// 2. Why, from the server's decision.
 	fmt.Fprintf(out, "\n2. Why (fakeghcr explain, from the decision the server recorded):\n")
-	recs, err := admin.decisions(ctx)
+	recs, err := admin.Decisions(ctx)
 	if err != nil {
 		return &demoDivergence{2, "reading the decisions: " + err.Error()}
 	}
@@ -129,10 +134,10 @@ func demo(ctx context.Context, out io.Writer, sc *scenarios.Scenario) error {
 	fix := registry.Change{Op: registry.OpSetActionsAccess, Package: pkg, Repository: repo, Role: string(authz.RoleWrite)}
 	fmt.Fprintf(out, "\n3. Apply the fix through the admin API (POST %s/changes):\n", registry.AdminPrefix)
 	fmt.Fprintf(out, "   $ fakeghcr access add %s %s --role write\n", pkg, repo)
-	if err := admin.apply(ctx, fix); err != nil {
+	if err := admin.Apply(ctx, fix); err != nil {
 		return &demoDivergence{3, "the admin API refused the fix: " + err.Error()}
 	}
-	fmt.Fprintf(out, "   %s\n", describeChange(fix))
+	fmt.Fprintf(out, "   %s\n", fix.Describe())
 
 	// 4. The same push, then a pull.
 	fmt.Fprintf(out, "\n4. The same push again, then a pull:\n")

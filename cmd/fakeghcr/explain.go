@@ -1,59 +1,72 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/verify"
 )
 
-func runExplain(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "explain", `Prints the running server's latest refusals, newest first: what was asked, GHCR's
-answer, why fakeghcr refused it and which setting would allow it.`)
-	var sf serverFlags
-	sf.register(fs)
-	all := fs.Bool("all", false, "show allowed requests too")
-	n := fs.Int("n", 10, "how many decisions to show (0: all kept)")
-	pos, code := parseArgs(fs, env, args)
-	if code >= 0 {
-		return code
+func newExplainCmd(cli *cliEnv) *cobra.Command {
+	var (
+		sf  serverFlags
+		all bool
+		n   int
+	)
+	c := &cobra.Command{
+		Use:   "explain",
+		Short: "print a running server's latest refusals: why, and which setting fixes them",
+		Long: `Prints the running server's latest refusals, newest first: what was asked, GHCR's
+answer, why fakeghcr refused it and which setting would allow it.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			recs, err := sf.client().Decisions(cmd.Context())
+			if err != nil {
+				return sf.explain(err)
+			}
+			printDecisions(cli.stdout, recs, all, n)
+			return nil
+		},
 	}
-	if !wantArgs(env, fs, pos) {
-		return 2
-	}
-	recs, err := sf.client().decisions(ctx)
-	if err != nil {
-		return fail(env, "explain", err)
-	}
+	sf.register(c.Flags())
+	c.Flags().BoolVar(&all, "all", false, "show allowed requests too")
+	c.Flags().IntVarP(&n, "n", "n", 10, "how many decisions to show (0: all kept)")
+	return c
+}
+
+// printDecisions prints up to n (0: all) groups of identical decisions,
+// newest first: the refusals, and the allowances too with all.
+func printDecisions(w io.Writer, recs []registry.Record, all bool, n int) {
 	shown := 0
-	for _, g := range groupDecisions(recs, *all) {
-		if *n > 0 && shown == *n {
+	for _, g := range groupDecisions(recs, all) {
+		if n > 0 && shown == n {
 			break
 		}
 		if shown > 0 {
-			fmt.Fprintln(env.stdout)
+			fmt.Fprintln(w)
 		}
-		printDecision(env.stdout, g.Record)
+		printDecision(w, g.Record)
 		if g.count > 1 {
-			fmt.Fprintf(env.stdout, "        (and %d more identical decisions before it)\n", g.count-1)
+			fmt.Fprintf(w, "        (and %d more identical decisions before it)\n", g.count-1)
 		}
 		shown++
 	}
-	if shown == 0 {
-		what := "no refusals"
-		if *all {
-			what = "no decisions"
-		}
-		fmt.Fprintf(env.stdout, "%s recorded (%d decisions kept", what, len(recs))
-		if !*all {
-			fmt.Fprint(env.stdout, "; --all shows the allowed ones")
-		}
-		fmt.Fprintln(env.stdout, ")")
+	if shown > 0 {
+		return
 	}
-	return 0
+	what := "no refusals"
+	if all {
+		what = "no decisions"
+	}
+	fmt.Fprintf(w, "%s recorded (%d decisions kept", what, len(recs))
+	if !all {
+		fmt.Fprint(w, "; --all shows the allowed ones")
+	}
+	fmt.Fprintln(w, ")")
 }
 
 // printDecision writes one decision as a person reads it:

@@ -1,15 +1,37 @@
 // Command fakeghcr runs a local, in-memory imitation of GitHub Container
 // Registry (ghcr.io): its OCI API, its token service and its per-package
 // permission model, with an explanation of every denial.
+//
+// The CLI is built on cobra. Adding a command takes one file and one line:
+//
+//   - write newXxxCmd(cli *cliEnv) *cobra.Command in xxx.go, printing to
+//     cli.stdout and cli.stderr (never os.Stdout) and calling the library;
+//   - add it to commands() below, with the help group it belongs to.
+//
+// Every flag is also read from FAKEGHCR_<FLAG_NAME> (the flag wins); that
+// and the help text are done for every command in newRootCmd. A RunE that
+// returns usageErrorf(...) exits 2, any other error exits 1; both print
+// "fakeghcr xxx: <error>" once. exactArgs and noArgs check positional
+// arguments the same way for every command.
+//
+// docs/cli/ is generated from the command tree: go generate ./cmd/fakeghcr
+// after changing a command, flag or help text (a test fails until then).
 package main
+
+//go:generate go test -run TestCLIReference -update .
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -19,74 +41,123 @@ func main() {
 	os.Exit(code)
 }
 
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env *cliEnv, args []string) int
-}
-
-// cliEnv is what every subcommand gets from the outside world.
+// cliEnv is what every command gets from the outside world.
 type cliEnv struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
 }
 
-func commands() []command {
-	return []command{
-		{"serve", "run the registry (the in-memory default world, or --scenario)", runServe},
-		{"healthcheck", "exit 0 if a running fakeghcr answers /_fakeghcr/healthz", runHealthcheck},
-		{"scenario", "list, show or verify scenarios (verify plays their expectations with a real client)", runScenario},
-		{"demo", "play the 2022 GITHUB_TOKEN story end to end in one process", runDemo},
-		{"explain", "print a running server's latest refusals: why, and which setting fixes them", runExplain},
-		{"access", "add or remove a repository in a package's Manage Actions access", runAccess},
-		{"package", "set a package's visibility, repository link or access inheritance", runPackage},
-		{"role", "set or remove a user's role on a package (Manage access)", runRole},
-		{"repo", "set a repository's default workflow permissions", runRepo},
-		{"credential", "add, revoke or remove a credential", runCredential},
-		{"reset", "restore a running server's world to the scenario it loaded", runReset},
-		{"world", "print a running server's current world as YAML", runWorld},
+// Help groups, in the order `fakeghcr --help` shows them.
+const (
+	groupRun    = "run"
+	groupChange = "change"
+)
+
+// commands lists every top-level command: one line per command.
+func commands(cli *cliEnv) []*cobra.Command {
+	return []*cobra.Command{
+		inGroup(groupRun, newServeCmd(cli)),
+		inGroup(groupRun, newHealthcheckCmd(cli)),
+		inGroup(groupRun, newScenarioCmd(cli)),
+		inGroup(groupRun, newDemoCmd(cli)),
+		inGroup(groupRun, newExplainCmd(cli)),
+		inGroup(groupChange, newAccessCmd(cli)),
+		inGroup(groupChange, newPackageCmd(cli)),
+		inGroup(groupChange, newRoleCmd(cli)),
+		inGroup(groupChange, newRepoCmd(cli)),
+		inGroup(groupChange, newCredentialCmd(cli)),
+		inGroup(groupChange, newResetCmd(cli)),
+		inGroup(groupChange, newWorldCmd(cli)),
 	}
 }
 
-const usageHead = `fakeghcr imitates GitHub Container Registry (ghcr.io) locally: its OCI API,
+func inGroup(id string, c *cobra.Command) *cobra.Command {
+	c.GroupID = id
+	return c
+}
+
+const rootLong = `fakeghcr imitates GitHub Container Registry (ghcr.io) locally: its OCI API,
 its token service and its per-package permission model. It answers with
 GHCR's own 401/403 bytes, and says why in its log and X-Fakeghcr-* headers.
 
-Usage:
-  fakeghcr <command> [flags]
+Every flag is also read from a FAKEGHCR_* variable (--admin-token is
+FAKEGHCR_ADMIN_TOKEN); the flag wins.`
 
-Commands:
-`
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, usageHead)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+// newRootCmd builds the whole command tree.
+func newRootCmd(cli *cliEnv) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "fakeghcr",
+		Short: "A local imitation of GitHub Container Registry that explains every 401 and 403",
+		Long:  rootLong,
+		Args:  unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(cli.stderr, cmd.UsageString())
+			return exitCode(2)
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return bindEnv(cmd, cli.getenv)
+		},
+		// A misspelt command's flags are not the root's: name the command.
+		FParseErrWhitelist:         cobra.FParseErrWhitelist{UnknownFlags: true},
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
 	}
-	fmt.Fprint(w, "\nRun 'fakeghcr <command> --help' for a command's flags.\n")
+	root.SetOut(cli.stdout)
+	root.SetErr(cli.stderr)
+	root.SetFlagErrorFunc(flagError)
+	// A command with verbs runs only to print its usage: show
+	// "fakeghcr access [command]", not "fakeghcr access VERB [flags]".
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),
+		"Usage:{{if .Runnable}}", "Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+	root.AddGroup(
+		&cobra.Group{ID: groupRun, Title: "Run and inspect:"},
+		&cobra.Group{ID: groupChange, Title: "Change a running server's world (its admin API, as settings on github.com):"},
+	)
+	root.AddCommand(commands(cli)...)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	forEachCommand(root, func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if tag := " [" + envName(f.Name) + "]"; f.Name != "help" && !strings.HasSuffix(f.Usage, tag) {
+				f.Usage += tag
+			}
+		})
+	})
+	return root
+}
+
+// forEachCommand calls fn on c and every command below it.
+func forEachCommand(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		forEachCommand(sub, fn)
+	}
 }
 
 // run is main without the process: arguments, environment and output are
 // passed in, the exit code is returned.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	env := &cliEnv{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		usage(stdout)
+	cli := &cliEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+	root := newRootCmd(cli)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return 0
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, env, args[1:])
+	code := 1
+	var ex *exitError
+	if errors.As(err, &ex) {
+		code = ex.code
+		if ex.err == nil {
+			return code
 		}
 	}
-	fmt.Fprintf(stderr, "fakeghcr: unknown command %q\n\n", args[0])
-	usage(stderr)
-	return 2
+	name := root.Name()
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", name, strings.TrimRight(err.Error(), "\n"))
+	return code
 }

@@ -6,41 +6,35 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/verify"
 )
 
-const scenarioUsage = `  fakeghcr scenario list                  the built-in scenarios, one line each
-  fakeghcr scenario show NAME|FILE        a scenario as YAML: its world, story, fix and expectations
-  fakeghcr scenario verify [NAME|FILE...] play the expectations with a real client (default: every built-in)
-`
-
-func runScenario(ctx context.Context, env *cliEnv, args []string) int {
-	return subcommand(ctx, env, "scenario", args, map[string]func(context.Context, *cliEnv, []string) int{
-		"list":   runScenarioList,
-		"show":   runScenarioShow,
-		"verify": runScenarioVerify,
-	}, scenarioUsage)
+func newScenarioCmd(cli *cliEnv) *cobra.Command {
+	return newGroupCmd(cli, "scenario", "list, show or verify scenarios (verify plays their expectations with a real client)",
+		newScenarioListCmd(cli), newScenarioShowCmd(cli), newScenarioVerifyCmd(cli))
 }
 
-func runScenarioList(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scenario list", "Lists the built-in scenarios (fakeghcr serve --scenario NAME).")
-	pos, code := parseArgs(fs, env, args)
-	if code >= 0 {
-		return code
+func newScenarioListCmd(cli *cliEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "the built-in scenarios, one line each",
+		Long:  "Lists the built-in scenarios (fakeghcr serve --scenario NAME).",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			all := scenarios.Builtins()
+			width := 0
+			for _, sc := range all {
+				width = max(width, len(sc.Name))
+			}
+			for _, sc := range all {
+				fmt.Fprintf(cli.stdout, "%-*s  %s\n", width, sc.Name, summary(sc.Description))
+			}
+			return nil
+		},
 	}
-	if !wantArgs(env, fs, pos) {
-		return 2
-	}
-	all := scenarios.Builtins()
-	width := 0
-	for _, sc := range all {
-		width = max(width, len(sc.Name))
-	}
-	for _, sc := range all {
-		fmt.Fprintf(env.stdout, "%-*s  %s\n", width, sc.Name, summary(sc.Description))
-	}
-	return 0
 }
 
 // summary is the first sentence of a description, on one line.
@@ -61,89 +55,105 @@ func summary(desc string) string {
 	return s
 }
 
-func runScenarioShow(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scenario show", "Prints a built-in scenario (or a scenario file) as YAML, with its description, fix and expectations.")
-	pos, code := parseArgs(fs, env, args)
-	if code >= 0 {
-		return code
+func newScenarioShowCmd(cli *cliEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME|FILE",
+		Short: "a scenario as YAML: its world, story, fix and expectations",
+		Long:  "Prints a built-in scenario (or a scenario file) as YAML, with its description, fix and expectations.",
+		Args:  exactArgs("NAME|FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			sc, err := loadScenario(args[0])
+			if err != nil {
+				return err
+			}
+			out, err := scenarios.Marshal(sc)
+			if err != nil {
+				return err
+			}
+			_, err = cli.stdout.Write(out)
+			return err
+		},
 	}
-	if !wantArgs(env, fs, pos, "NAME|FILE") {
-		return 2
-	}
-	sc, err := loadScenario(pos[0])
-	if err != nil {
-		return fail(env, "scenario show", err)
-	}
-	out, err := scenarios.Marshal(sc)
-	if err != nil {
-		return fail(env, "scenario show", err)
-	}
-	_, _ = env.stdout.Write(out)
-	return 0
 }
 
-func runScenarioVerify(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scenario verify", `Plays each scenario's expectations with go-containerregistry (push, pull, docker login)
+const scenarioVerifyLong = `Plays each scenario's expectations with go-containerregistry (push, pull, docker login)
 and compares GHCR's answers. A push streams its layer (as docker push does), so its first
-write request is the upload POST; --head-first pushes as crane does instead. Each scenario gets its own in-process server, and its entries
-run in order against it (a push can create the package a later entry uses).
+write request is the upload POST; --head-first pushes as crane does instead. Each scenario
+gets its own in-process server, and its entries run in order against it (a push can
+create the package a later entry uses).
 With --server, the one scenario named is played against that running server instead;
 it is up to you that the server runs it (fakeghcr serve --scenario NAME).
-Prints one line per entry; exits 0 only if every entry passes.`)
-	server := fs.String("server", "", "play against this running fakeghcr (e.g. http://127.0.0.1:5000) instead of in-process")
-	token := fs.String("admin-token", "", "with --server: its admin token, to check the reasons of allowed entries too")
-	headFirst := fs.Bool("head-first", false, "push as crane and BuildKit do, HEADing each blob first (a credential that may not read the package is then refused at the HEAD, with no body)")
-	timeout := fs.Duration("timeout", verify.DefaultTimeout, "how long one entry may take")
-	pos, code := parseArgs(fs, env, args)
-	if code >= 0 {
-		return code
+Prints one line per entry; exits 0 only if every entry passes.`
+
+func newScenarioVerifyCmd(cli *cliEnv) *cobra.Command {
+	var opts verify.Options
+	c := &cobra.Command{
+		Use:   "verify [NAME|FILE...]",
+		Short: "play the expectations with a real client (default: every built-in)",
+		Long:  scenarioVerifyLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var all []*scenarios.Scenario
+			if len(args) == 0 {
+				all = scenarios.Builtins()
+			}
+			for _, name := range args {
+				sc, err := loadScenario(name)
+				if err != nil {
+					return err
+				}
+				all = append(all, sc)
+			}
+			if opts.BaseURL != "" && len(args) != 1 {
+				return usageErrorf("--server (or FAKEGHCR_SERVER) is set: name the one scenario that server runs")
+			}
+			if failed := printVerify(cli, all, verifyAll(cmd.Context(), all, opts)); failed > 0 {
+				return exitCode(1)
+			}
+			return nil
+		},
 	}
-	var all []*scenarios.Scenario
-	if len(pos) == 0 {
-		all = scenarios.Builtins()
-	}
-	for _, name := range pos {
-		sc, err := loadScenario(name)
-		if err != nil {
-			return fail(env, "scenario verify", err)
-		}
-		all = append(all, sc)
-	}
-	if *server != "" && len(pos) != 1 {
-		fmt.Fprintln(env.stderr, "fakeghcr scenario verify: --server (or FAKEGHCR_SERVER) is set: name the one scenario that server runs")
-		return 2
-	}
-	opts := verify.Options{BaseURL: *server, AdminToken: *token, Timeout: *timeout, HeadFirst: *headFirst}
-	results, errs := verifyAll(ctx, all, opts)
+	c.Flags().StringVar(&opts.BaseURL, "server", "", "play against this running fakeghcr (e.g. http://127.0.0.1:5000) instead of in-process")
+	c.Flags().StringVar(&opts.AdminToken, "admin-token", "", "with --server: its admin token, to check the reasons of allowed entries too")
+	c.Flags().BoolVar(&opts.HeadFirst, "head-first", false, "push as crane and BuildKit do, HEADing each blob first (a credential that may not read the package is then refused at the HEAD, with no body)")
+	c.Flags().DurationVar(&opts.Timeout, "timeout", verify.DefaultTimeout, "how long one entry may take")
+	return c
+}
+
+// verified is the outcome of each scenario, in order.
+type verified struct {
+	results [][]verify.Result
+	errs    []error
+}
+
+// printVerify prints one line per entry and the totals; it returns the
+// number of failures.
+func printVerify(cli *cliEnv, all []*scenarios.Scenario, v verified) int {
 	passed, failed := 0, 0
 	for i, sc := range all {
-		if errs[i] != nil {
-			fmt.Fprintf(env.stdout, "FAIL %s: %v\n", sc.Name, errs[i])
+		if v.errs[i] != nil {
+			fmt.Fprintf(cli.stdout, "FAIL %s: %v\n", sc.Name, v.errs[i])
 			failed++
 		}
-		for _, r := range results[i] {
-			fmt.Fprintln(env.stdout, r)
+		for _, r := range v.results[i] {
+			fmt.Fprintln(cli.stdout, r)
 			if r.Pass {
 				passed++
 				if r.Note != "" {
-					fmt.Fprintf(env.stdout, "    note: %s\n", r.Note)
+					fmt.Fprintf(cli.stdout, "    note: %s\n", r.Note)
 				}
 				continue
 			}
 			failed++
-			printMismatch(env, r)
+			printMismatch(cli, r)
 		}
 	}
-	fmt.Fprintf(env.stdout, "%d passed, %d failed\n", passed, failed)
-	if failed > 0 {
-		return 1
-	}
-	return 0
+	fmt.Fprintf(cli.stdout, "%d passed, %d failed\n", passed, failed)
+	return failed
 }
 
 // verifyAll runs scenarios a few at a time (each has its own server) and
 // returns results in the scenarios' order.
-func verifyAll(ctx context.Context, all []*scenarios.Scenario, opts verify.Options) ([][]verify.Result, []error) {
+func verifyAll(ctx context.Context, all []*scenarios.Scenario, opts verify.Options) verified {
 	results := make([][]verify.Result, len(all))
 	errs := make([]error, len(all))
 	workers := 4
@@ -162,7 +172,7 @@ func verifyAll(ctx context.Context, all []*scenarios.Scenario, opts verify.Optio
 		}()
 	}
 	wg.Wait()
-	return results, errs
+	return verified{results: results, errs: errs}
 }
 
 func printMismatch(env *cliEnv, r verify.Result) {

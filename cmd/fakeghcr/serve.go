@@ -11,11 +11,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/fakeghcr/fakeghcr/adminclient"
 	"github.com/fakeghcr/fakeghcr/certs"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
@@ -39,10 +44,7 @@ type serveConfig struct {
 	tlsCADir   string
 }
 
-func (c *serveConfig) register(fsFlags interface {
-	StringVar(*string, string, string, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-}) {
+func (c *serveConfig) register(fsFlags *pflag.FlagSet) {
 	fsFlags.StringVar(&c.addr, "addr", "127.0.0.1:5000", "address to listen on; :0 picks a free port")
 	fsFlags.StringVar(&c.addrFile, "addr-file", "", "write the bound address to this file once listening")
 	fsFlags.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
@@ -58,22 +60,26 @@ func (c *serveConfig) register(fsFlags interface {
 	fsFlags.StringVar(&c.tlsCADir, "tls-ca-dir", "", "where --tls-hosts keeps its CA (ca.crt, ca.key; created on first use, then reused so it is trusted once); default: the user config dir's fakeghcr/ca")
 }
 
-func runServe(ctx context.Context, env *cliEnv, args []string) int {
+const serveLong = `Runs the registry until SIGINT or SIGTERM (Ctrl-C). Registry at /v2/, token
+service at /token, admin API and health check under /_fakeghcr/.
+
+Started with "go run", stopping "go run" by its process id can leave the
+server running and holding its port: press Ctrl-C in its terminal, or
+build first (go build ./cmd/fakeghcr) and run ./fakeghcr serve.`
+
+func newServeCmd(cli *cliEnv) *cobra.Command {
 	var cfg serveConfig
-	fs := newFlagSet(env, "serve", "Runs the registry until SIGINT or SIGTERM. Registry at /v2/, token service at /token,\nadmin API and health check under /_fakeghcr/.")
-	cfg.register(fs)
-	if code := parseFlags(fs, env, args); code >= 0 {
-		return code
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "run the registry (the in-memory default world, or --scenario)",
+		Long:  serveLong,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cli, cfg)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.stderr, "fakeghcr serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	if err := serve(ctx, env, cfg); err != nil {
-		fmt.Fprintf(env.stderr, "fakeghcr serve: %v\n", err)
-		return 1
-	}
-	return 0
+	cfg.register(c.Flags())
+	return c
 }
 
 func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
@@ -255,45 +261,44 @@ func randomToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-func runHealthcheck(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "healthcheck", "Exits 0 if the fakeghcr at --url answers GET /_fakeghcr/healthz with 200 (for container healthchecks).")
-	url := fs.String("url", "http://127.0.0.1:5000", "base URL of the running fakeghcr")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
-	caFile := fs.String("ca", "", "PEM CA certificate to trust for an https --url (e.g. the ca.crt of --tls-ca-dir)")
-	if code := parseFlags(fs, env, args); code >= 0 {
-		return code
+func newHealthcheckCmd(cli *cliEnv) *cobra.Command {
+	var (
+		url     string
+		timeout time.Duration
+		caFile  string
+	)
+	c := &cobra.Command{
+		Use:   "healthcheck",
+		Short: "exit 0 if a running fakeghcr answers /_fakeghcr/healthz",
+		Long:  "Exits 0 if the fakeghcr at --url answers GET /_fakeghcr/healthz with 200 (for container healthchecks).",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			hc := &http.Client{}
+			if caFile != "" {
+				pem, err := os.ReadFile(caFile)
+				if err != nil {
+					return usageErrorf("--ca: %w", err)
+				}
+				pool := x509.NewCertPool()
+				if !pool.AppendCertsFromPEM(pem) {
+					return usageErrorf("--ca %s: no PEM certificate", caFile)
+				}
+				hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+			}
+			if _, err := neturl.Parse(url); err != nil {
+				return usageErrorf("--url: %w", err)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			if err := adminclient.New(url, "", adminclient.WithHTTPClient(hc)).Healthz(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(cli.stdout, "ok")
+			return nil
+		},
 	}
-	client := http.DefaultClient
-	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
-		if err != nil {
-			fmt.Fprintf(env.stderr, "fakeghcr healthcheck: --ca: %v\n", err)
-			return 2
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			fmt.Fprintf(env.stderr, "fakeghcr healthcheck: --ca %s: no PEM certificate\n", *caFile)
-			return 2
-		}
-		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*url, "/")+registry.AdminPrefix+"/healthz", nil)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
-		return 2
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %v\n", err)
-		return 1
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(env.stderr, "fakeghcr healthcheck: %s\n", resp.Status)
-		return 1
-	}
-	fmt.Fprintln(env.stdout, "ok")
-	return 0
+	c.Flags().StringVar(&url, "url", "http://127.0.0.1:5000", "base URL of the running fakeghcr")
+	c.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer")
+	c.Flags().StringVar(&caFile, "ca", "", "PEM CA certificate to trust for an https --url (e.g. the ca.crt of --tls-ca-dir)")
+	return c
 }
