@@ -10,7 +10,7 @@ import (
 // source key, and rules the spec only infers say INFERRED.
 //
 // A revoked credential is treated as anonymous: an expired or forged bearer
-// authenticates nobody on /v2/ [§1.3 (4), Q7]. An Action other than read,
+// authenticates nobody on /v2/. An Action other than read,
 // write and delete is decided as delete, the most demanding.
 func Decide(w World, p Principal, a Access) Decision {
 	a.Package = strings.ToLower(a.Package)
@@ -39,42 +39,42 @@ func Decide(w World, p Principal, a Access) Decision {
 	return decideAnonymous(w, a, fmt.Sprintf("credential %q has unknown kind %q and authenticates nobody; ", c.Name, c.Kind))
 }
 
-// decideAnonymous: anonymous pulls of public packages only [D5]; everything
-// else is 401 "unauthenticated" on /v2/ [§7, T16]. prefix explains why a
+// decideAnonymous: anonymous pulls of public packages only; everything
+// else is 401 "unauthenticated" on /v2/. prefix explains why a
 // credentialed request ended up here.
 func decideAnonymous(w World, a Access, prefix string) Decision {
 	pkg, exists := w.Package(a.Package)
 	if a.Action == ActionRead {
 		if exists && pkg.Visibility == Public {
 			return allow(AllowPublicRead,
-				prefix+fmt.Sprintf("anyone may pull public package %s, even without credentials [D5]", a.Package))
+				prefix+fmt.Sprintf("anyone may pull public package %s, even without credentials", a.Package))
 		}
 		state := "does not exist"
 		if exists {
 			state = "is " + visibilityOf(pkg)
 		}
 		return deny(DenyAnonymousRead,
-			prefix+fmt.Sprintf("anonymous requests may pull only public packages and %s %s [D5, §7]", a.Package, state),
+			prefix+fmt.Sprintf("anonymous requests may pull only public packages and %s %s", a.Package, state),
 			"docker login ghcr.io with a classic PAT that has the read:packages scope (or, in Actions, with GITHUB_TOKEN)")
 	}
 	return deny(DenyAnonymousWrite,
-		prefix+fmt.Sprintf("anonymous requests may not %s package %s [§7, T16]", verb(a.Action), a.Package),
+		prefix+fmt.Sprintf("anonymous requests may not %s package %s", verb(a.Action), a.Package),
 		"docker login ghcr.io with a classic PAT that has the write:packages scope (or, in Actions, with GITHUB_TOKEN and \"permissions: packages: write\")")
 }
 
 // decideFineGrained: GitHub Packages does not support fine-grained PATs
-// (roadmap #558) [D6, T19, T15]: push fails "does not match expected
+// (roadmap #558): push fails "does not match expected
 // scopes". INFERRED and conservative: reads are denied too, even of public
 // packages, consistent with the classic-PAT scope check below.
 func decideFineGrained(c *Credential, a Access) Decision {
 	return deny(DenyFineGrainedPAT,
-		fmt.Sprintf("%s cannot %s package %s: GitHub Packages does not support fine-grained personal access tokens [D6, T19]",
+		fmt.Sprintf("%s cannot %s package %s: GitHub Packages does not support fine-grained personal access tokens",
 			describe(c), verb(a.Action), a.Package),
 		"Create a classic PAT (Settings -> Developer settings -> Personal access tokens -> Tokens (classic)) with the "+scopeFor(a.Action)+" scope")
 }
 
 // decideApp: installation tokens of GitHub Apps other than Actions log in but
-// cannot use GHCR (staff-confirmed, [T18, T28]). Public packages stay
+// cannot use GHCR (staff-confirmed,). Public packages stay
 // readable, as for anyone.
 func decideApp(w World, c *Credential, a Access) Decision {
 	pkg, exists := w.Package(a.Package)
@@ -82,28 +82,28 @@ func decideApp(w World, c *Credential, a Access) Decision {
 	switch {
 	case a.Action == ActionRead && exists && pkg.Visibility == Public:
 		return allow(AllowPublicRead,
-			fmt.Sprintf("anyone may pull public package %s; %s is not needed for it [D5]", a.Package, describe(c)))
+			fmt.Sprintf("anyone may pull public package %s; %s is not needed for it", a.Package, describe(c)))
 	case a.Action == ActionRead && !exists:
 		// As for every authenticated reader: 404, so a pushing client's
 		// blob HEAD falls through to the upload POST, where crane reports
-		// "installation not allowed to Create organization package" [T18].
+		// "installation not allowed to Create organization package".
 		return deny(DenyNameUnknown,
 			fmt.Sprintf("package %s does not exist; GHCR answers an authenticated read of a missing package with NAME_UNKNOWN", a.Package),
 			"Check the image name, or push the package first")
 	case a.Action == ActionRead:
-		// INFERRED: "pull of private -> denied" [§2, T18]; the exact body is
+		// INFERRED: "pull of private -> denied"; the exact body is
 		// not captured.
 		return deny(DenyAppRead,
-			fmt.Sprintf("%s cannot pull %s: GitHub App installation tokens may read only public packages [T18, T28]", describe(c), a.Package),
+			fmt.Sprintf("%s cannot pull %s: GitHub App installation tokens may read only public packages", describe(c), a.Package),
 			fix)
 	case a.Action == ActionWrite && !exists:
 		return deny(DenyAppCreate,
-			fmt.Sprintf("%s cannot create package %s: GitHub App installation tokens cannot publish to GitHub Container Registry [T18]", describe(c), a.Package),
+			fmt.Sprintf("%s cannot create package %s: GitHub App installation tokens cannot publish to GitHub Container Registry", describe(c), a.Package),
 			fix)
 	}
 	// Write to an existing package, and delete (INFERRED: same answer).
 	return deny(DenyAppWrite,
-		fmt.Sprintf("%s cannot %s package %s: GitHub App installation tokens cannot publish to GitHub Container Registry [T18]", describe(c), verb(a.Action), a.Package),
+		fmt.Sprintf("%s cannot %s package %s: GitHub App installation tokens cannot publish to GitHub Container Registry", describe(c), verb(a.Action), a.Package),
 		fix)
 }
 
@@ -170,7 +170,7 @@ func scopeFor(a Action) string {
 
 // settings names a package's settings page as GitHub's UI links it
 // (§5: /users/<u>/... or /orgs/<o>/...). Package names containing '/' are
-// URL-encoded as %2F (INFERRED [T7]).
+// URL-encoded as %2F (INFERRED).
 func settings(w World, pkg string) string {
 	owner, name, _ := strings.Cut(strings.ToLower(pkg), "/")
 	kind := "users"

@@ -6,28 +6,28 @@ import (
 )
 
 // decideUser decides for a person's token: a classic PAT, or an OAuth token,
-// which works like a classic PAT with the same scopes [§2, T31 cli#5174].
+// which works like a classic PAT with the same scopes.
 func decideUser(w World, c *Credential, a Access) Decision {
 	owner := ownerOf(a.Package)
 
-	// Rule classic-pat-forbidden [§2, T15 brunowego]: the organization's
+	// Rule classic-pat-forbidden: the organization's
 	// policy forbids classic PATs. It does not apply to OAuth tokens.
 	// INFERRED: it applies before any other check, to public packages and
 	// to packages that do not exist yet too.
 	if o, ok := w.Owner(owner); ok && c.Kind == ClassicPAT && o.Type == Organization && o.ForbidClassicPAT {
 		return deny(DenyClassicPATForbidden,
-			fmt.Sprintf("organization %s forbids access via personal access tokens (classic), so %s cannot %s %s [T15]",
+			fmt.Sprintf("organization %s forbids access via personal access tokens (classic), so %s cannot %s %s",
 				o.Login, describe(c), verb(a.Action), a.Package),
-			fmt.Sprintf("Organization %s settings -> Personal access tokens -> Settings -> allow access via personal access tokens (classic); the fine-grained PATs and GitHub Apps the error suggests do not work with GitHub Container Registry [D6, T18]; inside Actions use GITHUB_TOKEN", o.Login))
+			fmt.Sprintf("Organization %s settings -> Personal access tokens -> Settings -> allow access via personal access tokens (classic); the fine-grained PATs and GitHub Apps the error suggests do not work with GitHub Container Registry; inside Actions use GITHUB_TOKEN", o.Login))
 	}
 
-	// Rule token-scopes [§2, D3, D6]: read needs read:packages or
+	// Rule token-scopes: read needs read:packages or
 	// write:packages (write implies read); write needs write:packages;
 	// delete needs delete:packages and read. INFERRED and conservative: the
 	// check applies to public packages too.
 	if missing, ok := missingScope(c, a.Action); !ok {
 		return deny(DenyScopes,
-			fmt.Sprintf("%s lacks the %s scope needed to %s %s [§2, T15]", describe(c), missing, verb(a.Action), a.Package),
+			fmt.Sprintf("%s lacks the %s scope needed to %s %s", describe(c), missing, verb(a.Action), a.Package),
 			scopeFix(c, a.Action))
 	}
 
@@ -39,40 +39,40 @@ func decideUser(w World, c *Credential, a Access) Decision {
 		if !exists {
 			return userCreate(w, c, a)
 		}
-		// Rule write-role [D3, D5, §9 row 13].
+		// Rule write-role.
 		if g := userRole(w, pkg, c.User); g.role.AtLeast(RoleWrite) {
 			return allow(g.reason, fmt.Sprintf("%s may push to %s: the %s", describe(c), a.Package, g.source))
 		}
 		return deny(DenyWritePackage,
-			fmt.Sprintf("%s is valid and has write:packages, but user %s has no Write role on existing package %s [D3, §9 row 13]", describe(c), c.User, a.Package),
+			fmt.Sprintf("%s is valid and has write:packages, but user %s has no Write role on existing package %s", describe(c), c.User, a.Package),
 			accessFix(w, a.Package, c.User, "Write"))
 	}
-	// Rule delete-role [D11]: deleting needs admin on the package.
+	// Rule delete-role: deleting needs admin on the package.
 	if !exists {
 		// INFERRED: the packages REST API answers 404 for a package that
 		// does not exist.
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("package %s does not exist, so %s cannot delete it [D11]", a.Package, describe(c)),
+			fmt.Sprintf("package %s does not exist, so %s cannot delete it", a.Package, describe(c)),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case)")
 	}
 	if g := userRole(w, pkg, c.User); g.role.AtLeast(RoleAdmin) {
 		return allow(g.reason, fmt.Sprintf("%s may delete %s: the %s", describe(c), a.Package, g.source))
 	}
 	return deny(DenyDeletePackage,
-		fmt.Sprintf("user %s needs the Admin role on %s to delete it [D11]", c.User, a.Package),
+		fmt.Sprintf("user %s needs the Admin role on %s to delete it", c.User, a.Package),
 		accessFix(w, a.Package, c.User, "Admin"))
 }
 
-// userRead: public -> allow [D5]; missing -> 404 NAME_UNKNOWN [Q1, weak];
+// userRead: public -> allow; missing -> 404 NAME_UNKNOWN;
 // a role -> allow; internal -> any member of an organization in the
-// enterprise [D2, D5]; otherwise 403 read_package [§9 row 7, T11].
+// enterprise; otherwise 403 read_package.
 func userRead(w World, c *Credential, a Access, pkg Package, exists bool) Decision {
 	switch {
 	case exists && pkg.Visibility == Public:
-		return allow(AllowPublicRead, fmt.Sprintf("%s is public; anyone may pull it [D5]", a.Package))
+		return allow(AllowPublicRead, fmt.Sprintf("%s is public; anyone may pull it", a.Package))
 	case !exists:
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("%s is valid but package %s does not exist [Q1]", describe(c), a.Package),
+			fmt.Sprintf("%s is valid but package %s does not exist", describe(c), a.Package),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case), or push it first")
 	}
 	if g := userRole(w, pkg, c.User); g.role.AtLeast(RoleRead) {
@@ -81,19 +81,19 @@ func userRead(w World, c *Credential, a Access, pkg Package, exists bool) Decisi
 	if pkg.Visibility == Internal {
 		if org, ok := sameEnterprise(w, pkg.Owner(), c.User); ok {
 			return allow(AllowInternalRead,
-				fmt.Sprintf("%s is internal and user %s is a member of organization %s in the same enterprise [D2, D5]", a.Package, c.User, org))
+				fmt.Sprintf("%s is internal and user %s is a member of organization %s in the same enterprise", a.Package, c.User, org))
 		}
 	}
 	return deny(DenyReadPackage,
-		fmt.Sprintf("%s is valid, but user %s has no role on %s package %s [§9 row 7, T11]", describe(c), c.User, visibilityOf(pkg), a.Package),
+		fmt.Sprintf("%s is valid, but user %s has no role on %s package %s", describe(c), c.User, visibilityOf(pkg), a.Package),
 		accessFix(w, a.Package, c.User, "Read")+"; or, on the same page, Danger Zone -> Change visibility -> Public (anyone may then pull it)")
 }
 
-// userCreate: the first push of a package that does not exist [Q8, §3].
+// userCreate: the first push of a package that does not exist.
 // A user may create packages in their own namespace; in an organization's
 // namespace they must be a member, and the organization's "Package
 // creation" setting must allow private packages, the visibility a first
-// push gets [D1, D2]. INFERRED and conservative: the creation setting binds
+// push gets. INFERRED and conservative: the creation setting binds
 // organization owners too.
 func userCreate(w World, c *Credential, a Access) Decision {
 	owner := ownerOf(a.Package)
@@ -101,21 +101,21 @@ func userCreate(w World, c *Credential, a Access) Decision {
 	if known && o.Type == Organization {
 		if _, member := o.member(c.User); !member {
 			return deny(DenyCreatePackage,
-				fmt.Sprintf("user %s is not a member of organization %s, so %s cannot create package %s [Q8]", c.User, o.Login, describe(c), a.Package),
+				fmt.Sprintf("user %s is not a member of organization %s, so %s cannot create package %s", c.User, o.Login, describe(c), a.Package),
 				fmt.Sprintf("Push to ghcr.io/%s/... instead, or ask an owner of %s to invite %s to the organization", c.User, o.Login, c.User))
 		}
 		if !w.mayCreate(owner, Private) {
 			return deny(DenyCreationPolicy,
-				fmt.Sprintf("organization %s's package creation setting does not let members create private packages, the visibility new package %s would get [D2]", o.Login, a.Package),
+				fmt.Sprintf("organization %s's package creation setting does not let members create private packages, the visibility new package %s would get", o.Login, a.Package),
 				fmt.Sprintf("Organization %s settings -> Packages -> Package creation -> tick Private", o.Login))
 		}
-		return allow(AllowCreate, fmt.Sprintf("user %s is a member of organization %s, which lets members create private packages; the push creates %s [D2]", c.User, o.Login, a.Package))
+		return allow(AllowCreate, fmt.Sprintf("user %s is a member of organization %s, which lets members create private packages; the push creates %s", c.User, o.Login, a.Package))
 	}
 	if c.User != "" && owner == strings.ToLower(c.User) {
-		return allow(AllowCreate, fmt.Sprintf("user %s owns the namespace %s; the push creates private package %s [D1]", c.User, owner, a.Package))
+		return allow(AllowCreate, fmt.Sprintf("user %s owns the namespace %s; the push creates private package %s", c.User, owner, a.Package))
 	}
 	return deny(DenyCreatePackage,
-		fmt.Sprintf("namespace %s does not belong to user %s, so %s cannot create package %s there [Q8]", owner, c.User, describe(c), a.Package),
+		fmt.Sprintf("namespace %s does not belong to user %s, so %s cannot create package %s there", owner, c.User, describe(c), a.Package),
 		fmt.Sprintf("Push to ghcr.io/%s/... (the namespace of the token's user), or use a token of a user who may publish to %s", c.User, owner))
 }
 
@@ -164,7 +164,7 @@ func accessFix(w World, pkg, user, role string) string {
 	fix := fmt.Sprintf("%s -> Manage access -> Invite teams or people -> add %s with role %s", settings(w, pkg), user, role)
 	if o, ok := w.Owner(ownerOf(pkg)); ok && o.Type == Organization {
 		if _, member := o.member(user); !member {
-			fix += fmt.Sprintf(" (%s must first be a member of organization %s [D2])", user, o.Login)
+			fix += fmt.Sprintf(" (%s must first be a member of organization %s)", user, o.Login)
 		}
 	}
 	return fix

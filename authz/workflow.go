@@ -6,7 +6,7 @@ import (
 )
 
 // decideWorkflow decides for a GitHub Actions GITHUB_TOKEN: an installation
-// token of the Actions app, scoped to the workflow's repository [§2, D4, D8].
+// token of the Actions app, scoped to the workflow's repository.
 func decideWorkflow(w World, c *Credential, a Access) Decision {
 	pkg, exists := w.Package(a.Package)
 	perm, why := packagesPermission(w, c)
@@ -19,52 +19,52 @@ func decideWorkflow(w World, c *Credential, a Access) Decision {
 	return workflowDelete(w, c, a, pkg, exists, perm, why)
 }
 
-// workflowRead [D4 workflow-task table, Q6]: public -> any workflow;
+// workflowRead: public -> any workflow;
 // packages none -> nothing; internal -> any repository of the enterprise;
 // private -> repositories granted in Manage Actions access, or the linked
 // repository when the package inherits access; otherwise 403 "installation
-// not allowed to Read organization package" [§9 row 9, T12].
+// not allowed to Read organization package".
 func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
 	repo := c.Repository
 	switch {
 	case exists && pkg.Visibility == Public:
-		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it [D4]", a.Package))
+		return allow(AllowPublicRead, fmt.Sprintf("%s is public; any workflow may pull it", a.Package))
 	case perm == PackagesNone:
 		return deny(DenyWorkflowNoRead,
-			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s [D8, D12]", describe(c), why, a.Package),
+			fmt.Sprintf("%s has no packages permission (%s), so it cannot pull non-public package %s", describe(c), why, a.Package),
 			fmt.Sprintf("Add \"permissions: packages: read\" to the workflow job in %s (a permissions block sets every scope it leaves out to none)", repo))
 	case !exists:
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("%s is valid but package %s does not exist [Q1]", describe(c), a.Package),
+			fmt.Sprintf("%s is valid but package %s does not exist", describe(c), a.Package),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case), or push it first")
 	}
 	if pkg.Visibility == Internal && repo != "" && w.enterprise(ownerOf(repo)) == w.enterprise(pkg.Owner()) {
 		return allow(AllowInternalRead,
-			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise [D4, Q6]", a.Package, repo))
+			fmt.Sprintf("%s is internal and the workflow's repository %s belongs to the same enterprise", a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleRead) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access [D2, D4]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may pull %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access [D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyWorkflowNoRead,
-		fmt.Sprintf("%s cannot pull %s package %s: %s [D4, Q6, T12]", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		fmt.Sprintf("%s cannot pull %s package %s: %s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
 		actionsFix(w, a.Package, repo, "Read"))
 }
 
 // workflowWrite is spec §6's rule, in its order:
-//  1. package owner != repository owner -> installation missing [T17];
+//  1. package owner != repository owner -> installation missing;
 //  2. packages permission != write -> "installation not allowed to
-//     Write|Create organization package" [T20, T12, T21];
+//     Write|Create organization package";
 //  3. package missing -> create, subject to the organization's creation
-//     setting for private packages [D1, D4, D2];
+//     setting for private packages;
 //  4. exists: a. repository has Write or Admin in Manage Actions access
-//     [D2]; b. linked to the repository and inheriting access [D2, D13];
-//     c. otherwise 403 write_package: the 2022 seed case [D1, T14]. A Read
-//     role in Manage Actions access lands in 4c (INFERRED from [D5]).
+//    ; b. linked to the repository and inheriting access;
+//     c. otherwise 403 write_package: the 2022 seed case. A Read
+//     role in Manage Actions access lands in 4c (INFERRED from).
 func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
 	repo := c.Repository
 	owner := ownerOf(a.Package)
@@ -75,37 +75,37 @@ func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, p
 		fix := permissionFix(c, why)
 		if !exists {
 			return deny(DenyWorkflowCreate,
-				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s [§6 rule 2, T21]", describe(c), perm, why, a.Package),
+				fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot create package %s", describe(c), perm, why, a.Package),
 				fix)
 		}
 		return deny(DenyWorkflowReadOnly,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s [§6 rule 2, T20]; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot push to %s; adding the repository under Manage Actions access does not help", describe(c), perm, why, a.Package),
 			fix)
 	}
 	if !exists {
 		if !w.mayCreate(owner, Private) {
 			return deny(DenyCreationPolicy,
-				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get [D2, T21]", owner, a.Package),
+				fmt.Sprintf("organization %s's package creation setting does not allow private packages, the visibility new package %s would get", owner, a.Package),
 				fmt.Sprintf("Organization %s settings -> Packages -> Package creation -> tick Private", owner))
 		}
 		return allow(AllowCreate,
-			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s [§6 rule 3, D1, D4]", describe(c), owner, a.Package, repo))
+			fmt.Sprintf("%s has packages: write and %s belongs to the repository's owner; the push creates private package %s linked to %s", describe(c), owner, a.Package, repo))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleWrite) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access [§6 rule 4a, D2]", describe(c), a.Package, repo, r))
+			fmt.Sprintf("%s may push to %s: repository %s has the %s role in its Manage Actions access", describe(c), a.Package, repo, r))
 	}
 	if pkg.InheritAccess && linkedTo(w, pkg, repo) {
 		return allow(AllowInheritedRepo,
-			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access [§6 rule 4b, D2, D13]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyActionsAccess,
-		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s [§6 rule 4c, D1, T14]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
 		actionsFix(w, a.Package, repo, "Write"))
 }
 
 // workflowDelete: deleting needs the Admin role for the repository in Manage
-// Actions access [D4 workflow-task table, D13 (public preview)] and a token
+// Actions access and a token
 // that may write packages (INFERRED). INFERRED and conservative: an
 // inheriting link does not make the workflow an admin.
 func workflowDelete(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
@@ -115,45 +115,45 @@ func workflowDelete(w World, c *Credential, a Access, pkg Package, exists bool, 
 	}
 	if !exists {
 		return deny(DenyNameUnknown,
-			fmt.Sprintf("package %s does not exist, so %s cannot delete it [D11]", a.Package, describe(c)),
+			fmt.Sprintf("package %s does not exist, so %s cannot delete it", a.Package, describe(c)),
 			"Check the package name (ghcr.io/OWNER/NAME, lower case)")
 	}
 	if perm != RoleWrite {
 		return deny(DenyDeletePackage,
-			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s [D4, D13]", describe(c), perm, why, a.Package),
+			fmt.Sprintf("%s has packages: %s (%s), not write, so it cannot delete %s", describe(c), perm, why, a.Package),
 			permissionFix(c, why))
 	}
 	if r := actionsRole(w, pkg, repo); r.AtLeast(RoleAdmin) {
 		return allow(AllowActionsAccess,
-			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access [D4]", describe(c), a.Package, repo))
+			fmt.Sprintf("%s may delete %s: repository %s has the Admin role in its Manage Actions access", describe(c), a.Package, repo))
 	}
 	return deny(DenyDeletePackage,
-		fmt.Sprintf("%s cannot delete %s: %s [D4]", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
+		fmt.Sprintf("%s cannot delete %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleAdmin)),
 		actionsFix(w, a.Package, repo, "Admin"))
 }
 
 // installationMissing: the Actions app has no installation in a namespace
-// other than the workflow repository's owner [§6 rule 1, T17].
+// other than the workflow repository's owner.
 func installationMissing(c *Credential, a Access) (Decision, bool) {
 	owner, repoOwner := ownerOf(a.Package), ownerOf(c.Repository)
 	if owner == repoOwner && owner != "" {
 		return Decision{}, true
 	}
 	return deny(DenyInstallationMissing,
-		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s [§6 rule 1, T17]", describe(c), verb(a.Action), repoOwner, owner),
+		fmt.Sprintf("%s may only %s packages of its repository's owner %s, not of %s", describe(c), verb(a.Action), repoOwner, owner),
 		fmt.Sprintf("Push to ghcr.io/%s/... instead, or use a classic PAT with the %s scope of a user who may publish to %s (stored as a repository secret)", repoOwner, scopeFor(a.Action), owner)), false
 }
 
 // packagesPermission is a GITHUB_TOKEN's effective packages permission
 // (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
-// [§2, D8, D9, D12]:
+//:
 //   - the job's "permissions: packages:" value; a permissions block that
 //     leaves packages out means none;
 //   - without a block, the repository's default: permissive = write,
 //     restricted = read; read when the repository or its setting is unknown
-//     (restricted is the default since 2023-02-02 [D9]);
+//     (restricted is the default since 2023-02-02);
 //   - pull requests from forks get at most read, except pull_request_target
-//     [D8]; Dependabot runs get at most read whatever the event [D8].
+//    ; Dependabot runs get at most read whatever the event.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {
