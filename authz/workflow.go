@@ -62,7 +62,7 @@ func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, pe
 //  3. package missing -> create, subject to the organization's creation
 //     setting for private packages;
 //  4. exists: a. repository has Write or Admin in Manage Actions access
-//    ; b. linked to the repository and inheriting access;
+//     ; b. linked to the repository and inheriting access;
 //     c. otherwise 403 write_package: the 2022 seed case. A Read
 //     role in Manage Actions access lands in 4c (INFERRED from).
 func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
@@ -146,14 +146,14 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 
 // packagesPermission is a GITHUB_TOKEN's effective packages permission
 // (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
-//:
+// :
 //   - the job's "permissions: packages:" value; a permissions block that
 //     leaves packages out means none;
 //   - without a block, the repository's default: permissive = write,
 //     restricted = read; read when the repository or its setting is unknown
 //     (restricted is the default since 2023-02-02);
 //   - pull requests from forks get at most read, except pull_request_target
-//    ; Dependabot runs get at most read whatever the event.
+//     ; Dependabot runs get at most read whatever the event.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {
