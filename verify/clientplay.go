@@ -11,7 +11,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fakeghcr/fakeghcr/clientlines"
+	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
 // ClientPlay is one operation played in a client's request order.
@@ -151,4 +154,55 @@ func randomDigest() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return "sha256:" + hex.EncodeToString(b)
+}
+
+// playAs plays a push or pull entry in the order of Options.Client. The entry passes when
+// the client is refused exactly when the entry expects a refusal and, where the client's
+// first refused request carries GHCR's error body (the token request, the upload POST, the
+// manifest GET or PUT), with the entry's status, code and message. A HEAD refused earlier
+// (403, no body) passes for a 403 entry: that is where HEAD-first clients stop when the
+// credential cannot read the package.
+func (p *player) playAs(ctx context.Context, e scenarios.Expect, secret string, r Result) Result {
+	tag := e.Tag
+	if tag == "" {
+		tag = scenarios.DefaultTag
+	}
+	c := p.opts.Client
+	a, refused, err := ClientPlay{Host: p.host, Secret: secret, Client: c, Transport: p.opts.Transport}.
+		Play(ctx, clientlines.Op(e.Action), e.Package, tag)
+	if err != nil {
+		r.Err = err
+		r.Diff = err.Error()
+		return r
+	}
+	out := &ClientOutcome{Name: c.Name, Refused: refused, Answer: a}
+	r.Client = out
+	if !refused {
+		r.Status = successStatus(e.Action)
+	} else {
+		r.Status, r.Code, r.Message = a.Status, a.Code, a.Message
+		r.Request = string(a.Request)
+		if l, ok := c.Line(a); ok {
+			out.Line = l.Render(c, a, GHCRVars(e.Package, tag))
+		}
+	}
+	want := answer{Status: e.Status, Code: e.Code, Message: e.Message}
+	got := answer{Status: r.Status, Code: r.Code, Message: r.Message}
+	headStop := refused && (a.Request == clientlines.BlobHead || a.Request == clientlines.ManifestHead)
+	if headStop && e.Status == a.Status {
+		got.Code, got.Message = want.Code, want.Message
+		r.Note = fmt.Sprintf("%s stops at a %s refused without a body, before the request the entry describes", c.Name, a.Request)
+	}
+	r.Diff = cmp.Diff(want, got)
+	r.Pass = r.Diff == ""
+	if r.Pass && refused && out.Line == "" {
+		r.Pass = false
+		r.Diff = fmt.Sprintf("the %s table has no line for %s %s %d %s %q", c.Name, a.Op, a.Request, a.Status, a.Code, a.Message)
+	}
+	return r
+}
+
+// GHCRVars are the placeholders of a client line as a user of ghcr.io sees them.
+func GHCRVars(pkg, tag string) clientlines.Vars {
+	return clientlines.Vars{URL: "https://ghcr.io", Host: "ghcr.io", Repo: pkg, Tag: tag, Digest: "sha256:…", Time: "…"}
 }
