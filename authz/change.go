@@ -11,6 +11,12 @@ import (
 // allowed.
 var ErrInvalidChange = errors.New("invalid change")
 
+// ErrWorkflowWriteDisabled is GitHub's answer (409 Conflict) to setting a
+// repository's workflow permissions to read and write when its organization
+// forbids it (Owner.ForbidWorkflowWrite). Apply wraps it with
+// ErrInvalidChange.
+var ErrWorkflowWriteDisabled = errors.New("Write permissions for workflows are disabled by the organization")
+
 // Op names one change a user makes on github.com.
 type Op string
 

@@ -98,6 +98,13 @@ type Owner struct {
 	// ForbidClassicPAT is the organization's policy forbidding access via
 	// personal access tokens (classic).
 	ForbidClassicPAT bool
+	// ForbidWorkflowWrite is the organization's Actions setting "Workflow
+	// permissions: Read repository contents and packages permissions" with
+	// repositories unable to choose read and write: every repository's
+	// GITHUB_TOKEN default stays read, and setting a repository to write
+	// fails with 409 (https://github.com/octopusreview/octopus/issues/580).
+	// A workflow's own permissions: block still grants packages: write.
+	ForbidWorkflowWrite bool
 	// InheritAccessDefault is the organization's "Default Package Settings ->
 	// Inherit access from source repository". Nil means on (GitHub's default).
 	InheritAccessDefault *bool

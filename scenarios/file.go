@@ -26,6 +26,7 @@ type fileOwner struct {
 	// list allows none.
 	PackageCreation      *[]string `yaml:"package_creation"`
 	ForbidClassicPAT     bool      `yaml:"forbid_classic_pat"`
+	ForbidWorkflowWrite  bool      `yaml:"forbid_workflow_write"`
 	InheritAccessDefault *bool     `yaml:"inherit_access_default"`
 	Enterprise           string    `yaml:"enterprise"`
 }

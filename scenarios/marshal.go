@@ -159,6 +159,7 @@ func (w *writer) owners(owners map[string]authz.Owner) {
 			w.list(4, "package_creation", vis)
 		}
 		w.flag(4, "forbid_classic_pat", o.ForbidClassicPAT)
+		w.flag(4, "forbid_workflow_write", o.ForbidWorkflowWrite)
 		if o.InheritAccessDefault != nil {
 			w.line(4, "inherit_access_default: "+strconv.FormatBool(*o.InheritAccessDefault))
 		}
