@@ -110,6 +110,8 @@ type CredentialSpec struct {
 	Fork       bool     `json:"fork,omitempty"`
 	Dependabot bool     `json:"dependabot,omitempty"`
 	App        string   `json:"app,omitempty"`
+	// ReusableWorkflow is Credential.ReusableWorkflow.
+	ReusableWorkflow string `json:"reusable_workflow,omitempty"`
 }
 
 // Credential converts the spec; user and repository are stored lower-case.
@@ -118,6 +120,7 @@ func (s CredentialSpec) Credential() Credential {
 		Name: s.Name, Secret: s.Secret, Kind: CredentialKind(s.Type),
 		User: strings.ToLower(s.User), Scopes: s.Scopes, Repository: strings.ToLower(s.Repository),
 		Packages: Role(s.Packages), Event: s.Event, Fork: s.Fork, Dependabot: s.Dependabot, App: s.App,
+		ReusableWorkflow: strings.ToLower(s.ReusableWorkflow),
 	}
 }
 
@@ -126,7 +129,7 @@ func SpecOf(c Credential) CredentialSpec {
 	return CredentialSpec{
 		Name: c.Name, Secret: c.Secret, Type: string(c.Kind), User: c.User, Scopes: c.Scopes,
 		Repository: c.Repository, Packages: string(c.Packages), Event: c.Event, Fork: c.Fork,
-		Dependabot: c.Dependabot, App: c.App,
+		Dependabot: c.Dependabot, App: c.App, ReusableWorkflow: c.ReusableWorkflow,
 	}
 }
 

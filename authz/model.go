@@ -210,6 +210,14 @@ type Credential struct {
 	Fork bool
 	// Dependabot marks a run triggered by Dependabot: treated like a fork.
 	Dependabot bool
+	// ReusableWorkflow is the repository of a reusable workflow
+	// (on: workflow_call) that runs the push for the caller in Repository.
+	// It changes nothing the token may do: the token is the caller's, with
+	// the caller's repository and the permissions the caller grants
+	// (https://github.com/docker/github-builder/issues/24,
+	// https://github.com/docker/build-push-action/issues/1554). It is
+	// named in explanations when a package grants that repository instead.
+	ReusableWorkflow string
 
 	// App is the GitHub App's slug, for AppInstallation.
 	App string

@@ -51,7 +51,7 @@ func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, pe
 			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyWorkflowNoRead,
-		fmt.Sprintf("%s cannot pull %s package %s: %s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		fmt.Sprintf("%s cannot pull %s package %s: %s%s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead), reusableNote(w, c, pkg, RoleRead)),
 		actionsFix(w, a.Package, repo, "Read"))
 }
 
@@ -100,7 +100,7 @@ func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, p
 			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyActionsAccess,
-		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s%s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite), reusableNote(w, c, pkg, RoleWrite)),
 		actionsFix(w, a.Package, repo, "Write"))
 }
 
@@ -231,6 +231,18 @@ func whyNoRepoAccess(w World, pkg Package, repo string, role Role) string {
 		parts = append(parts, fmt.Sprintf("it is linked to %s but does not inherit access from it", repo))
 	}
 	return strings.Join(parts, ", and ")
+}
+
+// reusableNote explains a refusal where the package grants the reusable workflow's
+// repository rather than the caller's: the token is the caller's.
+func reusableNote(w World, c *Credential, pkg Package, role Role) string {
+	if c.ReusableWorkflow == "" || strings.EqualFold(c.ReusableWorkflow, c.Repository) {
+		return ""
+	}
+	if r := actionsRole(w, pkg, c.ReusableWorkflow); r.AtLeast(role) {
+		return fmt.Sprintf("; the push runs in the reusable workflow of %s, which has the %s role in Manage Actions access, but a called workflow's GITHUB_TOKEN is the caller's (repository %s), so the package must list %s", c.ReusableWorkflow, r, c.Repository, c.Repository)
+	}
+	return fmt.Sprintf("; the push runs in the reusable workflow of %s, but a called workflow's GITHUB_TOKEN is the caller's (repository %s)", c.ReusableWorkflow, c.Repository)
 }
 
 func hasStaleGrant(w World, pkg Package, repo string) bool {

@@ -58,18 +58,20 @@ type fileGrant struct {
 }
 
 type fileCredential struct {
-	Name       string   `yaml:"name"`
-	Secret     string   `yaml:"secret"`
-	Type       string   `yaml:"type"`
-	Repository string   `yaml:"repository"`
-	Packages   string   `yaml:"packages"`
-	Event      string   `yaml:"event"`
-	Fork       bool     `yaml:"fork"`
-	Dependabot bool     `yaml:"dependabot"`
-	User       string   `yaml:"user"`
-	Scopes     []string `yaml:"scopes"`
-	App        string   `yaml:"app"`
-	Revoked    bool     `yaml:"revoked"`
+	Name       string `yaml:"name"`
+	Secret     string `yaml:"secret"`
+	Type       string `yaml:"type"`
+	Repository string `yaml:"repository"`
+	Packages   string `yaml:"packages"`
+	Event      string `yaml:"event"`
+	Fork       bool   `yaml:"fork"`
+	Dependabot bool   `yaml:"dependabot"`
+	// ReusableWorkflow is the repository of the reusable workflow that pushes.
+	ReusableWorkflow string   `yaml:"reusable_workflow"`
+	User             string   `yaml:"user"`
+	Scopes           []string `yaml:"scopes"`
+	App              string   `yaml:"app"`
+	Revoked          bool     `yaml:"revoked"`
 }
 
 type fileSettings struct {

@@ -249,6 +249,7 @@ func (w *writer) credentials(creds []authz.Credential) {
 		w.field(4, "event", c.Event)
 		w.flag(4, "fork", c.Fork)
 		w.flag(4, "dependabot", c.Dependabot)
+		w.field(4, "reusable_workflow", c.ReusableWorkflow)
 		w.field(4, "user", c.User)
 		w.list(4, "scopes", c.Scopes)
 		w.field(4, "app", c.App)

@@ -21,6 +21,7 @@ func (b *builder) credentials(creds []fileCredential) {
 			Name: c.Name, Secret: c.Secret, Kind: authz.CredentialKind(c.Type), Revoked: c.Revoked,
 			User: strings.ToLower(c.User), Scopes: c.Scopes, Repository: strings.ToLower(c.Repository),
 			Packages: authz.Role(c.Packages), Event: c.Event, Fork: c.Fork, Dependabot: c.Dependabot, App: c.App,
+			ReusableWorkflow: strings.ToLower(c.ReusableWorkflow),
 		})
 	}
 	for _, p := range authz.CredentialProblems(b.s.World, b.s.World.Credentials) {
