@@ -60,6 +60,9 @@ type Plan struct {
 	Scope string `yaml:"scope"`
 	// Note says what is particular about this client's order (shown by scenario show).
 	Note string `yaml:"note"`
+	// HeadBody: when a HEAD is refused, the client GETs the same URL to show the error
+	// body (containerd 2.4's pusher does), so the answer has GHCR's code and message.
+	HeadBody bool `yaml:"head_body"`
 }
 
 // Line is what the client prints for one answer to one request. Code and Message, when

@@ -83,6 +83,11 @@ func (p ClientPlay) Play(ctx context.Context, op clientlines.Op, pkg, tag string
 		}
 		if resp.StatusCode >= 400 && !(resp.StatusCode == http.StatusNotFound && (r == clientlines.BlobHead || r == clientlines.ManifestHead)) {
 			a = clientlines.Answer{Op: op, Request: r, Status: resp.StatusCode}
+			if req.Method == http.MethodHead && plan.HeadBody {
+				if body, err = p.getBody(ctx, hc, req); err != nil {
+					return a, false, err
+				}
+			}
 			a.Code, a.Message = firstError(body)
 			return a, true, nil
 		}
@@ -205,4 +210,19 @@ func (p *player) playAs(ctx context.Context, e scenarios.Expect, secret string, 
 // GHCRVars are the placeholders of a client line as a user of ghcr.io sees them.
 func GHCRVars(pkg, tag string) clientlines.Vars {
 	return clientlines.Vars{URL: "https://ghcr.io", Host: "ghcr.io", Repo: pkg, Tag: tag, Digest: "sha256:…", Time: "…"}
+}
+
+// getBody GETs the URL of a refused HEAD with the same headers and returns the error body.
+func (p ClientPlay) getBody(ctx context.Context, hc *http.Client, head *http.Request) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, head.URL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = head.Header.Clone()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
 }
