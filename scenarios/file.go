@@ -49,6 +49,18 @@ type filePackage struct {
 	Users         map[string]string `yaml:"users"`
 	Teams         map[string]string `yaml:"teams"`
 	Tags          []string          `yaml:"tags"`
+	Indexes       []fileIndex       `yaml:"indexes"`
+	Artifacts     []fileArtifact    `yaml:"artifacts"`
+}
+
+type fileIndex struct {
+	Tag       string   `yaml:"tag"`
+	Platforms []string `yaml:"platforms"`
+}
+
+type fileArtifact struct {
+	Subject      string `yaml:"subject"`
+	ArtifactType string `yaml:"artifact_type"`
 }
 
 type fileGrant struct {

@@ -547,6 +547,7 @@ func (b *builder) packages(pkgs []filePackage) {
 		if len(tags) > 0 {
 			b.s.Tags[pkg.Name] = tags
 		}
+		b.images(p, pkg.Name, pk, tags)
 		b.s.World.Packages[pkg.Name] = pkg
 	}
 }

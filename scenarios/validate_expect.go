@@ -57,6 +57,11 @@ func (b *builder) expects(expects []fileExpect) {
 	for name, t := range b.s.Tags {
 		tags[name] = slices.Clone(t)
 	}
+	for name, ixs := range b.s.Indexes {
+		for _, ix := range ixs {
+			tags[name] = append(tags[name], ix.Tag)
+		}
+	}
 	for i, e := range expects {
 		p := fmt.Sprintf("expect[%d]", i)
 		x := Expect{Name: e.Name, Credential: e.Credential, Action: e.Action, Package: e.Package, Tag: e.Tag,
