@@ -115,8 +115,8 @@ func (s *Server) pushArtifact(repo string, i int, a scenarios.Artifact) (string,
 	}
 	manifest, err := json.Marshal(map[string]any{
 		"schemaVersion": 2, "mediaType": mediaOCIManifest, "artifactType": a.ArtifactType,
-		"config": descriptor(mediaOCIEmpty, empty),
-		"layers": []any{descriptor("application/json", content)},
+		"config":  descriptor(mediaOCIEmpty, empty),
+		"layers":  []any{descriptor("application/json", content)},
 		"subject": map[string]any{"mediaType": subject.MediaType, "digest": subject.Digest.String(), "size": len(subject.Body)},
 	})
 	if err != nil {
