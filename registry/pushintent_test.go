@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,4 +50,53 @@ func TestRefusedHeadDuringPushIsExplainedAsPush(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A mount from a package the pusher cannot read falls back to an upload; the refused source
+// is explained as part of the push, which goes on.
+func TestRefusedMountSourceIsExplainedAsPartOfThePush(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Parse("mount.yaml", []byte(`
+owners:
+  - {login: acme, type: organization, members: [alice], owners: [alice]}
+  - {login: alice, type: user}
+repositories:
+  - {name: acme/api}
+packages:
+  - {name: acme/secret, visibility: private, tags: [latest]}
+  - {name: acme/api, visibility: private, repository: acme/api, inherit_access: true}
+credentials:
+  - {name: workflow, secret: ghs_w, type: github_token, repository: acme/api, packages: write}
+  - {name: alice, secret: ghp_a, type: classic_pat, user: alice, scopes: ["read:packages"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := startScenario(t, sc, registry.Options{})
+	alice := f.token(t, "ghp_a", "repository:acme/secret:pull")
+	m := f.do(t, http.MethodGet, "/v2/acme/secret/manifests/latest", nil, "Authorization", "Bearer "+alice,
+		"Accept", "application/vnd.oci.image.manifest.v1+json")
+	var manifest struct {
+		Layers []struct {
+			Digest string `json:"digest"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(m.Body, &manifest); err != nil || len(manifest.Layers) == 0 {
+		t.Fatalf("manifest of acme/secret: %d %s (%v)", m.Status, m.Body, err)
+	}
+	tok := f.token(t, "ghs_w", "repository:acme/api:pull,push")
+	r := f.do(t, http.MethodPost, "/v2/acme/api/blobs/uploads/?mount="+manifest.Layers[0].Digest+"&from=acme/secret", nil,
+		"Authorization", "Bearer "+tok)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("mount from an unreadable source: %d %s, want 202 (an upload session instead)", r.Status, r.Body)
+	}
+	for _, rec := range f.srv.Decisions() {
+		if rec.Repo == "acme/secret" && !rec.Allowed {
+			if !strings.Contains(rec.Explanation, "cross-repository mount from acme/secret during a push to acme/api") {
+				t.Errorf("explanation %q does not explain the mount as part of the push", rec.Explanation)
+			}
+			return
+		}
+	}
+	t.Error("no refused decision recorded for the mount source acme/secret")
 }
