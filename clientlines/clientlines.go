@@ -143,14 +143,29 @@ func All() ([]*Client, error) {
 }
 
 func parse(file string, data []byte) (*Client, error) {
-	var c Client
-	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&c); err != nil {
+	c, err := decodeTable(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return &c, nil
+	return c, nil
+}
+
+// decodeTable decodes strictly; a panic inside the YAML library (it dereferences nil on
+// some malformed tagged nodes) becomes an error.
+func decodeTable(data []byte) (c *Client, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("the YAML could not be decoded (%v)", r)
+		}
+	}()
+	c = &Client{}
+	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (c *Client) validate() error {

@@ -77,7 +77,7 @@ func decode(file string, data []byte) (*fileDoc, *positions, error) {
 	doc := &fileDoc{}
 	if body != nil {
 		if _, null := body.(*ast.NullNode); !null {
-			if err := yaml.NodeToValue(body, doc, yaml.Strict()); err != nil {
+			if err := nodeToValue(body, doc); err != nil {
 				return nil, nil, yamlError(file, body, err)
 			}
 		}
@@ -403,4 +403,16 @@ func joinField(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// nodeToValue is yaml.NodeToValue, strict; a panic inside the YAML library (go-yaml
+// v1.19.2 dereferences nil for a tag on a sequence that holds a scalar, as in
+// "owners: !x\nfoo") becomes an error instead of crashing the caller.
+func nodeToValue(body ast.Node, doc *fileDoc) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML could not be decoded (%v); check the tags (!...) and indentation", r)
+		}
+	}()
+	return yaml.NodeToValue(body, doc, yaml.Strict())
 }
