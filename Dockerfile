@@ -22,7 +22,8 @@ COPY fakeghcr /fakeghcr
 ENV FAKEGHCR_ADDR=0.0.0.0:5000
 EXPOSE 5000
 # nobody: a port above 1024 needs no privilege, and no /etc/passwd is needed
-# for a numeric user. A mounted scenario file must be world-readable.
+# for a numeric user. A mounted scenario file must be world-readable, and its
+# host path must exist (Docker creates a directory for a missing one).
 USER 65534:65534
 # healthcheck asks http://127.0.0.1:5000/_fakeghcr/healthz; if FAKEGHCR_ADDR
 # moves the port, set FAKEGHCR_URL to match.

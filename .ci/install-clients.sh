@@ -22,6 +22,8 @@ CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
 # cosign v2: v3 defaults to signing configs and trust roots fetched over the network; v2 signs
 # with a local key and --tlog-upload=false entirely offline.
 COSIGN_VERSION=v2.6.5
+# Helm: every release after 3.18.6 trips over GHCR's read-after-write lag in `helm push`
+# (failed to perform "Tag" on destination, helm/helm#31223); the e2e shows it against a lag fault.
 HELM_VERSION=v3.22.0
 
 BIN="${FAKEGHCR_TOOLS_BIN:-$(go env GOPATH)/bin}"
@@ -103,13 +105,13 @@ install_conformance() {
 
 install_apt() {
 	local missing=() pkg
-	for pkg in skopeo runc podman; do
+	for pkg in skopeo runc gh podman; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc, podman: already installed"
+		log "skopeo, runc, gh, podman: already installed"
 		return
 	fi
 	local sudo=()
@@ -143,7 +145,7 @@ install_one() {
 	helm) go_tool helm helm.sh/helm/v3/cmd/helm helm.sh/helm/v3 "$HELM_VERSION" \
 		"-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
 	*)
-		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance cosign helm)"
+		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance helm cosign)"
 		return 2
 		;;
 	esac
@@ -151,10 +153,13 @@ install_one() {
 
 print_versions() {
 	local v
+	# A tool that is not installed prints "missing", not bash's "line N: NAME: command not
+	# found" (bash calls this function for an unknown command; print_versions runs last).
+	command_not_found_handle() { echo "missing"; return 127; }
 	export PATH="$BIN:$PATH"
 	echo "== client versions (BIN=$BIN)"
 	echo "crane:           $(crane version 2>&1)"
-	echo "oras:            $(oras version 2>&1 | sed -n 's/^Version: *//p')"
+	echo "oras:            $(oras version 2>&1 | sed -n 's/^Version: *//p; /^missing$/p')"
 	echo "regctl:          $(regctl version --format '{{.VCSTag}}' 2>&1)"
 	echo "act:             $(act --version 2>&1)"
 	echo "buildx:          $(buildx version 2>&1)"
@@ -164,10 +169,11 @@ print_versions() {
 	echo "oci-conformance: ${v:-missing}"
 	echo "registry:        $(registry --version 2>&1)"
 	echo "cosign:          $(cosign version 2>&1 | sed -n 's/^GitVersion: *//p')"
-	echo "helm:            $(helm version --short 2>&1)"
 	echo "skopeo:          $(skopeo --version 2>&1)"
 	echo "podman:          $(podman --version 2>&1)"
 	echo "runc:            $(runc --version 2>&1 | head -n 1)"
+	echo "gh:              $(gh --version 2>&1 | head -n 1)"
+	echo "helm:            $(helm version --short 2>&1)"
 	if command -v docker >/dev/null; then
 		echo "docker CLI:      $(docker version --format '{{.Client.Version}}' 2>/dev/null || true)"
 	else
@@ -178,7 +184,7 @@ print_versions() {
 main() {
 	local start=$SECONDS tools=("$@") tool
 	if ((${#tools[@]} == 0)); then
-		tools=(apt crane oras regctl act registry conformance cosign helm buildkit buildx)
+		tools=(apt crane oras regctl act registry conformance buildkit buildx helm cosign)
 	fi
 	for tool in "${tools[@]}"; do
 		install_one "$tool"

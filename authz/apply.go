@@ -27,6 +27,15 @@ func (w World) Apply(c Change) (World, error) {
 	return next, nil
 }
 
+// WithPackage returns a copy of w that also holds p: the package a first
+// push creates (NewPackage says how). w is untouched.
+func (w World) WithPackage(p Package) World {
+	next := w.Clone()
+	next.ensureMaps()
+	next.putPackage(p)
+	return next
+}
+
 // ensureMaps makes the world's maps non-nil so that operations can store.
 func (w *World) ensureMaps() {
 	if w.Owners == nil {

@@ -239,6 +239,23 @@ func TestDescribeHasNoSecret(t *testing.T) {
 	if got != want {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
+	attrs := c.LogAttrs()
+	if diff := cmp.Diff([]any{"op", "add_credential", "credential", "ci"}, attrs); diff != "" {
+		t.Errorf("LogAttrs() (-want +got):\n%s", diff)
+	}
+}
+
+func TestWithPackage(t *testing.T) {
+	t.Parallel()
+	w := authz.World{}
+	p := authz.Package{Name: "Acme/New", Visibility: authz.Private}
+	got := w.WithPackage(p)
+	if diff := cmp.Diff(map[string]authz.Package{"acme/new": p}, got.Packages); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+	if w.Packages != nil {
+		t.Errorf("WithPackage changed its receiver: %v", w.Packages)
+	}
 }
 
 // An organization that forbids read and write workflow permissions refuses a

@@ -133,6 +133,23 @@ func SpecOf(c Credential) CredentialSpec {
 	}
 }
 
+// LogAttrs are the change's key/value pairs for a log record (op, then the
+// fields it sets), never a secret.
+func (c Change) LogAttrs() []any {
+	attrs := []any{"op", string(c.Op)}
+	name := c.Name
+	if c.Credential != nil {
+		name = c.Credential.Name
+	}
+	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
+		{"role", c.Role}, {"visibility", c.Visibility}, {"credential", name}} {
+		if kv[1] != "" {
+			attrs = append(attrs, kv[0], kv[1])
+		}
+	}
+	return attrs
+}
+
 // Describe says in words what the change does, never with a secret.
 func (c Change) Describe() string {
 	switch c.Op {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -202,6 +203,10 @@ func runCases(t *testing.T, cases []decideCase) {
 	}
 }
 
+// privateCitation matches the research notes' own references ("[D5]",
+// "[§6 rule 2, T21]", "spec §10"), which mean nothing to a user.
+var privateCitation = regexp.MustCompile(`\[(§|[DTQ][0-9])[^\]]*\]|§`)
+
 // checkInvariants: every decision explains itself, every denial says how to
 // fix it, the allow flag agrees with the reason, and no text leaks a secret.
 func checkInvariants(t *testing.T, p authz.Principal, d authz.Decision) {
@@ -217,6 +222,11 @@ func checkInvariants(t *testing.T, p authz.Principal, d authz.Decision) {
 	}
 	if !d.Allow && !slices.Contains(authz.DenyReasons(), d.Reason) {
 		t.Errorf("denial reason %s is not in DenyReasons()", d.Reason)
+	}
+	for _, text := range []string{d.Explanation, d.Fix} {
+		if ref := privateCitation.FindString(text); ref != "" {
+			t.Errorf("decision %s cites %q: users see explanations, which cite public sources only", d.Reason, ref)
+		}
 	}
 	if c := p.Credential; c != nil && c.Secret != "" {
 		if strings.Contains(d.Explanation, c.Secret) || strings.Contains(d.Fix, c.Secret) {

@@ -2,10 +2,12 @@
 // system: owners, repositories, packages, credentials, and the pure decision of
 // whether a principal may read, write or delete a package.
 //
-// It imitates the behaviour researched in shared/spec/ghcr-behavior.md
-// (sections 2, 3, 6 and 7). Where that research is INFERRED, the rule is the
-// conservative one and says so in a comment. The package does no I/O, no
-// logging and no HTTP, and imports only the standard library.
+// It imitates GHCR as GitHub's documentation and public issue reports show
+// it behaving. Where the behaviour is INFERRED rather than observed, the rule
+// is the conservative one and says so in a comment. The package does no I/O,
+// no logging and no HTTP, and imports only the standard library. It also
+// holds the edits a user makes to the world (World.Apply, Ops) and the one
+// check of a world (World.Validate), next to the model they change.
 package authz
 
 import (

@@ -8,15 +8,29 @@ import (
 // decideWorkflow decides for a GitHub Actions GITHUB_TOKEN: an installation
 // token of the Actions app, scoped to the workflow's repository.
 func decideWorkflow(w World, c *Credential, a Access) Decision {
-	pkg, exists := w.Package(a.Package)
-	perm, why := packagesPermission(w, c)
+	q := workflowRequest{w: w, c: c, a: a}
+	q.pkg, q.exists = w.Package(a.Package)
+	q.perm, q.why = packagesPermission(w, c)
 	switch a.Action {
 	case ActionRead:
-		return workflowRead(w, c, a, pkg, exists, perm, why)
+		return workflowRead(q)
 	case ActionWrite:
-		return workflowWrite(w, c, a, pkg, exists, perm, why)
+		return workflowWrite(q)
 	}
-	return workflowDelete(w, c, a, pkg, exists, perm, why)
+	return workflowDelete(q)
+}
+
+// workflowRequest is one GITHUB_TOKEN request being decided: the world,
+// the token, the access, the package (if it exists), and the token's
+// packages permission with where it comes from.
+type workflowRequest struct {
+	w      World
+	c      *Credential
+	a      Access
+	pkg    Package
+	exists bool
+	perm   Role
+	why    string
 }
 
 // workflowRead: public -> any workflow;
@@ -24,7 +38,8 @@ func decideWorkflow(w World, c *Credential, a Access) Decision {
 // private -> repositories granted in Manage Actions access, or the linked
 // repository when the package inherits access; otherwise 403 "installation
 // not allowed to Read organization package".
-func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowRead(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	switch {
 	case exists && pkg.Visibility == Public:
@@ -62,10 +77,11 @@ func workflowRead(w World, c *Credential, a Access, pkg Package, exists bool, pe
 //  3. package missing -> create, subject to the organization's creation
 //     setting for private packages;
 //  4. exists: a. repository has Write or Admin in Manage Actions access
-//     ; b. linked to the repository and inheriting access;
+//    ; b. linked to the repository and inheriting access;
 //     c. otherwise 403 write_package: the 2022 seed case. A Read
 //     role in Manage Actions access lands in 4c (INFERRED from).
-func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowWrite(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	owner := ownerOf(a.Package)
 	if d, ok := installationMissing(c, a); !ok {
@@ -108,7 +124,8 @@ func workflowWrite(w World, c *Credential, a Access, pkg Package, exists bool, p
 // Actions access and a token
 // that may write packages (INFERRED). INFERRED and conservative: an
 // inheriting link does not make the workflow an admin.
-func workflowDelete(w World, c *Credential, a Access, pkg Package, exists bool, perm Role, why string) Decision {
+func workflowDelete(q workflowRequest) Decision {
+	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
 	if d, ok := installationMissing(c, a); !ok {
 		return d
@@ -146,14 +163,14 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 
 // packagesPermission is a GITHUB_TOKEN's effective packages permission
 // (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
-// :
+//:
 //   - the job's "permissions: packages:" value; a permissions block that
 //     leaves packages out means none;
 //   - without a block, the repository's default: permissive = write,
 //     restricted = read; read when the repository or its setting is unknown
 //     (restricted is the default since 2023-02-02);
 //   - pull requests from forks get at most read, except pull_request_target
-//     ; Dependabot runs get at most read whatever the event.
+//    ; Dependabot runs get at most read whatever the event.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {

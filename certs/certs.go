@@ -19,6 +19,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -134,6 +135,9 @@ func parseCA(certPEM, keyPEM []byte) (*CA, error) {
 
 // Issue makes a server certificate for hosts (DNS names or IP addresses),
 // signed by ca, valid around now. The chain includes the CA certificate.
+// The certificate also names the loopback addresses 127.0.0.1 and ::1,
+// where fakeghcr listens, so that a client reaching it by address (a
+// health check of https://127.0.0.1:PORT) verifies it as well.
 func (ca *CA) Issue(hosts []string, now time.Time) (tls.Certificate, error) {
 	if len(hosts) == 0 {
 		return tls.Certificate{}, errors.New("no host names to issue a certificate for")
@@ -150,11 +154,13 @@ func (ca *CA) Issue(hosts []string, now time.Time) (tls.Certificate, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
+	for _, h := range append(slices.Clone(hosts), "127.0.0.1", "::1") {
+		ip := net.ParseIP(h)
+		switch {
+		case ip == nil:
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		case !slices.ContainsFunc(tmpl.IPAddresses, ip.Equal):
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)

@@ -87,3 +87,33 @@ func mustParse(t *testing.T, der []byte) *x509.Certificate {
 	}
 	return c
 }
+
+// TestIssueAddsLoopback: a certificate for ghcr.io alone also verifies for
+// 127.0.0.1 and ::1, where fakeghcr listens (healthcheck --url
+// https://127.0.0.1:PORT), and names each address once.
+func TestIssueAddsLoopback(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ca, err := certs.NewCA("test CA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hosts := range [][]string{{"ghcr.io"}, {"ghcr.io", "127.0.0.1"}} {
+		cert, err := ca.Issue(hosts, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf := mustParse(t, cert.Certificate[0])
+		for _, host := range []string{"ghcr.io", "127.0.0.1", "::1"} {
+			if _, err := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: ca.Pool(), CurrentTime: now}); err != nil {
+				t.Errorf("%v: does not verify for %s: %v", hosts, host, err)
+			}
+		}
+		if len(leaf.IPAddresses) != 2 {
+			t.Errorf("%v: IP SANs %v, want 127.0.0.1 and ::1 once each", hosts, leaf.IPAddresses)
+		}
+		if len(leaf.DNSNames) != 1 {
+			t.Errorf("%v: DNS SANs %v, want ghcr.io alone", hosts, leaf.DNSNames)
+		}
+	}
+}

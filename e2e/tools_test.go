@@ -170,7 +170,7 @@ func redact(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		a = strings.NewReplacer(workflowToken, "<workflow token>", aliceToken, "<alice PAT>",
-			wrongPassword, "<wrong password>").Replace(a)
+			wrongPassword, "<wrong password>", cleanupAlice, "<cleanup alice PAT>", cleanupReader, "<cleanup reader PAT>").Replace(a)
 		out[i] = a
 	}
 	return out

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/faults"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -36,6 +37,7 @@ type config struct {
 	now        func() time.Time
 	tls        bool
 	adminToken string
+	faults     []faults.Rule // packagesapi.go
 }
 
 // WithScenario starts the server with sc's world and tags. New does not
@@ -140,6 +142,7 @@ func start(t TB, cfg config) (*Server, error) {
 		Logger:     s.log,
 		Now:        cfg.now,
 		AdminToken: cfg.adminToken,
+		Faults:     cfg.faults,
 		// No PublicURL: the realm follows the request's scheme and host, so
 		// it is https://ghcr.io/token for requests to ghcr.io in TLS mode and
 		// the fixture's own address otherwise.

@@ -15,17 +15,11 @@ import (
 // Apply makes one change to the world and returns registry.ErrInvalidChange
 // (wrapped) if it names something that does not exist or a bad value.
 func (s *Server) Apply(c registry.Change) error {
+	s.t.Helper()
 	if err := s.reg.Apply(c); err != nil {
 		return err
 	}
-	attrs := []any{"op", c.Op}
-	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
-		{"role", c.Role}, {"visibility", c.Visibility}, {"credential", credentialName(c)}} {
-		if kv[1] != "" {
-			attrs = append(attrs, kv[0], kv[1])
-		}
-	}
-	s.log.Info("world changed", attrs...)
+	s.note("world changed", c.LogAttrs()...)
 	return nil
 }
 
@@ -115,14 +109,7 @@ func (s *Server) RemoveCredential(name string) {
 
 // Reset restores the world the server started with; content is kept.
 func (s *Server) Reset() {
+	s.t.Helper()
 	s.reg.Reset()
-	s.log.Info("world reset")
-}
-
-// credentialName names the credential a change is about, never its secret.
-func credentialName(c registry.Change) string {
-	if c.Credential != nil {
-		return c.Credential.Name
-	}
-	return c.Name
+	s.note("world reset")
 }

@@ -24,6 +24,7 @@ const AdminPrefix = "/_fakeghcr"
 //	GET  /_fakeghcr/world      the current world as a scenario file (YAML)
 //	POST /_fakeghcr/changes    apply one Change (JSON)
 //	POST /_fakeghcr/reset      restore the loaded scenario's world
+//	     /_fakeghcr/faults     injected failures (faults.go)
 func (s *Server) adminRoutes(r chi.Router) {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -35,6 +36,7 @@ func (s *Server) adminRoutes(r chi.Router) {
 		r.Get("/world", s.handle(s.handleWorld))
 		r.Post("/changes", s.handle(s.handleChange))
 		r.Post("/reset", s.handleReset)
+		r.Route("/faults", s.faultRoutes)
 	})
 }
 
@@ -45,8 +47,12 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
-			s.writeError(w, r, errAdminUnauthorized)
+		switch {
+		case !ok || token == "":
+			s.writeError(w, r, errAdminTokenMissing)
+			return
+		case subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1:
+			s.writeError(w, r, errAdminTokenWrong)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -89,14 +95,7 @@ func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) *regError 
 		}
 		return &regError{Status: http.StatusBadRequest, Code: "INVALID_CHANGE", Message: err.Error()}
 	}
-	attrs := []any{"op", c.Op}
-	for _, kv := range [][2]string{{"package", c.Package}, {"repository", c.Repository}, {"user", c.User},
-		{"role", c.Role}, {"visibility", c.Visibility}, {"credential", credentialName(c)}} {
-		if kv[1] != "" {
-			attrs = append(attrs, kv[0], kv[1])
-		}
-	}
-	s.log.Info("world changed", attrs...)
+	s.log.Info("world changed", c.LogAttrs()...)
 	writeJSON(w, http.StatusOK, struct {
 		Applied Change `json:"applied"`
 	}{redacted(c)})
@@ -119,13 +118,6 @@ func redacted(c Change) Change {
 		c.Credential = &cred
 	}
 	return c
-}
-
-func credentialName(c Change) string {
-	if c.Credential != nil {
-		return c.Credential.Name
-	}
-	return c.Name
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

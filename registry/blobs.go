@@ -81,8 +81,8 @@ func parseRange(h string, size int64) (byteRange, bool) {
 
 // storageError maps a content-store error to the registry's answer; an
 // error the store does not name is an internal one.
-func storageError(err error) *regError {
-	if e := knownStorageError(err); e != nil {
+func (s *Server) storageError(err error) *regError {
+	if e := s.knownStorageError(err); e != nil {
 		return e
 	}
 	return internalError("internal error", err)
@@ -91,14 +91,14 @@ func storageError(err error) *regError {
 // bodyError answers an error from storing a request body: the store's
 // errors as storageError does, and any other as the body failing to arrive
 // (the client went away or sent garbage), a bad upload rather than a 500.
-func bodyError(err error) *regError {
-	if e := knownStorageError(err); e != nil {
+func (s *Server) bodyError(err error) *regError {
+	if e := s.knownStorageError(err); e != nil {
 		return e
 	}
 	return &regError{Status: http.StatusBadRequest, Code: "BLOB_UPLOAD_INVALID", Message: "reading the request body: " + err.Error()}
 }
 
-func knownStorageError(err error) *regError {
+func (s *Server) knownStorageError(err error) *regError {
 	var unknown *storage.BlobUnknownError
 	switch {
 	case errors.As(err, &unknown):
@@ -120,9 +120,9 @@ func knownStorageError(err error) *regError {
 	case errors.Is(err, storage.ErrRangeInvalid):
 		return errRangeInvalid
 	case errors.Is(err, storage.ErrChunkTooLarge):
-		return errChunkTooLarge
+		return errChunkTooLarge(s.chunkLimit())
 	case errors.Is(err, storage.ErrManifestTooLarge):
-		return errManifestTooLarge
+		return errManifestTooLarge(storage.DefaultMaxManifestSize)
 	case errors.Is(err, storage.ErrManifestInvalid):
 		return errManifestInvalid.withMessage("manifest invalid: " + strings.TrimPrefix(err.Error(), storage.ErrManifestInvalid.Error()+": "))
 	case errors.Is(err, storage.ErrManifestUnknown):

@@ -1,8 +1,11 @@
 package registry
 
 import (
+	"cmp"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +32,40 @@ type Record struct {
 	Message     string    `json:"message,omitempty"`
 	Explanation string    `json:"explanation"`
 	Fix         string    `json:"fix,omitempty"`
+}
+
+// String writes the record as `fakeghcr explain` does:
+//
+//	DENIED  write acme/api  as github_token:workflow  -> 403 DENIED permission_denied: write_package
+//	  rule: actions_access_missing
+//	  why:  ...
+//	  fix:  ...
+//	  at:   12:00:01 POST /v2/acme/api/blobs/uploads/
+func (r Record) String() string {
+	verdict, answer := "DENIED ", strconv.Itoa(r.Status)
+	if r.Status == 0 {
+		answer = "no answer"
+	}
+	for _, part := range []string{r.Code, r.Message} {
+		if part != "" {
+			answer += " " + part
+		}
+	}
+	if r.Allowed {
+		verdict, answer = "ALLOWED", "allowed"
+	}
+	repo := cmp.Or(r.Repo, "(no repository)")
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s  as %s  -> %s\n", verdict, r.Action, repo, r.Principal, answer)
+	fmt.Fprintf(&b, "  rule: %s\n", r.Reason)
+	if r.Explanation != "" {
+		fmt.Fprintf(&b, "  why:  %s\n", strings.Join(strings.Fields(r.Explanation), " "))
+	}
+	if r.Fix != "" {
+		fmt.Fprintf(&b, "  fix:  %s\n", strings.Join(strings.Fields(r.Fix), " "))
+	}
+	fmt.Fprintf(&b, "  at:   %s %s %s", r.Time.Format("15:04:05"), r.Method, r.Path)
+	return b.String()
 }
 
 // decisionLog keeps the most recent records in a ring.

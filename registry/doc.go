@@ -8,7 +8,10 @@
 // parsed into a repository and an action, its Authorization header is
 // resolved to an authz.Principal, authz.Decide answers, and a denial is
 // written with GHCR's bytes (the explanation goes to the log and to the
-// X-Fakeghcr-* headers, never into the body). Allowed requests reach the
+// X-Fakeghcr-* headers, never into the body). Handlers return a *regError
+// (or nil) and writeError writes and logs every error, in one place; the
+// world itself is edited by authz (World.Apply) and only swapped in here,
+// under a lock. Allowed requests reach the
 // content store (package storage); blob reads are served by
 // go-containerregistry's pkg/registry engine through a repository-scoped
 // BlobHandler.

@@ -127,11 +127,9 @@ var (
 	errDigestInvalid       = &regError{Status: http.StatusBadRequest, Code: "DIGEST_INVALID", Message: "invalid digest"}
 	errDigestMismatch      = &regError{Status: http.StatusBadRequest, Code: "DIGEST_INVALID", Message: "provided digest did not match uploaded content"}
 	errRangeInvalid        = &regError{Status: http.StatusRequestedRangeNotSatisfiable, Code: "BLOB_UPLOAD_INVALID", Message: "content range does not match the upload's current size"}
-	errChunkTooLarge       = &regError{Status: http.StatusRequestedRangeNotSatisfiable, Code: "REQUESTED_RANGE_NOT_SATISFIABLE", Message: "the request body is too large and exceeds the maximum permissible limit of 4.00MiB"}
 	errRangeNotSatisfiable = &regError{Status: http.StatusRequestedRangeNotSatisfiable, Code: "REQUESTED_RANGE_NOT_SATISFIABLE", Message: "requested range not satisfiable"}
 	errBlobTooLarge        = &regError{Status: http.StatusRequestEntityTooLarge, Code: "SIZE_INVALID", Message: "blob exceeds the maximum permissible size"}
 	errManifestInvalid     = &regError{Status: http.StatusBadRequest, Code: "MANIFEST_INVALID", Message: "manifest invalid"}
-	errManifestTooLarge    = &regError{Status: http.StatusRequestEntityTooLarge, Code: "MANIFEST_INVALID", Message: "manifest exceeds the maximum permissible size of 4.00MiB"}
 	errTagInvalid          = &regError{Status: http.StatusBadRequest, Code: "TAG_INVALID", Message: "invalid tag"}
 	errBadRequest          = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "bad request"}
 	errScopeInvalid        = &regError{Status: http.StatusBadRequest, Code: "UNSUPPORTED", Message: "invalid scope"}
@@ -148,9 +146,32 @@ var (
 
 // fakeghcr's own API's errors.
 var (
-	errAdminUnauthorized = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN)"}
+	errAdminTokenMissing = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "admin token required: send Authorization: Bearer <admin token> (see --admin-token / FAKEGHCR_ADMIN_TOKEN; fakeghcr serve prints it when it starts)"}
+	errAdminTokenWrong   = &regError{Status: http.StatusUnauthorized, Code: "UNAUTHORIZED", Message: "wrong admin token: fakeghcr serve prints a new admin token each time it starts unless --admin-token (FAKEGHCR_ADMIN_TOKEN) sets one; use the one this server printed"}
 	errAdminDisabled     = &regError{Status: http.StatusForbidden, Code: "DENIED", Message: "admin API disabled: no admin token configured"}
 )
+
+// errChunkTooLarge is GHCR's 416 for a ranged chunk over limit bytes; for
+// GHCR's 4 MiB it says "... limit of 4.00MiB".
+func errChunkTooLarge(limit int64) *regError {
+	return &regError{Status: http.StatusRequestedRangeNotSatisfiable, Code: "REQUESTED_RANGE_NOT_SATISFIABLE",
+		Message: "the request body is too large and exceeds the maximum permissible limit of " + mebibytes(limit)}
+}
+
+// errManifestTooLarge answers a manifest over limit bytes.
+func errManifestTooLarge(limit int64) *regError {
+	return &regError{Status: http.StatusRequestEntityTooLarge, Code: "MANIFEST_INVALID",
+		Message: "manifest exceeds the maximum permissible size of " + mebibytes(limit)}
+}
+
+// mebibytes writes a size as GHCR's messages do: 4194304 is "4.00MiB".
+// Sizes under 1 MiB (only ever configured in tests) are written in bytes.
+func mebibytes(n int64) string {
+	if n < 1<<20 {
+		return strconv.FormatInt(n, 10) + " bytes"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 2, 64) + "MiB"
+}
 
 // withMessage copies e with another message (for errors whose text names
 // what went wrong, e.g. which manifest field is invalid).

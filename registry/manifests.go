@@ -13,9 +13,6 @@ import (
 	"github.com/fakeghcr/fakeghcr/storage"
 )
 
-// maxManifestSize bounds a manifest PUT body (GHCR: 4 MiB per request).
-const maxManifestSize = 4 << 20
-
 const ociIndex = "application/vnd.oci.image.index.v1+json"
 
 // sourceLabel links a package to a repository on first push [D1].
@@ -28,7 +25,7 @@ func (s *Server) serveManifest(q request) *regError {
 	}
 	m, err := s.store.Manifest(q.rt.Repo, q.rt.Ref)
 	if err != nil {
-		return storageError(err)
+		return s.storageError(err)
 	}
 	// GHCR serves an OCI index only to clients that list its media type in
 	// Accept [T26], for GET and HEAD alike [T25].
@@ -63,12 +60,11 @@ func accepts(values []string, mediaType string) bool {
 }
 
 func (s *Server) putManifest(q request) *regError {
-	body, err := io.ReadAll(io.LimitReader(q.r.Body, maxManifestSize+1))
+	// Read one byte over the store's limit (GHCR's 4 MiB per request), so
+	// that the store sees, and refuses, a manifest that is too large.
+	body, err := io.ReadAll(io.LimitReader(q.r.Body, storage.DefaultMaxManifestSize+1))
 	if err != nil {
-		return bodyError(err)
-	}
-	if len(body) > maxManifestSize {
-		return errManifestTooLarge
+		return s.bodyError(err)
 	}
 	mediaType := q.r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(mediaType); err == nil {
@@ -76,7 +72,7 @@ func (s *Server) putManifest(q request) *regError {
 	}
 	d, err := s.store.PutManifest(q.rt.Repo, q.rt.Ref, mediaType, body)
 	if err != nil {
-		return storageError(err)
+		return s.storageError(err)
 	}
 	// The package is created by the first manifest pushed by tag: a
 	// multi-arch push sends its per-platform manifests by digest first,
@@ -103,11 +99,8 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	if _, exists := s.view.world.Package(q.rt.Repo); exists {
 		return
 	}
-	w := s.view.world.Clone()
-	ensureMaps(&w)
-	pkg := authz.NewPackage(w, q.caller.principal, q.rt.Repo, source)
-	w.Packages[strings.ToLower(pkg.Name)] = pkg
-	s.view = newView(w)
+	pkg := authz.NewPackage(s.view.world, q.caller.principal, q.rt.Repo, source)
+	s.view = newView(s.view.world.WithPackage(pkg))
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
 }
@@ -150,7 +143,7 @@ func (s *Server) sourceAt(repo string, body []byte, depth int) string {
 		return ""
 	}
 	blob, err := s.store.Open(repo, d)
-	if err != nil || blob.Size() > maxManifestSize {
+	if err != nil || blob.Size() > storage.DefaultMaxManifestSize {
 		return ""
 	}
 	raw, err := io.ReadAll(blob.NewReader())
@@ -173,7 +166,7 @@ func (s *Server) sourceAt(repo string, body []byte, depth int) string {
 func (s *Server) serveTags(q request) *regError {
 	tags, err := s.store.Tags(q.rt.Repo)
 	if err != nil {
-		return storageError(err)
+		return s.storageError(err)
 	}
 	query := q.r.URL.Query()
 	if last := query.Get("last"); last != "" {

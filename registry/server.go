@@ -5,12 +5,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/fakeghcr/fakeghcr/faults"
+	"github.com/fakeghcr/fakeghcr/restapi"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/storage"
 )
@@ -50,6 +53,8 @@ type Options struct {
 	TokenTTL time.Duration
 	// DecisionsKept bounds the recent-decisions log.
 	DecisionsKept int
+	// Faults are failures to inject from the start, after the scenario's.
+	Faults []faults.Rule
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +106,10 @@ type Server struct {
 	handler   http.Handler
 	decisions *decisionLog
 
+	rest    *restapi.Service // GitHub's packages REST API (packagesapi.go)
+	faults  *faults.Set      // injected failures (faults.go)
+	faultMW *faults.Middleware
+
 	mu       sync.RWMutex
 	view     *view // the current world; replaced, never modified
 	initial  *scenarios.Scenario
@@ -136,6 +145,12 @@ func New(opts Options) (*Server, error) {
 	if err := s.load(initial); err != nil {
 		return nil, err
 	}
+	if err := s.initPackagesAPI(); err != nil {
+		return nil, err
+	}
+	if err := s.initFaults(append(slices.Clone(initial.Faults), opts.Faults...)); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -145,7 +160,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.apiVersion)
+	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion)
 	r.HandleFunc("/token", s.handle(s.handleToken))
 	r.HandleFunc("/v2", s.handle(s.handleV2))
 	r.HandleFunc("/v2/*", s.handle(s.handleV2))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/registry"
+	"github.com/fakeghcr/fakeghcr/storage"
 )
 
 func sha(b []byte) string {
@@ -357,4 +358,31 @@ func TestFirstPushIndexAnnotationLinks(t *testing.T) {
 	if pkg, _ := f.srv.World().Package("acme/annotated"); pkg.Repository != "acme/web" {
 		t.Errorf("acme/annotated linked to %q, want acme/web (from the index's annotation)", pkg.Repository)
 	}
+}
+
+// TestManifestTooLarge: the store's limit (GHCR's 4 MiB per request) is
+// the one checked; a manifest one byte over it is 413 with the limit in
+// GHCR's words, and one at the limit reaches manifest validation.
+func TestManifestTooLarge(t *testing.T) {
+	t.Parallel()
+	f := start(t, testWorld(), registry.Options{})
+	headers := append([]string{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}, asAlice...)
+	over := bytes.Repeat([]byte(" "), storage.DefaultMaxManifestSize+1)
+	r := f.do(t, "PUT", "/v2/acme/api/manifests/v1", bytes.NewReader(over), headers...)
+	checkError(t, r, 413, "MANIFEST_INVALID", "manifest exceeds the maximum permissible size of 4.00MiB")
+	at := over[:storage.DefaultMaxManifestSize]
+	r = f.do(t, "PUT", "/v2/acme/api/manifests/v1", bytes.NewReader(at), headers...)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "MANIFEST_INVALID") {
+		t.Errorf("a manifest at the limit: %d %s, want 400 MANIFEST_INVALID (not JSON), not a size refusal", r.Status, r.Body)
+	}
+}
+
+// TestChunkLimitMessage: the 416 names the configured chunk limit.
+func TestChunkLimitMessage(t *testing.T) {
+	t.Parallel()
+	f := start(t, testWorld(), registry.Options{ChunkLimit: 3 << 20})
+	loc := f.do(t, "POST", "/v2/acme/api/blobs/uploads/", nil, asAlice...).Header.Get("Location")
+	big := bytes.Repeat([]byte("x"), 3<<20+1)
+	r := f.do(t, "PATCH", loc, bytes.NewReader(big), append([]string{"Content-Range", "0-" + strconv.Itoa(len(big)-1)}, asAlice...)...)
+	checkError(t, r, 416, "REQUESTED_RANGE_NOT_SATISFIABLE", "the request body is too large and exceeds the maximum permissible limit of 3.00MiB")
 }

@@ -25,7 +25,7 @@ func (s *Server) startUpload(q request) *regError {
 			return errDigestInvalid
 		}
 		if err := s.store.PutBlob(q.rt.Repo, d, q.r.Body); err != nil {
-			return bodyError(err)
+			return s.bodyError(err)
 		}
 		blobCreated(q.w, q.rt.Repo, d.String())
 		return nil
@@ -89,7 +89,7 @@ func (s *Server) serveUpload(q request) *regError {
 	case http.MethodGet:
 		size, err := s.store.UploadSize(q.rt.Repo, q.rt.Ref)
 		if err != nil {
-			return storageError(err)
+			return s.storageError(err)
 		}
 		uploadProgress(q.w, q.rt.Repo, q.rt.Ref, size, http.StatusNoContent)
 		return nil
@@ -110,7 +110,7 @@ func (s *Server) patchUpload(q request) *regError {
 	}
 	size, err := s.store.Append(q.rt.Repo, q.rt.Ref, q.r.Body, offset, s.chunkLimit())
 	if err != nil {
-		return bodyError(err)
+		return s.bodyError(err)
 	}
 	uploadProgress(q.w, q.rt.Repo, q.rt.Ref, size, http.StatusAccepted)
 	return nil
@@ -134,12 +134,12 @@ func (s *Server) putUpload(q request) *regError {
 	body := io.Reader(q.r.Body)
 	if offset >= 0 {
 		if _, err := s.store.Append(q.rt.Repo, q.rt.Ref, q.r.Body, offset, s.chunkLimit()); err != nil {
-			return bodyError(err)
+			return s.bodyError(err)
 		}
 		body = http.NoBody
 	}
 	if err := s.store.Commit(q.rt.Repo, q.rt.Ref, d, body); err != nil {
-		return bodyError(err)
+		return s.bodyError(err)
 	}
 	blobCreated(q.w, q.rt.Repo, d.String())
 	return nil

@@ -14,6 +14,7 @@ type fileDoc struct {
 	Credentials  []fileCredential `yaml:"credentials"`
 	Settings     *fileSettings    `yaml:"settings"`
 	Expect       []fileExpect     `yaml:"expect"`
+	Faults       []fileFault      `yaml:"faults"`
 }
 
 type fileOwner struct {

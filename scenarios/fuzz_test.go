@@ -46,6 +46,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Marshal(Parse(%q))): %v\n%s", data, err, out)
 		}
+		// Warnings are about the file, not the world: an empty file's
+		// world is written with its name, which makes it no longer empty.
+		s.Warnings, back.Warnings = nil, nil
 		if diff := cmp.Diff(s, back); diff != "" {
 			t.Fatalf("round trip of %q (-first +second):\n%s\n%s", data, diff, out)
 		}

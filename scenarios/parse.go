@@ -22,11 +22,11 @@ import (
 // An invalid file gives a *FileError, or several joined with errors.Join
 // (in file order); find them with errors.As.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	doc, pos, err := decode(filename, data)
+	doc, pos, unknown, err := decode(filename, data)
 	if err != nil {
 		return nil, err
 	}
-	return build(filename, doc, pos)
+	return build(filename, doc, pos, unknown)
 }
 
 // Load reads and parses the scenario file at path.
@@ -47,18 +47,19 @@ func defaultName(filename string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-// decode parses YAML strictly into a fileDoc and indexes the positions of
-// its fields.
-func decode(file string, data []byte) (*fileDoc, *positions, error) {
+// decode parses YAML into a fileDoc and indexes the positions of its
+// fields. Unknown fields are returned as problems, not an error, so that
+// the rest of the file is still validated.
+func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error) {
 	if !utf8.Valid(data) {
 		line, col := invalidUTF8At(data)
-		return nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
+		return nil, nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
 	}
 	// Duplicate keys are left to the decoder, which reports them with the
 	// AST at hand, so the error can name the field.
 	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
-		return nil, nil, yamlError(file, nil, err)
+		return nil, nil, nil, yamlError(file, nil, err)
 	}
 	var body ast.Node
 	for _, d := range f.Docs {
@@ -70,21 +71,63 @@ func decode(file string, data []byte) (*fileDoc, *positions, error) {
 			if tok := d.Body.GetToken(); tok != nil && tok.Position != nil {
 				fe.Line, fe.Column = tok.Position.Line, tok.Position.Column
 			}
-			return nil, nil, fe
+			return nil, nil, nil, fe
 		}
 		body = d.Body
 	}
 	doc := &fileDoc{}
+	var unknown []*FileError
 	if body != nil {
 		if _, null := body.(*ast.NullNode); !null {
-			if err := nodeToValue(body, doc); err != nil {
-				return nil, nil, yamlError(file, body, err)
+			unknown = unknownFields(file, body, "")
+			// With unknown fields reported, decode the rest leniently; with
+			// none found, strictly, which also catches a mapping an alias
+			// reuses where its keys do not belong.
+			var opts []yaml.DecodeOption
+			if len(unknown) == 0 {
+				opts = append(opts, yaml.Strict())
+			}
+			if err := nodeToValue(body, doc, opts...); err != nil {
+				return nil, nil, nil, joinFileErrors(append(unknown, yamlError(file, body, err).(*FileError)))
 			}
 		}
 	}
 	pos := &positions{byPath: map[string]*token.Position{}}
 	pos.index(body, "")
-	return doc, pos, nil
+	return doc, pos, unknown, nil
+}
+
+// unknownFields finds every key of a mapping that is not a field of the
+// file format at that path (keys of free-form maps, such as teams, are
+// never unknown).
+func unknownFields(file string, n ast.Node, path string) []*FileError {
+	var out []*FileError
+	n = unwrap(n)
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range n.Values {
+			out = append(out, unknownFields(file, mv, path)...)
+		}
+	case *ast.MappingValueNode:
+		if n.Key == nil {
+			return nil
+		}
+		key := keyString(n.Key)
+		field := joinField(path, key)
+		if allowed := fieldsAt(path); allowed != nil && !slices.Contains(allowed, key) {
+			fe := &FileError{File: file, Field: field, Err: unknownField(field)}
+			if tok := n.Key.GetToken(); tok != nil && tok.Position != nil {
+				fe.Line, fe.Column = tok.Position.Line, tok.Position.Column
+			}
+			return append(out, fe)
+		}
+		out = append(out, unknownFields(file, n.Value, field)...)
+	case *ast.SequenceNode:
+		for i, v := range n.Values {
+			out = append(out, unknownFields(file, v, path+"["+strconv.Itoa(i)+"]")...)
+		}
+	}
+	return out
 }
 
 // yamlError turns a go-yaml error into a *FileError with the field's path.
@@ -110,6 +153,9 @@ func yamlError(file string, body ast.Node, err error) error {
 		fe.Err = unknownField(fe.Field)
 	case errors.As(err, &typeErr):
 		fe.Err = fmt.Errorf("want %s", kindName(typeErr.DstType))
+		if hint := colonHint(tok, typeErr.DstType); hint != "" {
+			fe.Err = errors.New(hint)
+		}
 	case errors.As(err, &nodeType):
 		fe.Err = fmt.Errorf("want %s", nodeTypeName(nodeType.Expected))
 	case errors.As(err, &overflow):
@@ -118,6 +164,19 @@ func yamlError(file string, body ast.Node, err error) error {
 		fe.Err = errors.New(ye.GetMessage())
 	}
 	return fe
+}
+
+// colonHint explains a "key: value" written where a string belongs, as in
+// scopes: [write: packages]: YAML reads a colon followed by a space as a
+// mapping. (write:packages, without the space, is a string.)
+func colonHint(tok *token.Token, dst reflect.Type) string {
+	if dst == nil || dst.Kind() != reflect.String || tok == nil || tok.Type != token.MappingValueType ||
+		tok.Prev == nil || tok.Next == nil {
+		return ""
+	}
+	k, v := tok.Prev.Value, tok.Next.Value
+	return fmt.Sprintf("want a string, not the mapping %q (YAML reads a colon and a space as a key and its value): write %s:%s, or quote it: %q",
+		k+": "+v, k, v, k+":"+v)
 }
 
 // unknownField explains an unknown key, naming the fields allowed there.
@@ -194,14 +253,16 @@ func fieldsAt(path string) []string {
 		return nil
 	}
 	var names []string
-	for f := range t.Fields() {
+	for i := range t.NumField() {
+		f := t.Field(i)
 		names = append(names, yamlKey(f))
 	}
 	return names
 }
 
 func structField(t reflect.Type, key string) (reflect.StructField, bool) {
-	for f := range t.Fields() {
+	for i := range t.NumField() {
+		f := t.Field(i)
 		if yamlKey(f) == key {
 			return f, true
 		}
@@ -405,14 +466,14 @@ func joinField(path, key string) string {
 	return path + "." + key
 }
 
-// nodeToValue is yaml.NodeToValue, strict; a panic inside the YAML library (go-yaml
+// nodeToValue is yaml.NodeToValue; a panic inside the YAML library (go-yaml
 // v1.19.2 dereferences nil for a tag on a sequence that holds a scalar, as in
 // "owners: !x\nfoo") becomes an error instead of crashing the caller.
-func nodeToValue(body ast.Node, doc *fileDoc) (err error) {
+func nodeToValue(body ast.Node, doc *fileDoc, opts ...yaml.DecodeOption) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the YAML could not be decoded (%v); check the tags (!...) and indentation", r)
 		}
 	}()
-	return yaml.NodeToValue(body, doc, yaml.Strict())
+	return yaml.NodeToValue(body, doc, opts...)
 }

@@ -336,6 +336,12 @@ func TestParseEmpty(t *testing.T) {
 		if s.Name != "empty" || s.World.Packages == nil || s.Tags == nil {
 			t.Errorf("Parse(%q) = %+v", src, s)
 		}
+		if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "empty.yaml is empty: ") {
+			t.Errorf("Parse(%q) warnings %q, want one saying the file is empty", src, s.Warnings)
+		}
+	}
+	if s, err := Parse("named.yaml", []byte("name: x\n")); err != nil || len(s.Warnings) != 0 {
+		t.Errorf("a file with a name: %v, warnings %q", err, s.Warnings)
 	}
 	if _, err := Parse("", nil); err == nil {
 		t.Errorf("Parse without a name or file name succeeded")
@@ -418,5 +424,54 @@ func TestExpectReasonsFromAuthz(t *testing.T) {
 		if _, err := Parse("deny.yaml", []byte(src)); err != nil {
 			t.Errorf("deny reason %s: %v", r, err)
 		}
+	}
+}
+
+// TestParseKeepsValidatingAfterUnknownField: an unknown field is reported
+// with every other problem of the file, not alone.
+func TestParseKeepsValidatingAfterUnknownField(t *testing.T) {
+	t.Parallel()
+	src := world + `packages:
+  - name: acme/api
+    visibilty: public
+    users: {nobody: write}
+credentials:
+  - name: pat
+    secret: x
+    type: classic_pat
+    user: alice
+    scopez: [read:packages]
+`
+	_, err := Parse("f.yaml", []byte(src))
+	var fields []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FileError
+		if errors.As(e, &fe) {
+			fields = append(fields, fe.Field)
+		}
+	}
+	want := []string{"packages[0].visibilty", "packages[0].users.nobody", "credentials[0].scopez"}
+	if diff := cmp.Diff(want, fields); diff != "" {
+		t.Errorf("fields reported (-want +got):\n%s\nerror: %v", diff, err)
+	}
+}
+
+// TestParseScopes: write:packages unquoted in a flow list is a string; with
+// a space after the colon it is a mapping, and the message says how to
+// write it.
+func TestParseScopes(t *testing.T) {
+	t.Parallel()
+	cred := world + "credentials:\n  - name: pat\n    secret: x\n    type: classic_pat\n    user: alice\n    scopes: "
+	s, err := Parse("f.yaml", []byte(cred+"[write:packages, read:packages]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"write:packages", "read:packages"}, s.World.Credentials[0].Scopes); diff != "" {
+		t.Errorf("scopes (-want +got):\n%s", diff)
+	}
+	_, err = Parse("f.yaml", []byte(cred+"[write: packages]\n"))
+	want := `credentials[0].scopes[0]: want a string, not the mapping "write: packages" (YAML reads a colon and a space as a key and its value): write write:packages, or quote it: "write:packages"`
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("got %v, want an error ending %q", err, want)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/faults"
 )
 
 // Scenario is one GitHub world with the answers GHCR gives in it.
@@ -41,6 +42,11 @@ type Scenario struct {
 	Artifacts map[string][]Artifact
 	Settings  Settings
 	Expect    []Expect
+	// Faults are failures the server injects from the start (faults.go).
+	Faults []faults.Rule
+	// Warnings are things a valid file probably did not mean (an empty
+	// file), for the caller to print. Parse sets them; Marshal ignores them.
+	Warnings []string
 }
 
 // Index is a multi-arch tag: an OCI index of one image per platform

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,10 +38,11 @@ func (b *builder) errorf(field, format string, args ...any) {
 	b.errs = append(b.errs, &FileError{File: b.file, Line: line, Column: col, Field: field, Err: fmt.Errorf(format, args...)})
 }
 
-func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
+func build(file string, d *fileDoc, pos *positions, prior []*FileError) (*Scenario, error) {
 	b := &builder{
 		file:  file,
 		pos:   pos,
+		errs:  prior,
 		users: map[string]bool{},
 		index: map[string]string{},
 		s: &Scenario{
@@ -57,6 +58,9 @@ func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
 			Settings: Settings{AnonymousPrivateTokenStatus: DefaultAnonymousPrivateTokenStatus},
 		},
 	}
+	if reflect.ValueOf(*d).IsZero() {
+		b.s.Warnings = append(b.s.Warnings, file+" is empty: its world has no owners, repositories, packages or credentials, so GHCR's answer to every push is a refusal")
+	}
 	if b.s.Name == "" {
 		b.s.Name = defaultName(file)
 		if b.s.Name == "" {
@@ -71,6 +75,7 @@ func build(file string, d *fileDoc, pos *positions) (*Scenario, error) {
 		b.settings(*d.Settings)
 	}
 	b.expects(d.Expect)
+	b.faults(d.Faults)
 	if len(b.errs) == 0 {
 		b.validateWorld()
 	}
@@ -106,160 +111,29 @@ func (b *builder) validateWorld() {
 	}
 }
 
-func (b *builder) err() error {
-	if len(b.errs) == 0 {
+func (b *builder) err() error { return joinFileErrors(b.errs) }
+
+// joinFileErrors sorts problems by position and joins them, at most
+// maxErrors; one problem is returned as itself.
+func joinFileErrors(fes []*FileError) error {
+	if len(fes) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(b.errs, func(x, y *FileError) int {
+	slices.SortStableFunc(fes, func(x, y *FileError) int {
 		return cmp.Or(cmp.Compare(x.Line, y.Line), cmp.Compare(x.Column, y.Column))
 	})
-	if len(b.errs) == 1 {
-		return b.errs[0]
+	if len(fes) == 1 {
+		return fes[0]
 	}
 	var errs []error
-	for i, e := range b.errs {
+	for i, e := range fes {
 		if i == maxErrors {
-			errs = append(errs, fmt.Errorf("%s: %d more errors", b.file, len(b.errs)-maxErrors))
+			errs = append(errs, fmt.Errorf("%s: %d more errors", fes[0].File, len(fes)-maxErrors))
 			break
 		}
 		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
-}
-
-func (b *builder) owners(owners []fileOwner) {
-	seen := map[string]int{}
-	// First pass: who exists, so that members may name users declared later.
-	for i, o := range owners {
-		p := fmt.Sprintf("owners[%d]", i)
-		login := strings.ToLower(o.Login)
-		switch {
-		case login == "":
-			b.errorf(p+".login", "required")
-			continue
-		case !authz.ValidLogin(login):
-			b.errorf(p+".login", "invalid login %q (letters, digits and single hyphens, at most 39 characters)", o.Login)
-			continue
-		}
-		if j, dup := seen[login]; dup {
-			b.errorf(p+".login", "duplicate owner %q (also owners[%d])", login, j)
-			continue
-		}
-		seen[login] = i
-		b.index["owners["+login+"]"] = p
-		if authz.OwnerType(o.Type) == authz.User {
-			b.users[login] = true
-		}
-	}
-	for i, o := range owners {
-		p := fmt.Sprintf("owners[%d]", i)
-		login := strings.ToLower(o.Login)
-		if j, ok := seen[login]; !ok || j != i {
-			continue
-		}
-		owner := authz.Owner{Login: login, Type: authz.OwnerType(o.Type), ForbidClassicPAT: o.ForbidClassicPAT, ForbidWorkflowWrite: o.ForbidWorkflowWrite, Enterprise: o.Enterprise}
-		switch owner.Type {
-		case authz.Organization:
-			b.organization(p, o, &owner)
-		case authz.User:
-			for _, f := range []struct {
-				name string
-				set  bool
-			}{
-				{"members", o.Members != nil}, {"owners", o.Owners != nil}, {"teams", o.Teams != nil},
-				{"package_creation", o.PackageCreation != nil}, {"forbid_classic_pat", o.ForbidClassicPAT},
-				{"forbid_workflow_write", o.ForbidWorkflowWrite},
-				{"inherit_access_default", o.InheritAccessDefault != nil}, {"enterprise", o.Enterprise != ""},
-			} {
-				if f.set {
-					b.errorf(p+"."+f.name, "only for an owner of type organization")
-				}
-			}
-		case "":
-			b.errorf(p+".type", "required (want organization or user)")
-		default:
-			b.errorf(p+".type", "unknown type %q (want organization or user)", o.Type)
-		}
-		b.s.World.Owners[login] = owner
-	}
-}
-
-func (b *builder) organization(p string, o fileOwner, owner *authz.Owner) {
-	index := map[string]int{}
-	add := func(field, login string, isOwner bool) {
-		login = strings.ToLower(login)
-		if !b.userRef(field, login) {
-			return
-		}
-		if i, ok := index[login]; ok {
-			if !isOwner || owner.Members[i].Owner {
-				b.errorf(field, "duplicate %q", login)
-				return
-			}
-			owner.Members[i].Owner = true
-			return
-		}
-		index[login] = len(owner.Members)
-		owner.Members = append(owner.Members, authz.Member{Login: login, Owner: isOwner})
-	}
-	for j, m := range o.Members {
-		add(fmt.Sprintf("%s.members[%d]", p, j), m, false)
-	}
-	for j, m := range o.Owners {
-		add(fmt.Sprintf("%s.owners[%d]", p, j), m, true)
-	}
-	for _, slug := range slices.Sorted(maps.Keys(o.Teams)) {
-		field := p + ".teams." + slug
-		key := strings.ToLower(slug)
-		if !authz.ValidTeamSlug(key) {
-			b.errorf(field, "invalid team slug %q", slug)
-			continue
-		}
-		if _, dup := owner.Teams[key]; dup {
-			b.errorf(field, "duplicate team %q", key)
-			continue
-		}
-		var members []string
-		for j, m := range o.Teams[slug] {
-			m = strings.ToLower(m)
-			f := fmt.Sprintf("%s[%d]", field, j)
-			switch {
-			case !b.userRef(f, m):
-			case !hasMember(*owner, m):
-				b.errorf(f, "%q is not a member of organization %s", m, owner.Login)
-			case slices.Contains(members, m):
-				b.errorf(f, "duplicate %q", m)
-			default:
-				members = append(members, m)
-			}
-		}
-		if owner.Teams == nil {
-			owner.Teams = map[string][]string{}
-		}
-		owner.Teams[key] = members
-	}
-	if o.PackageCreation != nil {
-		owner.PackageCreation = []authz.Visibility{}
-		for j, v := range *o.PackageCreation {
-			f := fmt.Sprintf("%s.package_creation[%d]", p, j)
-			vis, ok := b.visibility(f, v)
-			switch {
-			case !ok:
-			case slices.Contains(owner.PackageCreation, vis):
-				b.errorf(f, "duplicate %q", v)
-			default:
-				owner.PackageCreation = append(owner.PackageCreation, vis)
-			}
-		}
-	}
-	if o.InheritAccessDefault != nil {
-		v := *o.InheritAccessDefault
-		owner.InheritAccessDefault = &v
-	}
-}
-
-func hasMember(o authz.Owner, login string) bool {
-	return slices.ContainsFunc(o.Members, func(m authz.Member) bool { return m.Login == login })
 }
 
 // userRef checks that login names a declared user.
@@ -278,12 +152,12 @@ func (b *builder) userRef(field, login string) bool {
 }
 
 func (b *builder) visibility(field, v string) (authz.Visibility, bool) {
-	switch vis := authz.Visibility(v); vis {
-	case authz.Private, authz.Public, authz.Internal:
-		return vis, true
+	vis, err := authz.ParseVisibility(v)
+	if err != nil {
+		b.errorf(field, "%v", err)
+		return "", false
 	}
-	b.errorf(field, "unknown visibility %q (want private, public or internal)", v)
-	return "", false
+	return vis, true
 }
 
 // ownerVisibility checks a repository's or package's visibility; "" is
@@ -340,81 +214,6 @@ func (b *builder) repoRef(field, name string) (string, bool) {
 	return name, true
 }
 
-func (b *builder) repositories(repos []fileRepository) {
-	ids := map[int64]string{}
-	auto := []string{}
-	order := map[string]int{}
-	for i, r := range repos {
-		p := fmt.Sprintf("repositories[%d]", i)
-		name, ok := b.repoName(p+".name", r.Name)
-		if !ok {
-			continue
-		}
-		if _, dup := b.s.World.Repositories[name]; dup {
-			b.errorf(p+".name", "duplicate repository %q (also repositories[%d])", name, order[name])
-			continue
-		}
-		order[name] = i
-		b.index["repositories["+name+"]"] = p
-		owner, _, _ := strings.Cut(name, "/")
-		repo := authz.Repository{
-			Name:               name,
-			ID:                 r.ID,
-			Visibility:         b.ownerVisibility(p+".visibility", r.Visibility, owner),
-			WorkflowPermission: authz.RoleRead,
-		}
-		switch {
-		case r.ID < 0:
-			b.errorf(p+".id", "must be positive")
-		case r.ID == 0:
-			auto = append(auto, name)
-		case ids[r.ID] != "":
-			b.errorf(p+".id", "id %d is also the id of %s", r.ID, ids[r.ID])
-		default:
-			ids[r.ID] = name
-		}
-		switch r.WorkflowPermission {
-		case "", "read":
-		case "write":
-			repo.WorkflowPermission = authz.RoleWrite
-		default:
-			b.errorf(p+".workflow_permission", "unknown workflow permission %q (want read or write)", r.WorkflowPermission)
-		}
-		for _, login := range slices.Sorted(maps.Keys(r.Collaborators)) {
-			f := p + ".collaborators." + login
-			key := strings.ToLower(login)
-			if !b.userRef(f, key) {
-				continue
-			}
-			if _, dup := repo.Collaborators[key]; dup {
-				b.errorf(f, "duplicate collaborator %q", key)
-				continue
-			}
-			switch role := authz.Role(r.Collaborators[login]); role {
-			case authz.RoleRead, "triage", authz.RoleWrite, "maintain", authz.RoleAdmin:
-				if repo.Collaborators == nil {
-					repo.Collaborators = map[string]authz.Role{}
-				}
-				repo.Collaborators[key] = role
-			default:
-				b.errorf(f, "unknown repository role %q (want read, triage, write, maintain or admin)", role)
-			}
-		}
-		b.s.World.Repositories[name] = repo
-	}
-	// Omitted ids: 1000 + the repository's index, skipping ids in use.
-	for _, name := range auto {
-		id := 1000 + int64(order[name])
-		for ids[id] != "" {
-			id++
-		}
-		ids[id] = name
-		repo := b.s.World.Repositories[name]
-		repo.ID = id
-		b.s.World.Repositories[name] = repo
-	}
-}
-
 // packageName checks a package name's syntax (not that it exists).
 func (b *builder) packageName(field, name string) bool {
 	switch {
@@ -428,126 +227,4 @@ func (b *builder) packageName(field, name string) bool {
 		return true
 	}
 	return false
-}
-
-func (b *builder) packages(pkgs []filePackage) {
-	order := map[string]int{}
-	for i, pk := range pkgs {
-		p := fmt.Sprintf("packages[%d]", i)
-		if !b.packageName(p+".name", pk.Name) {
-			continue
-		}
-		owner, _, _ := strings.Cut(pk.Name, "/")
-		o, ownerOK := b.s.World.Owners[owner]
-		if !ownerOK {
-			b.errorf(p+".name", "owner %q of package %s is not declared under owners", owner, pk.Name)
-			continue
-		}
-		if j, dup := order[pk.Name]; dup {
-			b.errorf(p+".name", "duplicate package %q (also packages[%d])", pk.Name, j)
-			continue
-		}
-		order[pk.Name] = i
-		b.index["packages["+pk.Name+"]"] = p
-		pkg := authz.Package{
-			Name:          pk.Name,
-			Visibility:    b.ownerVisibility(p+".visibility", pk.Visibility, owner),
-			InheritAccess: pk.InheritAccess,
-			RepositoryID:  pk.RepositoryID,
-		}
-		if pk.Repository != "" {
-			name, ok := b.repoName(p+".repository", pk.Repository)
-			repoOwner, _, _ := strings.Cut(name, "/")
-			switch {
-			case !ok:
-			case repoOwner != owner:
-				b.errorf(p+".repository", "a package of %s can only be linked to a repository of %s, not %s", owner, owner, name)
-			case pk.RepositoryID == 0 && b.s.World.Repositories[name].Name == "":
-				b.errorf(p+".repository", "unknown repository %q (declare it, or set repository_id for a link to a deleted repository)", name)
-			default:
-				pkg.Repository = name
-			}
-		}
-		switch {
-		case pk.RepositoryID < 0:
-			b.errorf(p+".repository_id", "must be positive")
-		case pk.RepositoryID > 0 && pk.Repository == "":
-			b.errorf(p+".repository_id", "needs repository (the name the stale link shows)")
-		}
-		for j, g := range pk.ActionsAccess {
-			f := fmt.Sprintf("%s.actions_access[%d]", p, j)
-			var repo string
-			okRepo := false
-			switch {
-			case g.RepositoryID < 0:
-				b.errorf(f+".repository_id", "must be positive")
-			case g.RepositoryID > 0:
-				// A grant to a deleted repository's id: the name need not exist.
-				repo, okRepo = b.repoName(f+".repository", g.Repository)
-			default:
-				repo, okRepo = b.repoRef(f+".repository", g.Repository)
-			}
-			role, okRole := b.role(f+".role", g.Role)
-			if !okRepo || !okRole {
-				continue
-			}
-			if slices.ContainsFunc(pkg.ActionsAccess, func(x authz.RepoGrant) bool { return x.Repository == repo }) {
-				b.errorf(f+".repository", "duplicate repository %q", repo)
-				continue
-			}
-			pkg.ActionsAccess = append(pkg.ActionsAccess, authz.RepoGrant{Repository: repo, Role: role, RepositoryID: g.RepositoryID})
-		}
-		for _, login := range slices.Sorted(maps.Keys(pk.Users)) {
-			f := p + ".users." + login
-			key := strings.ToLower(login)
-			role, okRole := b.role(f, pk.Users[login])
-			switch {
-			case !b.userRef(f, key) || !okRole:
-			case pkg.Users[key] != "":
-				b.errorf(f, "duplicate user %q", key)
-			default:
-				if pkg.Users == nil {
-					pkg.Users = map[string]authz.Role{}
-				}
-				pkg.Users[key] = role
-			}
-		}
-		for _, slug := range slices.Sorted(maps.Keys(pk.Teams)) {
-			f := p + ".teams." + slug
-			key := strings.ToLower(slug)
-			role, okRole := b.role(f, pk.Teams[slug])
-			_, team := o.Teams[key]
-			switch {
-			case o.Type != authz.Organization:
-				b.errorf(f, "only an organization's packages have teams")
-			case !team:
-				b.errorf(f, "unknown team %q of organization %s", key, owner)
-			case !okRole:
-			case pkg.Teams[key] != "":
-				b.errorf(f, "duplicate team %q", key)
-			default:
-				if pkg.Teams == nil {
-					pkg.Teams = map[string]authz.Role{}
-				}
-				pkg.Teams[key] = role
-			}
-		}
-		var tags []string
-		for j, tag := range pk.Tags {
-			f := fmt.Sprintf("%s.tags[%d]", p, j)
-			switch {
-			case !tagRE.MatchString(tag):
-				b.errorf(f, "invalid tag %q (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')", tag)
-			case slices.Contains(tags, tag):
-				b.errorf(f, "duplicate tag %q", tag)
-			default:
-				tags = append(tags, tag)
-			}
-		}
-		if len(tags) > 0 {
-			b.s.Tags[pkg.Name] = tags
-		}
-		b.images(p, pkg.Name, pk, tags)
-		b.s.World.Packages[pkg.Name] = pkg
-	}
 }

@@ -71,63 +71,10 @@ func (b *builder) expects(expects []fileExpect) {
 				b.errorf(p+".credential", "unknown credential %q", x.Credential)
 			}
 		}
-		success, actionOK := successStatus[x.Action]
-		switch {
-		case x.Action == "":
-			b.errorf(p+".action", "required (want push, pull or login)")
-		case !actionOK:
-			b.errorf(p+".action", "unknown action %q (want push, pull or login)", x.Action)
-		case x.Action == ActionLogin:
-			if x.Credential == "" {
-				b.errorf(p+".credential", "a login needs a credential")
-			}
-			if x.Package != "" {
-				b.errorf(p+".package", "a login names no package (docker login asks /token without a scope)")
-			}
-			if x.Tag != "" {
-				b.errorf(p+".tag", "a login names no tag")
-			}
-		default:
-			b.packageName(p+".package", x.Package)
-			if x.Tag == "" {
-				x.Tag = DefaultTag
-			} else if !tagRE.MatchString(x.Tag) {
-				b.errorf(p+".tag", "invalid tag %q", x.Tag)
-			}
-		}
-		switch {
-		case x.Status == 0:
-			b.errorf(p+".status", "required (201 for a successful push, 200 for a pull or login, or GHCR's error status)")
-		case actionOK && x.Status < 400 && x.Status != success:
-			b.errorf(p+".status", "a successful %s answers %d, not %d", x.Action, success, x.Status)
-		case x.Status >= 400 && (x.Status > 599 || http.StatusText(x.Status) == ""):
-			b.errorf(p+".status", "%d is not an HTTP error status", x.Status)
-		}
-		failure := x.Status >= 400
-		if !failure && x.Code != "" {
-			b.errorf(p+".code", "omit on success")
-		}
-		if !failure && x.Message != "" {
-			b.errorf(p+".message", "omit on success")
-		}
-		if x.Code != "" && !codeRE.MatchString(x.Code) {
-			b.errorf(p+".code", "invalid error code %q (upper case, e.g. DENIED or UNAUTHORIZED)", x.Code)
-		}
-		if x.Reason != "" {
-			deny := slices.Contains(authz.DenyReasons(), x.Reason) || slices.Contains(authz.WireReasons(), x.Reason)
-			switch {
-			case !deny && !slices.Contains(authz.AllowReasons(), x.Reason):
-				msg := fmt.Sprintf("unknown reason %q", x.Reason)
-				if near := nearest(string(x.Reason), knownReasons()); len(near) > 0 {
-					msg += fmt.Sprintf(" (did you mean %q?)", near[0])
-				}
-				b.errorf(p+".reason", "%s", msg)
-			case deny && x.Status != 0 && !failure:
-				b.errorf(p+".reason", "%s is a reason for denying, but status %d is a success", x.Reason, x.Status)
-			case !deny && failure:
-				b.errorf(p+".reason", "%s is a reason for allowing, but status %d is a failure", x.Reason, x.Status)
-			}
-		}
+		b.expectAction(p, &x)
+		b.expectAnswer(p, x)
+		b.expectReason(p, x)
+		success := successStatus[x.Action]
 		if x.Action == ActionPull && x.Status == success && x.Package != "" && !slices.Contains(tags[x.Package], x.Tag) {
 			b.errorf(p+".tag", "a pull of %s:%s cannot succeed: the package has no such tag (add it to the package's tags, or push it in an earlier expect)", x.Package, x.Tag)
 		}
@@ -143,6 +90,81 @@ func (b *builder) expects(expects []fileExpect) {
 			names[x.Name] = i
 		}
 		b.s.Expect = append(b.s.Expect, x)
+	}
+}
+
+// expectAction checks the action and what it names: a login names no
+// package, a push or pull names a package and (by default) tag latest.
+func (b *builder) expectAction(p string, x *Expect) {
+	_, known := successStatus[x.Action]
+	switch {
+	case x.Action == "":
+		b.errorf(p+".action", "required (want push, pull or login)")
+	case !known:
+		b.errorf(p+".action", "unknown action %q (want push, pull or login)", x.Action)
+	case x.Action == ActionLogin:
+		if x.Credential == "" {
+			b.errorf(p+".credential", "a login needs a credential")
+		}
+		if x.Package != "" {
+			b.errorf(p+".package", "a login names no package (docker login asks /token without a scope)")
+		}
+		if x.Tag != "" {
+			b.errorf(p+".tag", "a login names no tag")
+		}
+	default:
+		b.packageName(p+".package", x.Package)
+		if x.Tag == "" {
+			x.Tag = DefaultTag
+		} else if !tagRE.MatchString(x.Tag) {
+			b.errorf(p+".tag", "invalid tag %q", x.Tag)
+		}
+	}
+}
+
+// expectAnswer checks the status, code and message: a success answers
+// the action's status and has no code or message.
+func (b *builder) expectAnswer(p string, x Expect) {
+	success, known := successStatus[x.Action]
+	switch {
+	case x.Status == 0:
+		b.errorf(p+".status", "required (201 for a successful push, 200 for a pull or login, or GHCR's error status)")
+	case known && x.Status < 400 && x.Status != success:
+		b.errorf(p+".status", "a successful %s answers %d, not %d", x.Action, success, x.Status)
+	case x.Status >= 400 && (x.Status > 599 || http.StatusText(x.Status) == ""):
+		b.errorf(p+".status", "%d is not an HTTP error status", x.Status)
+	}
+	failure := x.Status >= 400
+	if !failure && x.Code != "" {
+		b.errorf(p+".code", "omit on success")
+	}
+	if !failure && x.Message != "" {
+		b.errorf(p+".message", "omit on success")
+	}
+	if x.Code != "" && !codeRE.MatchString(x.Code) {
+		b.errorf(p+".code", "invalid error code %q (upper case, e.g. DENIED or UNAUTHORIZED)", x.Code)
+	}
+}
+
+// expectReason checks the reason: one authz declares, for allowing on a
+// success and for refusing on a failure.
+func (b *builder) expectReason(p string, x Expect) {
+	if x.Reason == "" {
+		return
+	}
+	failure := x.Status >= 400
+	deny := slices.Contains(authz.DenyReasons(), x.Reason) || slices.Contains(authz.WireReasons(), x.Reason)
+	switch {
+	case !deny && !slices.Contains(authz.AllowReasons(), x.Reason):
+		msg := fmt.Sprintf("unknown reason %q", x.Reason)
+		if near := nearest(string(x.Reason), knownReasons()); len(near) > 0 {
+			msg += fmt.Sprintf(" (did you mean %q?)", near[0])
+		}
+		b.errorf(p+".reason", "%s", msg)
+	case deny && x.Status != 0 && !failure:
+		b.errorf(p+".reason", "%s is a reason for denying, but status %d is a success", x.Reason, x.Status)
+	case !deny && failure:
+		b.errorf(p+".reason", "%s is a reason for allowing, but status %d is a failure", x.Reason, x.Status)
 	}
 }
 

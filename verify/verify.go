@@ -133,6 +133,10 @@ type answer struct {
 	Reason        string
 }
 
+// ErrNothingToVerify is wrapped by Run's error for a scenario with no
+// Expect entries: a verification that checks nothing must not pass.
+var ErrNothingToVerify = errors.New("nothing to verify")
+
 // Run plays every Expect entry of sc, in order, against one server, and
 // returns one Result per entry. The error is for a scenario that cannot be
 // played at all (the server does not start or cannot be reached);
@@ -140,6 +144,9 @@ type answer struct {
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) ([]Result, error) {
 	if sc == nil {
 		return nil, errors.New("verify: nil scenario")
+	}
+	if len(sc.Expect) == 0 {
+		return nil, fmt.Errorf("scenario %q has no expect entries: %w (add an expect list of the answers GHCR gives; see scenarios/FORMAT.md)", sc.Name, ErrNothingToVerify)
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout

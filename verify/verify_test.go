@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -208,5 +209,22 @@ expect:
 					r, r.Request, r.Reason, tc.wantPass, tc.wantRequest, tc.wantReason)
 			}
 		})
+	}
+}
+
+// TestRunNothingToVerify: a scenario without expect entries is an error
+// naming the scenario, not "0 passed, 0 failed".
+func TestRunNothingToVerify(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Parse("empty-expect.yaml", []byte("owners:\n  - login: acme\n    type: organization\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := verify.Run(context.Background(), sc, verify.Options{})
+	if !errors.Is(err, verify.ErrNothingToVerify) || len(results) != 0 {
+		t.Fatalf("Run = %v, %v; want no results and ErrNothingToVerify", results, err)
+	}
+	if want := `scenario "empty-expect" has no expect entries`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
 	}
 }

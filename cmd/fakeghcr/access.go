@@ -10,7 +10,7 @@ import (
 func newAccessCmd(cli *cliEnv) *cobra.Command {
 	return newGroupCmd(cli, "access", "add or remove a repository in a package's Manage Actions access",
 		newValueChangeCmd(cli, "add", "give a repository's workflows a role on a package",
-			"Gives a repository's workflows a role on a package (Package settings -> Manage Actions access -> Add repository).",
+			"Gives a repository's workflows a role on a package, as Manage Actions access does.",
 			[]string{"PACKAGE", "REPOSITORY"}, registry.OpSetActionsAccess, "role", "the repository's role", "read, write or admin",
 			func(a []string, role string) registry.Change {
 				return registry.Change{Op: registry.OpSetActionsAccess, Package: a[0], Repository: a[1], Role: role}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops 
 	c := &cobra.Command{
 		Use:         strings.TrimSpace(verb + " " + strings.Join(argNames, " ")),
 		Short:       short,
-		Long:        long,
+		Long:        long + onGitHub(ops),
 		Args:        exactArgs(argNames...),
 		Annotations: map[string]string{opsAnnotation: joinOps(ops)},
 	}
@@ -94,6 +95,19 @@ func newChangeCmd(cli *cliEnv, verb, short, long string, argNames []string, ops 
 		return nil
 	}
 	return c
+}
+
+// onGitHub names, from authz.Ops, the settings on github.com that make
+// the changes ops.
+func onGitHub(ops []authz.Op) string {
+	var b strings.Builder
+	b.WriteString("\n\nOn github.com:")
+	for _, info := range authz.Ops() {
+		if slices.Contains(ops, info.Op) {
+			b.WriteString("\n  " + info.Setting)
+		}
+	}
+	return b.String()
 }
 
 // joinOps joins operation names for the ops annotation.

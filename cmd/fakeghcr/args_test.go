@@ -100,6 +100,14 @@ func TestArgs(t *testing.T) {
 			stderr: "fakeghcr: unknown command \"frobnicate\" (see 'fakeghcr --help')\n"},
 		{name: "unknown verb", args: []string{"access", "ad", "a", "b"}, code: 2,
 			stderr: "fakeghcr access: unknown verb \"ad\"; did you mean add?\n"},
+		{name: "unknown verb with flags", args: []string{"access", "ad", "a", "b", "--role", "write"}, code: 2,
+			stderr: "fakeghcr access: unknown verb \"ad\"; did you mean add?\n"},
+		{name: "unknown command with flags", args: []string{"acess", "add", "--role", "write"}, code: 2,
+			stderr: "fakeghcr: unknown command \"acess\"; did you mean access?\n"},
+		{name: "unknown flag of the root", args: []string{"--nope"}, code: 2,
+			stderr: "fakeghcr: unknown flag --nope (see 'fakeghcr --help')\n"},
+		{name: "unknown flag of a group", args: []string{"access", "--nope"}, code: 2,
+			stderr: "fakeghcr access: unknown flag --nope (see 'fakeghcr access --help')\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

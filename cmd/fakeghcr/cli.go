@@ -64,6 +64,14 @@ func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
 // flagError turns pflag's parse errors into one line that says what was
 // expected, with double-dash flag names.
 func flagError(cmd *cobra.Command, err error) error {
+	// "fakeghcr acess add --role write": the flags belong to the misspelt
+	// command, so name the command, not its flag.
+	if pos := cmd.Flags().Args(); cmd.HasSubCommands() && len(pos) > 0 {
+		if cmd.HasParent() {
+			return verbArgs(cmd, pos)
+		}
+		return unknownCommand(cmd, pos)
+	}
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
 		f := invalid.GetFlag()
@@ -105,7 +113,7 @@ func flagSuggestion(cmd *cobra.Command, name string) string {
 		}
 	})
 	if len(near) == 0 {
-		return fmt.Sprintf(" (see 'fakeghcr %s --help')", strings.TrimPrefix(cmd.CommandPath(), "fakeghcr "))
+		return fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
 	}
 	return " (did you mean " + strings.Join(near, " or ") + "?)"
 }
@@ -166,8 +174,6 @@ func newGroupCmd(cli *cliEnv, use, short string, verbs ...*cobra.Command) *cobra
 		Use:   use + " VERB",
 		Short: short,
 		Args:  verbArgs,
-		// A misspelt verb's flags are not the group's: name the verb.
-		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 { // help
 				return cmd.Help()

@@ -32,6 +32,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/fakeghcr/fakeghcr/sandbox"
 )
 
 func main() {
@@ -60,8 +62,11 @@ func commands(cli *cliEnv) []*cobra.Command {
 		inGroup(groupRun, newServeCmd(cli)),
 		inGroup(groupRun, newHealthcheckCmd(cli)),
 		inGroup(groupRun, newScenarioCmd(cli)),
+		inGroup(groupRun, newSandboxCmd(cli)),
 		inGroup(groupRun, newDemoCmd(cli)),
 		inGroup(groupRun, newExplainCmd(cli)),
+		inGroup(groupRun, newCheckCmd(cli)),
+		inGroup(groupRun, newDiagnoseCmd(cli)),
 		inGroup(groupChange, newAccessCmd(cli)),
 		inGroup(groupChange, newPackageCmd(cli)),
 		inGroup(groupChange, newRoleCmd(cli)),
@@ -69,6 +74,7 @@ func commands(cli *cliEnv) []*cobra.Command {
 		inGroup(groupChange, newCredentialCmd(cli)),
 		inGroup(groupChange, newResetCmd(cli)),
 		inGroup(groupChange, newWorldCmd(cli)),
+		inGroup(groupChange, newFaultCmd(cli)),
 	}
 }
 
@@ -98,8 +104,6 @@ func newRootCmd(cli *cliEnv) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return bindEnv(cmd, cli.getenv)
 		},
-		// A misspelt command's flags are not the root's: name the command.
-		FParseErrWhitelist:         cobra.FParseErrWhitelist{UnknownFlags: true},
 		SilenceErrors:              true,
 		SilenceUsage:               true,
 		SuggestionsMinimumDistance: 2,
@@ -139,6 +143,12 @@ func forEachCommand(c *cobra.Command, fn func(*cobra.Command)) {
 // run is main without the process: arguments, environment and output are
 // passed in, the exit code is returned.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// fakeghcr sandbox's setup stage is this binary re-executed (see
+	// package sandbox); here rather than in main so that tests' binaries,
+	// which call run, are one too.
+	if sandbox.IsChild() {
+		sandbox.ChildMain()
+	}
 	cli := &cliEnv{getenv: getenv, stdout: stdout, stderr: stderr}
 	root := newRootCmd(cli)
 	root.SetArgs(args)

@@ -15,9 +15,7 @@ import (
 func newPackageCmd(cli *cliEnv) *cobra.Command {
 	return newGroupCmd(cli, "package", "set a package's visibility, repository link or access inheritance",
 		newChangeCmd(cli, "set", "change a package's visibility, repository link or access inheritance",
-			`Changes a package's settings (Package settings: Danger Zone -> Change visibility;
-Repository source; Inherit access from source repository). The changes are applied in
-the order link, inherit, visibility.`,
+			"Changes a package's settings, applied in the order link, inherit, visibility.",
 			[]string{"PACKAGE"}, []authz.Op{registry.OpLinkRepository, registry.OpSetInheritAccess, registry.OpSetVisibility},
 			func(fs *pflag.FlagSet) changeBuilder {
 				visibility := fs.String("visibility", "", "private, public or internal")

@@ -10,7 +10,7 @@ import (
 func newRepoCmd(cli *cliEnv) *cobra.Command {
 	return newGroupCmd(cli, "repo", "set a repository's default workflow permissions",
 		newValueChangeCmd(cli, "set", "set a repository's default GITHUB_TOKEN permissions",
-			"Sets a repository's default GITHUB_TOKEN permissions (Settings -> Actions -> General -> Workflow permissions).",
+			"Sets the packages permission a repository's GITHUB_TOKEN gets when its workflow has no permissions block.",
 			[]string{"REPOSITORY"}, registry.OpSetWorkflowPermission, "workflow-permission", "the GITHUB_TOKEN's default for packages", "read or write",
 			func(a []string, perm string) registry.Change {
 				return registry.Change{Op: registry.OpSetWorkflowPermission, Repository: a[0], WorkflowPermission: perm}

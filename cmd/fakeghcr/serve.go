@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -91,6 +93,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range sc.Warnings {
+		logger.Warn("scenario: " + w)
+	}
 	generated := cfg.adminToken == ""
 	if generated {
 		if cfg.adminToken, err = randomToken(); err != nil {
@@ -116,11 +121,12 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String()
+	scheme := "http"
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
-		url = "https://" + ln.Addr().String()
+		scheme = "https"
 	}
+	url, everywhere := usableURL(scheme, ln.Addr())
 	if cfg.addrFile != "" {
 		if err := os.WriteFile(cfg.addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 			ln.Close()
@@ -128,6 +134,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		}
 	}
 	fmt.Fprintf(env.stdout, "fakeghcr serving %s (scenario %s)\n", url, sc.Name)
+	if everywhere {
+		fmt.Fprintf(env.stdout, "  listening on every interface (%s): in a container, reach it through the port published on the host, or from another container by its name (http://fakeghcr:5000 in docker-compose.yml)\n", ln.Addr())
+	}
 	if generated {
 		fmt.Fprintf(env.stdout, "admin token: %s (set --admin-token or %s to choose one)\n", cfg.adminToken, envName("admin-token"))
 	}
@@ -204,6 +213,20 @@ func serveTLS(env *cliEnv, cfg serveConfig) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
+// usableURL is the base URL a person can paste: a listener on every
+// interface (":5000", "0.0.0.0:5000", "[::]:5000") is reached at
+// 127.0.0.1 from the same machine; everywhere reports that case.
+func usableURL(scheme string, addr net.Addr) (url string, everywhere bool) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://" + addr.String(), false
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return scheme + "://" + net.JoinHostPort("127.0.0.1", port), true
+	}
+	return scheme + "://" + addr.String(), false
+}
+
 // loadScenario resolves --scenario: a file when the value names one (or
 // looks like a path), otherwise a built-in name; empty is the default world.
 func loadScenario(name string) (*scenarios.Scenario, error) {
@@ -211,9 +234,25 @@ func loadScenario(name string) (*scenarios.Scenario, error) {
 		return scenarios.Default(), nil
 	}
 	if _, err := os.Stat(name); err == nil || strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
-		return scenarios.Load(name)
+		sc, err := scenarios.Load(name)
+		if err != nil {
+			return nil, fileHint(name, err)
+		}
+		return sc, nil
 	}
 	return scenarios.Builtin(name)
+}
+
+// fileHint adds what to do about a scenario file that cannot be read,
+// mostly as mounted into a container.
+func fileHint(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w\n  the server's user cannot read %s: make it readable (chmod a+r); the container image runs as an unprivileged user (uid 65534), not as the file's owner", err, path)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("%w\n  %s is a directory: when the host path of a bind mount (docker run -v, compose volumes:) does not exist, Docker creates an empty directory in its place; check the host path", err, path)
+	}
+	return err
 }
 
 // printCredentials lists the default world's credentials, which are

@@ -1,0 +1,89 @@
+package answers
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fakeghcr/fakeghcr/authz"
+)
+
+// TestTableMatchesRegistryGolden keeps this table equal to the bytes the
+// registry writes: its golden file renders every reason for acme/api.
+func TestTableMatchesRegistryGolden(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../registry/testdata/ghcr_answers.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		want = append(want, line)
+	}
+	for _, r := range authz.DenyReasons() {
+		a, ok := For(r, "acme/api")
+		if !ok {
+			t.Errorf("reason %s has no answer", r)
+		}
+		got = append(got, fmt.Sprintf(`%s %d {"errors":[{"code":"%s","message":"%s"}]}`, r, a.Status, a.Code, a.Message))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers differ from registry/testdata/ghcr_answers.golden (-registry +answers):\n%s", diff)
+	}
+}
+
+func TestReasons(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status  int
+		message string
+		want    []authz.Reason
+	}{
+		{403, "permission_denied: write_package", []authz.Reason{authz.DenyWritePackage, authz.DenyActionsAccess}},
+		{403, "permission_denied: acme forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions.", []authz.Reason{authz.DenyClassicPATForbidden}},
+		{403, "installation not allowed to Create organization package", []authz.Reason{authz.DenyWorkflowCreate}},
+		{404, "", []authz.Reason{authz.DenyNameUnknown}},
+		{403, "nothing GHCR says", nil},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, Reasons(tt.status, tt.message)); diff != "" {
+			t.Errorf("Reasons(%d, %q) (-want +got):\n%s", tt.status, tt.message, diff)
+		}
+	}
+}
+
+// TestRenderMatchesItself: every Current line check renders is recognized
+// by the pattern compiled from it, with the same values back.
+func TestRenderMatchesItself(t *testing.T) {
+	t.Parallel()
+	pats, err := Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBody := Answer{403, "DENIED", "permission_denied: write_package"}
+	bodyless := Answer{Status: 403}
+	for _, p := range pats {
+		if !p.Line.Current {
+			continue
+		}
+		a := withBody
+		if !p.Line.hasBody() {
+			a = bodyless
+		}
+		line := p.Line.fill(Vars{Repo: "acme/api", Tag: "v1", Digest: "sha256:abc", Query: "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io", Answer: a})
+		vals, ok := p.Match(line)
+		if !ok {
+			t.Errorf("%s %s: %q does not match its own pattern", p.Line.Client, p.Line.Stage, line)
+			continue
+		}
+		if m, ok := vals["message"]; ok && m != a.Message {
+			t.Errorf("%s %s: message %q, want %q", p.Line.Client, p.Line.Stage, m, a.Message)
+		}
+		if r, ok := vals["repo"]; ok && r != "acme/api" {
+			t.Errorf("%s %s: repo %q", p.Line.Client, p.Line.Stage, r)
+		}
+	}
+}

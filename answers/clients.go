@@ -1,0 +1,154 @@
+package answers
+
+// Client names a registry client whose output fakeghcr knows.
+type Client string
+
+// Clients.
+const (
+	Docker      Client = "docker"       // docker CLI with the engine (docker push/pull/login)
+	LoginAction Client = "login-action" // docker/login-action
+	Buildx      Client = "buildx"       // buildx / BuildKit (docker/build-push-action)
+	Containerd  Client = "containerd"   // containerd's resolver (nerdctl, ctr, old BuildKit)
+	Crane       Client = "crane"        // go-containerregistry
+	Skopeo      Client = "skopeo"       // containers/image: skopeo, podman, buildah
+	Oras        Client = "oras"         // oras-go: oras, helm
+	Helm        Client = "helm"
+	Regctl      Client = "regctl"
+	// Podman uses containers/image like skopeo; its lines are recognized
+	// as skopeo's, and check renders none for it (not run here).
+	Podman Client = "podman"
+	// GHCR is a response body quoted as is.
+	GHCR Client = "ghcr"
+)
+
+// Stage is the request a failure happened at.
+type Stage string
+
+// Stages of a push or pull, in the order clients make them.
+const (
+	StageReference   Stage = "reference" // the client refused the image name itself
+	StageLogin       Stage = "login"
+	StageToken       Stage = "token"
+	StageHeadBlob    Stage = "head_blob"
+	StageUploadPost  Stage = "upload_post"
+	StageManifestPut Stage = "manifest_put"
+	StageManifestGet Stage = "manifest_get"
+)
+
+// Line is one line a client prints for a failed request. Template holds
+// placeholders in braces:
+//
+//	{scheme} {host} {repo} {tag} {ref} (host/repo:tag) {image} (host/repo)
+//	{digest} {query} (a /token query string) {CODE} {code} (lower case)
+//	{message} {status} ("403 Forbidden") {statuscode} (403) {statustext}
+//	("Forbidden") {any}
+//
+// A line either carries GHCR's error body ({message}) or only a status.
+type Line struct {
+	Client Client
+	Stage  Stage
+	// Version says which versions print it, when they differ.
+	Version  string
+	Template string
+	// Prefix is printed before Template on a console (e.g. "Error: "); it
+	// is not needed to recognize the line.
+	Prefix string
+	// Current marks the line today's version prints: the one check
+	// renders for this client and stage.
+	Current bool
+	// Whole: the template is the whole line (it is too short to be
+	// recognized inside other text).
+	Whole bool
+	// Status is the answer's status when the line shows neither a status
+	// nor an error code.
+	Status int
+}
+
+// Lines is the one list of client lines, most specific first within a
+// client. Sources: the clients' own error formats (go-containerregistry
+// transport.Error, containerd remotes/errors, BuildKit errutil, docker
+// distribution client, containers/image docker_client) and the reports in
+// https://github.com/docker/build-push-action/issues/1240 and
+// https://github.com/docker/build-push-action/issues/981.
+var Lines = []Line{
+	// buildx / BuildKit (docker/build-push-action).
+	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+", Template: "failed to solve: failed to push {ref}: {code}: {message}", Prefix: "ERROR: failed to build: ", Current: true},
+	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+ (progress line)", Template: "failed to push {ref}: {code}: {message}"},
+	// Reported in docker/build-push-action#1240; no test here runs buildx
+	// against a private package yet, so check does not print it.
+	{Client: Buildx, Stage: StageHeadBlob, Version: "BuildKit v0.12+", Template: "failed to solve: failed to push {ref}: unexpected status from HEAD request to {scheme}://{host}/v2/{repo}/blobs/{digest}: {status}", Prefix: "ERROR: failed to build: "},
+	{Client: Buildx, Stage: StageHeadBlob, Version: "BuildKit v0.12+", Template: "failed to push {ref}: unexpected status from HEAD request to {scheme}://{host}/v2/{repo}/blobs/{digest}: {status}"},
+	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.12-v0.23", Template: "failed to push {ref}: unexpected status from POST request to {scheme}://{host}/v2/{repo}/blobs/uploads/: {status}"},
+	{Client: Buildx, Stage: StageManifestPut, Version: "BuildKit v0.12-v0.23", Template: "failed to push {ref}: unexpected status from PUT request to {scheme}://{host}/v2/{repo}/manifests/{tag}: {status}"},
+	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.11", Template: "failed to push {ref}: unexpected status: {status}"},
+	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.10 (the 2022 reports)", Template: "failed to solve: unexpected status: {status}"},
+	{Client: Buildx, Stage: StageToken, Template: "failed to fetch oauth token: unexpected status from GET request to {scheme}://{host}/token?{query}: {status}"},
+	{Client: Buildx, Stage: StageToken, Template: "failed to fetch anonymous token: unexpected status from GET request to {scheme}://{host}/token?{query}: {status}"},
+	{Client: Buildx, Stage: StageToken, Version: "BuildKit v0.24+", Template: "failed to solve: failed to fetch oauth token: {code}: {message}", Prefix: "ERROR: failed to build: ", Current: true},
+	{Client: Buildx, Stage: StageToken, Template: "failed to fetch oauth token: {code}: {message}"},
+	{Client: Buildx, Stage: StageToken, Template: "failed to fetch oauth token: unexpected status: {status}"},
+	{Client: Buildx, Stage: StageToken, Template: "failed to fetch anonymous token: unexpected status: {status}"},
+	{Client: Buildx, Stage: StageReference, Template: "invalid tag {any}: repository name must be lowercase", Prefix: "ERROR: ", Current: true},
+
+	// containerd's resolver (nerdctl, ctr, and BuildKit lines without the
+	// "failed to push" wrapper).
+	{Client: Containerd, Stage: StageHeadBlob, Template: "unexpected status from HEAD request to {scheme}://{host}/v2/{repo}/blobs/{digest}: {status}"},
+	{Client: Containerd, Stage: StageUploadPost, Version: "containerd 1.6.25+", Template: "unexpected status from POST request to {scheme}://{host}/v2/{repo}/blobs/uploads/: {status}", Current: true},
+	{Client: Containerd, Stage: StageManifestPut, Template: "unexpected status from PUT request to {scheme}://{host}/v2/{repo}/manifests/{tag}: {status}"},
+	{Client: Containerd, Stage: StageManifestGet, Template: "unexpected status from HEAD request to {scheme}://{host}/v2/{repo}/manifests/{tag}: {status}"},
+	{Client: Containerd, Stage: StageManifestGet, Template: "unexpected status from GET request to {scheme}://{host}/v2/{repo}/manifests/{tag}: {status}"},
+	{Client: Containerd, Stage: StageUploadPost, Version: "containerd up to 1.6.24", Template: "unexpected status: {status}"},
+
+	// crane (go-containerregistry).
+	{Client: Crane, Stage: StageUploadPost, Template: "POST {scheme}://{host}/v2/{repo}/blobs/uploads/: {CODE}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageManifestPut, Template: "PUT {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageHeadBlob, Template: "HEAD {scheme}://{host}/v2/{repo}/blobs/{digest}: unexpected status code {status} (HEAD responses have no body, use GET for details)", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageManifestGet, Version: "crane pull", Template: "GET {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: ", Current: true},
+	{Client: Crane, Stage: StageManifestGet, Version: "crane manifest", Template: "fetching manifest {ref}: GET {scheme}://{host}/v2/{repo}/manifests/{tag}: {CODE}: {message}", Prefix: "Error: "},
+	{Client: Crane, Stage: StageManifestGet, Template: "HEAD {scheme}://{host}/v2/{repo}/manifests/{tag}: unexpected status code {status} (HEAD responses have no body, use GET for details)"},
+	{Client: Crane, Stage: StageToken, Template: "GET {scheme}://{host}/token?{query}: {CODE}: {message}", Prefix: "Error: ", Current: true},
+
+	// containers/image: skopeo, podman, buildah.
+	{Client: Skopeo, Stage: StageUploadPost, Template: "writing blob: initiating layer upload to /v2/{repo}/blobs/uploads/ in {host}: {code}: {message}", Current: true},
+	{Client: Skopeo, Stage: StageManifestPut, Template: "writing manifest: uploading manifest {tag} to {host}/{repo}: {code}: {message}", Current: true},
+	{Client: Skopeo, Stage: StageHeadBlob, Version: "skopeo 1.9 (Debian)", Template: "failed to read from destination repository {repo}: {statuscode} ({statustext})", Prefix: "trying to reuse blob {digest} at destination: ", Current: true},
+	{Client: Skopeo, Stage: StageHeadBlob, Version: "containers/image 5.30+", Template: "checking whether a blob {digest} exists in {host}/{repo}: {any}"},
+	{Client: Skopeo, Stage: StageToken, Template: "Requesting bearer token: invalid status code from registry {statuscode} ({any})"},
+	{Client: Skopeo, Stage: StageToken, Template: "unable to retrieve auth token: invalid username/password: {code}: {message}"},
+	{Client: Skopeo, Stage: StageManifestGet, Template: "reading manifest {tag} in {host}/{repo}: {code}: {message}", Current: true},
+	{Client: Skopeo, Stage: StageManifestGet, Version: "no body shown", Template: "reading manifest {tag} in {host}/{repo}: {code}"},
+	{Client: Skopeo, Stage: StageToken, Version: "containers/image 5.30+", Template: "Requesting bearer token: received unexpected HTTP status: {status}"},
+
+	// oras-go: oras and helm.
+	{Client: Oras, Stage: StageUploadPost, Template: "POST \"{scheme}://{host}/v2/{repo}/blobs/uploads/\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageManifestPut, Template: "PUT \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageHeadBlob, Template: "HEAD \"{scheme}://{host}/v2/{repo}/blobs/{digest}\": response status code {statuscode}: {any}"},
+	{Client: Oras, Stage: StageManifestGet, Template: "GET \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageUploadPost, Template: "Error response from registry: {code}: {message}", Current: true},
+
+	// regctl.
+	{Client: Regctl, Stage: StageUploadPost, Template: "failed to send blob post, ref {ref}: request failed: unauthorized [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Prefix: "failed to import layers from docker tar: ", Current: true},
+	{Client: Regctl, Stage: StageManifestPut, Template: "failed to put manifest {ref}: request failed: unauthorized [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Current: true},
+
+	// docker/login-action.
+	{Client: LoginAction, Stage: StageLogin, Template: "Username and password required", Prefix: "Error: ", Current: true},
+
+	// GHCR's own response body, as logged or pasted.
+	{Client: GHCR, Stage: StageUploadPost, Template: "{statuscode} {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}"},
+
+	// docker CLI and engine.
+	{Client: Docker, Stage: StageLogin, Template: "Error response from daemon: Get \"{scheme}://{host}/v2/\": {code}: {message}", Current: true},
+	{Client: Docker, Stage: StageLogin, Template: "Get \"{scheme}://{host}/v2/\": {code}: {message}"},
+	{Client: Docker, Stage: StageManifestGet, Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}: {message}", Prefix: "Error response from daemon: ", Current: true},
+	{Client: Docker, Stage: StageManifestGet, Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}: {message}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}"},
+	{Client: Docker, Stage: StageManifestGet, Template: "Error response from daemon: name unknown", Status: 404},
+	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "{code}", Whole: true},
+	{Client: Docker, Stage: StageReference, Template: "invalid reference format: repository name must be lowercase", Current: true},
+	{Client: Docker, Stage: StageUploadPost, Template: "{code}: {message}", Current: true},
+}
+
+// ErrorCodes are the registry error codes clients print lower-cased; a
+// bare "{code}: {message}" line is recognized only with one of them.
+var ErrorCodes = []string{"DENIED", "UNAUTHORIZED", "NAME_UNKNOWN", "NAME_INVALID", "MANIFEST_UNKNOWN", "TOOMANYREQUESTS", "UNSUPPORTED"}

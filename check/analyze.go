@@ -1,0 +1,465 @@
+package check
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/workflows"
+)
+
+// Run reads the workflow files at opts.Paths and analyzes them. An
+// unreadable or invalid file is a *workflows.Error (file:line:col).
+func Run(opts Options) (Report, error) {
+	files, err := workflows.Files(opts.Paths)
+	if err != nil {
+		return Report{}, err
+	}
+	var wfs []*workflows.Workflow
+	for _, f := range files {
+		wf, err := workflows.ReadFile(f)
+		if err != nil {
+			return Report{}, err
+		}
+		wfs = append(wfs, wf)
+	}
+	return Analyze(wfs, opts), nil
+}
+
+// Analyze predicts the answers for already-read workflows.
+func Analyze(wfs []*workflows.Workflow, opts Options) Report {
+	a := &analyzer{opts: opts, wfs: wfs}
+	a.repo = opts.Repository
+	if opts.World != nil {
+		a.world = opts.World.Clone()
+	} else {
+		a.world = authz.World{Owners: map[string]authz.Owner{}, Repositories: map[string]authz.Repository{}, Packages: map[string]authz.Package{}}
+	}
+	rep := Report{Findings: []Finding{}}
+	called := a.calledLocally()
+	for _, wf := range wfs {
+		rep.Files = append(rep.Files, wf.File)
+		for _, ev := range eventsOf(wf.On) {
+			if ev.base == "workflow_call" && called[wf.File] {
+				continue // analyzed with each caller's events and token
+			}
+			for _, job := range wf.Jobs {
+				if job.Uses.Text != "" {
+					if callee := a.local(job.Uses.Text); callee != nil {
+						for _, cj := range callee.Jobs {
+							if cj.Uses.Text == "" {
+								rep.Findings = append(rep.Findings, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
+							}
+						}
+					} else {
+						rep.Findings = append(rep.Findings, a.unreadCall(wf, job, ev))
+					}
+					continue
+				}
+				rep.Findings = append(rep.Findings, a.runJob(wf, job, ev, nil)...)
+			}
+		}
+	}
+	for i := range rep.Findings {
+		// JSON readers get lists, never null.
+		if rep.Findings[i].Tags == nil {
+			rep.Findings[i].Tags = []string{}
+		}
+		if rep.Findings[i].Assumptions == nil {
+			rep.Findings[i].Assumptions = []string{}
+		}
+	}
+	return rep
+}
+
+type analyzer struct {
+	opts  Options
+	wfs   []*workflows.Workflow
+	repo  string
+	world authz.World
+}
+
+// call is a job of another workflow calling a reusable workflow.
+type call struct {
+	wf  *workflows.Workflow
+	job *workflows.Job
+}
+
+// event is one way a workflow runs.
+type event struct {
+	name, base       string
+	fork, dependabot bool
+}
+
+// eventsOf lists the events a workflow runs for; a pull_request runs three
+// ways: from a branch of the repository, from a fork, and from Dependabot.
+func eventsOf(on []workflows.Trigger) []event {
+	var out []event
+	seen := map[string]bool{}
+	add := func(e event) {
+		if !seen[e.name] {
+			seen[e.name] = true
+			out = append(out, e)
+		}
+	}
+	for _, t := range on {
+		if t.Event == "pull_request" {
+			add(event{name: "pull_request", base: "pull_request"})
+			add(event{name: "pull_request:fork", base: "pull_request", fork: true})
+			add(event{name: "pull_request:dependabot", base: "pull_request", dependabot: true})
+			continue
+		}
+		add(event{name: t.Event, base: t.Event})
+	}
+	return out
+}
+
+// local finds a reusable workflow called as ./.github/workflows/x.yml
+// among the files read.
+func (a *analyzer) local(uses string) *workflows.Workflow {
+	if !strings.HasPrefix(uses, "./") {
+		return nil
+	}
+	want := path.Clean(strings.TrimPrefix(uses, "./"))
+	for _, wf := range a.wfs {
+		f := path.Clean(strings.ReplaceAll(wf.File, "\\", "/"))
+		if f == want || strings.HasSuffix(f, "/"+want) || path.Base(f) == path.Base(want) && !strings.Contains(f, "/.github/") {
+			return wf
+		}
+	}
+	return nil
+}
+
+func (a *analyzer) calledLocally() map[string]bool {
+	out := map[string]bool{}
+	for _, wf := range a.wfs {
+		for _, j := range wf.Jobs {
+			if c := a.local(j.Uses.Text); c != nil {
+				out[c.File] = true
+			}
+		}
+	}
+	return out
+}
+
+// step is one interaction found in a step, with what is assumed about it.
+type found struct {
+	in          interaction
+	step        *workflows.Step
+	stepName    string
+	assumptions []string
+}
+
+// runJob predicts every interaction of one job for one event.
+func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, c *call) []Finding {
+	var out []Finding
+	for _, combo := range matrixCombos(job.Matrix) {
+		sc := a.scope(wf, job, ev, c, combo)
+		var jobAssume []string
+		if c != nil {
+			jobAssume = append(jobAssume, fmt.Sprintf("called from job %q of %s: the caller's repository and GITHUB_TOKEN", c.job.ID, c.wf.File))
+		} else if ev.base == "workflow_call" {
+			jobAssume = append(jobAssume, "called from a workflow of the same repository; a caller in another repository runs it with its own repository's GITHUB_TOKEN")
+		}
+		if ok, known := sc.condition(job.If.Text); known && !ok {
+			continue
+		} else if !known {
+			jobAssume = append(jobAssume, fmt.Sprintf("the job runs only if %q (not evaluated)", job.If.Text))
+		}
+		if len(combo) > 0 {
+			jobAssume = append(jobAssume, "matrix "+comboString(combo))
+		}
+		items := a.interactions(wf, job, sc)
+		out = append(out, a.predictJob(wf, job, ev, c, items, jobAssume)...)
+	}
+	return out
+}
+
+// scope builds what expressions can see in a job for an event.
+func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c *call, combo map[string]string) *scope {
+	sc := &scope{ctx: map[string]string{}}
+	set := func(k, v string) { sc.ctx[strings.ToLower(k)] = v }
+	set("github.event_name", ev.base)
+	set("github.server_url", "https://github.com")
+	if a.repo != "" {
+		owner, name, _ := strings.Cut(a.repo, "/")
+		set("github.repository", a.repo)
+		set("github.repository_owner", owner)
+		head := a.repo
+		if ev.fork {
+			head = "a-fork-owner/" + name
+		}
+		if ev.base == "pull_request" || ev.base == "pull_request_target" {
+			set("github.event.pull_request.head.repo.full_name", head)
+			set("github.event.pull_request.head.repo.fork", fmt.Sprint(ev.fork))
+		}
+	}
+	if ev.base != "pull_request" && ev.base != "pull_request_target" {
+		sc.null = append(sc.null, "github.event.pull_request")
+	}
+	if ev.dependabot {
+		set("github.actor", "dependabot[bot]")
+		set("github.triggering_actor", "dependabot[bot]")
+	}
+	for k, v := range combo {
+		set("matrix."+k, v)
+	}
+	if c != nil {
+		for _, w := range c.job.With {
+			set("inputs."+w.Name, a.callerValue(c, ev, w.Value.Text))
+		}
+	}
+	for _, v := range wf.Env {
+		set("env."+v.Name, sc.interpolate(v.Value.Text))
+	}
+	for _, v := range job.Env {
+		set("env."+v.Name, sc.interpolate(v.Value.Text))
+	}
+	return sc
+}
+
+// callerValue evaluates a with: value in the caller's scope.
+func (a *analyzer) callerValue(c *call, ev event, text string) string {
+	return a.scope(c.wf, c.job, ev, nil, nil).interpolate(text)
+}
+
+func matrixCombos(m map[string][]workflows.Value) []map[string]string {
+	combos := []map[string]string{{}}
+	if len(m) == 0 {
+		return combos
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	const maxCombos = 16
+	for _, k := range keys {
+		var next []map[string]string
+		for _, c := range combos {
+			for _, v := range m[k] {
+				if len(next) == maxCombos {
+					break
+				}
+				n := map[string]string{}
+				for ck, cv := range c {
+					n[ck] = cv
+				}
+				n[k] = v.Text
+				next = append(next, n)
+			}
+		}
+		if len(next) > 0 {
+			combos = next
+		}
+	}
+	return combos
+}
+
+func comboString(c map[string]string) string {
+	var parts []string
+	for k, v := range c {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// interactions finds, in order, the registry interactions of a job.
+func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *scope) []found {
+	var out []found
+	images := []*workflows.Image{}
+	if job.Container != nil {
+		images = append(images, job.Container)
+	}
+	images = append(images, job.Services...)
+	for _, img := range images {
+		in := interaction{action: ActionPull, client: answers.Docker, tool: "job container", refs: []string{sc.interpolate(img.Image.Text)}, line: img.Image.Line}
+		if img.Name != "" {
+			in.tool = "service " + img.Name
+		}
+		if img.Password.Text != "" {
+			in.inline = "x:" + sc.interpolate(img.Password.Text)
+		}
+		out = append(out, found{in: in, stepName: in.tool})
+	}
+	for _, st := range job.Steps {
+		for _, v := range st.Env {
+			sc.ctx["env."+strings.ToLower(v.Name)] = sc.interpolate(v.Value.Text)
+		}
+		name := stepName(st)
+		var assume []string
+		if ok, known := sc.condition(st.If.Text); known && !ok {
+			a.clearStepEnv(sc, st, wf, job)
+			continue
+		} else if !known {
+			assume = append(assume, fmt.Sprintf("the step runs only if %q (not evaluated)", st.If.Text))
+		}
+		for _, in := range a.stepInteractions(st, sc) {
+			out = append(out, found{in: in, step: st, stepName: name, assumptions: assume})
+		}
+		a.clearStepEnv(sc, st, wf, job)
+	}
+	return out
+}
+
+// clearStepEnv restores env after a step's own env: entries.
+func (a *analyzer) clearStepEnv(sc *scope, st *workflows.Step, wf *workflows.Workflow, job *workflows.Job) {
+	for _, v := range st.Env {
+		k := "env." + strings.ToLower(v.Name)
+		delete(sc.ctx, k)
+		if jv, ok := workflows.Lookup(job.Env, v.Name); ok {
+			sc.ctx[k] = sc.interpolate(jv.Text)
+		} else if wv, ok := workflows.Lookup(wf.Env, v.Name); ok {
+			sc.ctx[k] = sc.interpolate(wv.Text)
+		}
+	}
+}
+
+func stepName(st *workflows.Step) string {
+	switch {
+	case st.Name != "":
+		return st.Name
+	case st.ID != "":
+		return st.ID
+	case st.Uses.Text != "":
+		return st.Uses.Text
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(st.Run.Text), "\n")
+	if len(first) > 60 {
+		first = first[:60] + "…"
+	}
+	return first
+}
+
+func with(st *workflows.Step, sc *scope, name string) (string, bool) {
+	v, ok := workflows.Lookup(st.With, name)
+	if !ok {
+		return "", false
+	}
+	return sc.interpolate(v.Text), true
+}
+
+// stepInteractions finds what one step does with registries.
+func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction {
+	line := st.Line
+	action := strings.ToLower(st.Uses.Text)
+	action, _, _ = strings.Cut(action, "@")
+	switch action {
+	case "docker/login-action":
+		registry, _ := with(st, sc, "registry")
+		if registry == "" {
+			registry = "docker.io"
+		}
+		in := interaction{action: ActionLogin, client: answers.Docker, tool: "docker/login-action", refs: []string{registry}, line: line, prefix: "Error: "}
+		in.password, in.passwordSet = with(st, sc, "password")
+		return []interaction{in}
+	case "docker/metadata-action":
+		imgs, _ := with(st, sc, "images")
+		var tags []string
+		for _, img := range metadataImages(imgs) {
+			tags = append(tags, lowerResolved(img)+":"+unresolved("<tag from docker/metadata-action>"))
+		}
+		if st.ID != "" {
+			sc.ctx["steps."+strings.ToLower(st.ID)+".outputs.tags"] = strings.Join(tags, "\n")
+		}
+		return nil
+	case "docker/build-push-action":
+		var out []interaction
+		push, _ := with(st, sc, "push")
+		outputs, _ := with(st, sc, "outputs")
+		tagText, _ := with(st, sc, "tags")
+		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/build-push-action", refs: splitList(tagText), line: line, headFirst: true}
+		switch {
+		case strings.EqualFold(push, "true") || strings.Contains(outputs, "push=true"):
+			out = append(out, in)
+		case !resolved(push):
+			in.pushUnknown = display(push)
+			out = append(out, in)
+		}
+		cacheTo, _ := with(st, sc, "cache-to")
+		cacheFrom, _ := with(st, sc, "cache-from")
+		return append(out, cacheRefs(lines(cacheTo), lines(cacheFrom), "docker/build-push-action", line)...)
+	}
+	if st.Run.Text == "" {
+		return nil
+	}
+	sh := &shell{vars: map[string]string{}}
+	for k, v := range sc.ctx {
+		if name, ok := strings.CutPrefix(k, "env."); ok {
+			sh.vars[strings.ToUpper(name)] = v
+			sh.vars[name] = v
+		}
+	}
+	for _, v := range st.Env {
+		sh.vars[v.Name] = sc.ctx["env."+strings.ToLower(v.Name)]
+	}
+	for k, v := range map[string]string{"GITHUB_REPOSITORY": "github.repository", "GITHUB_REPOSITORY_OWNER": "github.repository_owner", "GITHUB_EVENT_NAME": "github.event_name", "GITHUB_ACTOR": "github.actor", "GITHUB_SERVER_URL": "github.server_url"} {
+		if val, ok := sc.ctx[v]; ok {
+			sh.vars[k] = val
+		}
+	}
+	script := sc.interpolate(st.Run.Text)
+	return fromRun(sh.commands(script), st.Run.LineOf)
+}
+
+// metadataImages reads docker/metadata-action's images input: one image
+// per line or comma, or name=IMAGE attributes.
+func metadataImages(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.Contains(line, "name=") {
+			enabled := true
+			var name string
+			for _, attr := range strings.Split(line, ",") {
+				k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
+				switch k {
+				case "name":
+					name = v
+				case "enable":
+					enabled = v != "false"
+				}
+			}
+			if name != "" && enabled {
+				out = append(out, name)
+			}
+			continue
+		}
+		out = append(out, splitList(line)...)
+	}
+	return slices.Compact(out)
+}
+
+// lines splits a multi-line input into its non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// unreadCall reports a reusable workflow check could not read: what it
+// does with ghcr.io is unknown, never assumed harmless.
+func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev event) Finding {
+	pk, where := tokenPackages(wf, job, nil, "")
+	perm := "the repository's default"
+	if pk != "" {
+		perm = string(pk) + " (" + where + ")"
+	}
+	return Finding{File: wf.File, Line: job.Uses.Line, Job: job.ID, Step: job.Uses.Text, Event: ev.name, Action: ActionCall,
+		Tool: "reusable workflow", Tags: []string{}, Outcome: Unknown, Credential: "GITHUB_TOKEN of the caller, packages: " + perm,
+		Explanation: fmt.Sprintf("Job %s calls %s, which check did not read: what it pushes or pulls is unknown. It runs with this repository's GITHUB_TOKEN, whose packages permission it cannot raise.", job.ID, job.Uses.Text),
+		Fix:         "Check that workflow too: pass its file (for a local one) or run check in its repository with --repository set to this one",
+		Assumptions: []string{}}
+}

@@ -1,0 +1,420 @@
+package check
+
+import (
+	"strings"
+
+	"github.com/fakeghcr/fakeghcr/answers"
+)
+
+// Actions a finding reports.
+const (
+	ActionPush  = "push"
+	ActionPull  = "pull"
+	ActionLogin = "login"
+	// ActionCall is a call of a reusable workflow check could not read.
+	ActionCall = "call"
+)
+
+// interaction is one thing a step does with a registry.
+type interaction struct {
+	action string
+	client answers.Client
+	// tool is how the step reaches the registry, e.g. "docker/build-push-action"
+	// or "crane copy".
+	tool string
+	// ref is the image as written after expansion (host/path:tag), for
+	// pushes and pulls; host alone for logins.
+	refs []string
+	// password of a login (markers kept); passwordSet says one was given.
+	password    string
+	passwordSet bool
+	// inline is a credential given on the command itself (skopeo --dest-creds).
+	inline    string
+	line      int
+	headFirst bool
+	// manifestOnly: the push only PUTs a manifest (crane tag).
+	manifestOnly bool
+	// pushUnknown: whether the step pushes could not be evaluated.
+	pushUnknown string
+	prefix      string // console prefix of the client (podman's "Error: ")
+}
+
+// ref is a parsed image reference.
+type ref struct {
+	host, repo, tag string
+}
+
+func (r ref) image() string { return r.host + "/" + r.repo }
+
+// parseRef splits host/path[:tag][@digest]. A reference without a host
+// part (no dot, colon or "localhost" in its first segment) is Docker Hub's.
+func parseRef(s string) (ref, bool) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "docker://"), "oci://")
+	if s == "" {
+		return ref{}, false
+	}
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
+	}
+	host, rest, ok := strings.Cut(s, "/")
+	if !resolved(host) && strings.HasPrefix(host, string(unresolvedOpen)) {
+		// The registry itself is unknown: the caller reports it.
+		return ref{host: host, repo: rest}, true
+	}
+	if !ok || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+		return ref{host: "docker.io", repo: s}, true
+	}
+	r := ref{host: host, repo: rest}
+	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
+		r.repo, r.tag = rest[:i], rest[i+1:]
+	}
+	return r, r.repo != ""
+}
+
+// isGHCR reports whether host is ghcr.io (hosts are case-insensitive).
+func isGHCR(host string) bool { return strings.EqualFold(host, "ghcr.io") }
+
+// fromRun finds the registry commands of one run: script, already
+// interpolated; lineOf maps a script line to the file line.
+func fromRun(cmds []command, lineOf func(int) int) []interaction {
+	var out []interaction
+	for _, c := range cmds {
+		args := c.args
+		for len(args) > 0 && (args[0] == "sudo" || args[0] == "time") {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			continue
+		}
+		line := lineOf(c.line)
+		tool := args[0]
+		switch tool {
+		case "docker", "podman":
+			out = append(out, dockerCommand(tool, args[1:], c.stdin, line)...)
+		case "crane":
+			out = append(out, craneCommand(args[1:], c.stdin, line)...)
+		case "oras":
+			out = append(out, orasCommand(args[1:], c.stdin, line)...)
+		case "skopeo":
+			out = append(out, skopeoCommand(args[1:], c.stdin, line)...)
+		case "helm":
+			out = append(out, helmCommand(args[1:], c.stdin, line)...)
+		}
+	}
+	return out
+}
+
+// flags collects the positional arguments and the values of the options
+// named in withValue (long or short), e.g. -t, --tag.
+type parsedArgs struct {
+	pos   []string
+	vals  map[string][]string
+	bools map[string]bool
+}
+
+func parseArgs(args []string, withValue ...string) parsedArgs {
+	p := parsedArgs{vals: map[string][]string{}, bools: map[string]bool{}}
+	takes := map[string]bool{}
+	for _, w := range withValue {
+		takes[w] = true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			p.pos = append(p.pos, a)
+			continue
+		}
+		name, v, hasEq := strings.Cut(a, "=")
+		if hasEq {
+			p.vals[name] = append(p.vals[name], v)
+			continue
+		}
+		if takes[name] && i+1 < len(args) {
+			p.vals[name] = append(p.vals[name], args[i+1])
+			i++
+			continue
+		}
+		p.bools[name] = true
+	}
+	return p
+}
+
+func (p parsedArgs) first(names ...string) (string, bool) {
+	for _, n := range names {
+		if v := p.vals[n]; len(v) > 0 {
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
+func (p parsedArgs) all(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, p.vals[n]...)
+	}
+	return out
+}
+
+func loginCmd(client answers.Client, tool string, p parsedArgs, stdin string, line int) []interaction {
+	if len(p.pos) == 0 {
+		return nil
+	}
+	in := interaction{action: ActionLogin, client: client, tool: tool, refs: []string{p.pos[0]}, line: line}
+	if pw, ok := p.first("-p", "--password"); ok {
+		in.password, in.passwordSet = pw, true
+	} else if p.bools["--password-stdin"] {
+		in.password, in.passwordSet = stdin, true
+	}
+	return []interaction{in}
+}
+
+var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "-a", "--all-tags"}
+
+func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
+	client, prefix := answers.Docker, ""
+	headFirst := false
+	if tool == "podman" {
+		client, headFirst = answers.Podman, true
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	sub := args[0]
+	rest := args[1:]
+	if sub == "image" && len(rest) > 0 {
+		sub, rest = rest[0], rest[1:]
+	}
+	if sub == "buildx" && len(rest) > 0 {
+		sub, rest = "buildx "+rest[0], rest[1:]
+		if sub == "buildx imagetools" && len(rest) > 0 {
+			sub, rest = "buildx imagetools "+rest[0], rest[1:]
+		}
+	}
+	p := parseArgs(rest, dockerValueFlags...)
+	switch sub {
+	case "login":
+		ins := loginCmd(client, tool+" login", p, stdin, line)
+		for i := range ins {
+			ins[i].prefix = prefix
+		}
+		return ins
+	case "push":
+		if len(p.pos) == 0 {
+			return nil
+		}
+		dest := p.pos[:1]
+		if tool == "podman" && len(p.pos) > 1 {
+			dest = p.pos[1:2] // podman push SOURCE [DESTINATION]
+		}
+		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix}}
+	case "pull":
+		if len(p.pos) == 0 {
+			return nil
+		}
+		return []interaction{{action: ActionPull, client: client, tool: tool + " pull", refs: p.pos[:1], line: line, prefix: prefix}}
+	case "build", "buildx build":
+		push := p.bools["--push"]
+		for _, o := range p.all("-o", "--output") {
+			if strings.Contains(o, "push=true") {
+				push = true
+			}
+		}
+		var out []interaction
+		if push {
+			c := answers.Buildx
+			if tool == "podman" {
+				c = answers.Podman
+			}
+			out = append(out, interaction{action: ActionPush, client: c, tool: tool + " " + sub + " --push", refs: p.all("-t", "--tag"), line: line, headFirst: true, prefix: prefix})
+		}
+		return append(out, cacheRefs(p.all("--cache-to"), p.all("--cache-from"), tool+" "+sub, line)...)
+	case "buildx imagetools create":
+		return []interaction{{action: ActionPush, client: answers.Buildx, tool: "docker buildx imagetools create", refs: p.all("-t", "--tag"), line: line, headFirst: true}}
+	}
+	return nil
+}
+
+// cacheRefs: a registry cache exported with type=registry pushes, and one
+// imported reads.
+func cacheRefs(to, from []string, tool string, line int) []interaction {
+	var out []interaction
+	for i, list := range [][]string{to, from} {
+		for _, spec := range list {
+			if !strings.Contains(spec, "type=registry") {
+				continue
+			}
+			for _, kv := range strings.Split(spec, ",") {
+				if r, ok := strings.CutPrefix(strings.TrimSpace(kv), "ref="); ok {
+					in := interaction{action: ActionPush, client: answers.Buildx, tool: tool + " (cache-to)", refs: []string{r}, line: line, headFirst: true}
+					if i == 1 {
+						in.action, in.tool = ActionPull, tool+" (cache-from)"
+					}
+					out = append(out, in)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func craneCommand(args []string, stdin string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "-t", "--tag", "--new_tag", "--platform", "-f", "--filesystem", "--new_layer", "--base", "-b", "--append")
+	switch args[0] {
+	case "auth":
+		if len(args) > 1 && args[1] == "login" {
+			return loginCmd(answers.Crane, "crane auth login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
+		}
+	case "push":
+		if len(p.pos) >= 2 {
+			return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane push", refs: p.pos[1:2], line: line, headFirst: true}}
+		}
+	case "copy", "cp":
+		if len(p.pos) >= 2 {
+			return []interaction{
+				{action: ActionPull, client: answers.Crane, tool: "crane " + args[0] + " (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: answers.Crane, tool: "crane " + args[0], refs: p.pos[1:2], line: line, headFirst: true},
+			}
+		}
+	case "append", "mutate":
+		if t, ok := p.first("-t", "--tag", "--new_tag"); ok {
+			return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane " + args[0], refs: []string{t}, line: line, headFirst: true}}
+		}
+	case "tag":
+		// crane tag IMAGE TAG writes IMAGE's manifest under a new tag.
+		if len(p.pos) >= 2 {
+			if r, ok := parseRef(p.pos[0]); ok {
+				return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane tag", refs: []string{r.host + "/" + r.repo + ":" + p.pos[1]}, line: line, manifestOnly: true}}
+			}
+		}
+	case "pull", "digest", "manifest", "export":
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPull, client: answers.Crane, tool: "crane " + args[0], refs: p.pos[:1], line: line}}
+		}
+	}
+	return nil
+}
+
+func orasCommand(args []string, stdin string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--artifact-type", "-a", "--annotation", "--config", "--registry-config", "-o", "--output")
+	switch args[0] {
+	case "login":
+		return loginCmd(answers.Oras, "oras login", p, stdin, line)
+	case "push", "attach":
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPush, client: answers.Oras, tool: "oras " + args[0], refs: p.pos[:1], line: line, headFirst: true}}
+		}
+	case "pull":
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPull, client: answers.Oras, tool: "oras pull", refs: p.pos[:1], line: line}}
+		}
+	case "cp", "copy":
+		if len(p.pos) >= 2 {
+			return []interaction{
+				{action: ActionPull, client: answers.Oras, tool: "oras cp (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: answers.Oras, tool: "oras cp", refs: p.pos[1:2], line: line, headFirst: true},
+			}
+		}
+	}
+	return nil
+}
+
+func skopeoCommand(args []string, stdin string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f")
+	switch args[0] {
+	case "login":
+		return loginCmd(answers.Skopeo, "skopeo login", p, stdin, line)
+	case "copy":
+		if len(p.pos) < 2 {
+			return nil
+		}
+		var out []interaction
+		if strings.HasPrefix(p.pos[0], "docker://") {
+			in := interaction{action: ActionPull, client: answers.Skopeo, tool: "skopeo copy (source)", refs: p.pos[:1], line: line}
+			in.inline, _ = p.first("--src-creds", "--creds")
+			out = append(out, in)
+		}
+		if strings.HasPrefix(p.pos[1], "docker://") {
+			in := interaction{action: ActionPush, client: answers.Skopeo, tool: "skopeo copy", refs: p.pos[1:2], line: line, headFirst: true}
+			in.inline, _ = p.first("--dest-creds", "--creds")
+			out = append(out, in)
+		}
+		return out
+	}
+	return nil
+}
+
+func helmCommand(args []string, stdin string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	switch args[0] {
+	case "registry":
+		if len(args) > 1 && args[1] == "login" {
+			return loginCmd(answers.Helm, "helm registry login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
+		}
+	case "push":
+		p := parseArgs(args[1:])
+		if len(p.pos) < 2 || !strings.HasPrefix(p.pos[1], "oci://") {
+			return nil
+		}
+		name, version := chartOf(p.pos[0])
+		r := strings.TrimSuffix(p.pos[1], "/") + "/" + name
+		if version != "" {
+			r += ":" + version
+		}
+		return []interaction{{action: ActionPush, client: answers.Helm, tool: "helm push", refs: []string{r}, line: line, headFirst: true}}
+	case "pull", "install", "upgrade", "template":
+		p := parseArgs(args[1:], "--version", "-n", "--namespace", "-f", "--values", "--set")
+		for _, a := range p.pos {
+			if strings.HasPrefix(a, "oci://") {
+				return []interaction{{action: ActionPull, client: answers.Helm, tool: "helm " + args[0], refs: []string{a}, line: line}}
+			}
+		}
+	}
+	return nil
+}
+
+// chartOf splits a packaged chart file name, NAME-VERSION.tgz.
+func chartOf(file string) (name, version string) {
+	base := file[strings.LastIndexByte(file, '/')+1:]
+	base = strings.TrimSuffix(base, ".tgz")
+	for i := len(base) - 1; i > 0; i-- {
+		if base[i] == '-' && i+1 < len(base) && base[i+1] >= '0' && base[i+1] <= '9' {
+			// the first '-' followed by a digit that starts a semver
+			j := i
+			for j > 0 {
+				k := strings.LastIndexByte(base[:j], '-')
+				if k <= 0 || k+1 >= len(base) || base[k+1] < '0' || base[k+1] > '9' {
+					break
+				}
+				j = k
+			}
+			return base[:j], base[j+1:]
+		}
+	}
+	return base, ""
+}
+
+// splitList splits an action input that lists values one per line or
+// separated by commas.
+func splitList(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		for _, part := range strings.Split(line, ",") {
+			if p := strings.TrimSpace(part); p != "" && !strings.HasPrefix(p, "#") {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

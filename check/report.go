@@ -1,0 +1,108 @@
+// Package check predicts, before a workflow runs, every answer GitHub
+// Container Registry will give it: it reads .github/workflows (package
+// workflows), finds each login, push and pull against ghcr.io, and plays
+// each one, for each event that triggers the workflow, through the same
+// authz decisions the fakeghcr server makes, in the order the step's
+// client sends its requests.
+//
+// Where it knowingly differs from a real run: shell scripts are read, not
+// run (only plain commands, VAR=value assignments, $VAR expansion and the
+// usual lower-casing idioms are followed), and an expression or variable it
+// cannot evaluate is reported as unresolved rather than guessed. When no
+// world is given, or a package is not in it, each plausible state of the
+// package is predicted separately.
+package check
+
+import (
+	"github.com/fakeghcr/fakeghcr/authz"
+)
+
+// Options configure Run.
+type Options struct {
+	// Paths are workflow files or directories (read one level deep).
+	Paths []string
+	// Repository is the workflow's repository, OWNER/NAME, spelled as on
+	// GitHub (case matters for ${{ github.repository }}). Empty means
+	// unknown: what depends on it is reported unresolved.
+	Repository string
+	// World describes owners, repositories, packages and credentials. Nil
+	// means none: every package is predicted in each plausible state. A
+	// world is authoritative for packages: one it does not list does not
+	// exist yet.
+	World *authz.World
+	// AnonymousPrivateTokenStatus is the world's status for an anonymous
+	// /token request of an existing non-public package: 401 (zero) or 403.
+	AnonymousPrivateTokenStatus int
+}
+
+// Report is what check found.
+type Report struct {
+	Files    []string  `json:"files"`
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is one predicted answer: one interaction of one step, for one
+// event.
+type Finding struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Job  string `json:"job"`
+	// Via names the calling job when the finding is in a reusable
+	// workflow: "FILE:LINE job ID".
+	Via   string `json:"via,omitempty"`
+	Step  string `json:"step"`
+	Event string `json:"event"`
+	// Action is push, pull, login, or call (a reusable workflow check
+	// could not read).
+	Action string `json:"action"`
+	// Image is ghcr.io/OWNER/NAME, without a tag, as written (after
+	// evaluation); for a login, the registry.
+	Image      string   `json:"image"`
+	Tags       []string `json:"tags"`
+	Client     string   `json:"client"`
+	Tool       string   `json:"tool"`
+	Credential string   `json:"credential"`
+	Outcome    string   `json:"outcome"`
+	// Status, Code and Message are GHCR's answer to the first refused
+	// request (Status 0 for a failure in the client that GHCR never sees),
+	// or the success status.
+	Status  int    `json:"status"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Stage is the request refused: token, login, head_blob, upload_post,
+	// manifest_get, or reference for a client-side failure.
+	Stage string `json:"stage,omitempty"`
+	// Prints is what the step's client prints for it, when known.
+	Prints      string       `json:"prints,omitempty"`
+	Reason      authz.Reason `json:"reason"`
+	Explanation string       `json:"explanation"`
+	Fix         string       `json:"fix"`
+	Assumptions []string     `json:"assumptions"`
+	// States lists the answer in each plausible state of what the world
+	// does not describe, when they differ.
+	States []State `json:"states,omitempty"`
+}
+
+// State is the answer in one plausible state.
+type State struct {
+	State       string       `json:"state"`
+	Outcome     string       `json:"outcome"`
+	Status      int          `json:"status"`
+	Code        string       `json:"code,omitempty"`
+	Message     string       `json:"message,omitempty"`
+	Stage       string       `json:"stage,omitempty"`
+	Prints      string       `json:"prints,omitempty"`
+	Reason      authz.Reason `json:"reason,omitempty"`
+	Explanation string       `json:"explanation,omitempty"`
+	Fix         string       `json:"fix,omitempty"`
+}
+
+// Denied reports whether any finding is a denial.
+func (r Report) Denied() bool {
+	for _, f := range r.Findings {
+		if f.Outcome == Deny {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,271 @@
+package diagnose
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/check"
+)
+
+// signature is the answer one scenario gives one request, as a client of
+// one kind sees it, with the decision behind it.
+type signature struct {
+	scenario string
+	check.Prediction
+}
+
+// signatures plays every scenario's pushes, pulls and logins through
+// check.Predict, once as the Docker engine sends them and once as
+// HEAD-first clients do, keeping the refusals.
+func signatures(scs []Scenario) []signature {
+	var out []signature
+	for _, sc := range scs {
+		w := sc.World.Clone()
+		for _, e := range sc.Expect {
+			var p authz.Principal
+			for _, c := range w.Credentials {
+				if c.Name == e.Credential && e.Credential != "" {
+					c := c
+					p.Credential = &c
+				}
+			}
+			var created bool
+			if p.Credential == nil && e.Action == check.ActionPush {
+				// A client that goes on without a token meets the /v2/
+				// refusal of an anonymous write.
+				if d := authz.Decide(w, p, authz.Access{Package: e.Package, Action: authz.ActionWrite}); !d.Allow {
+					a, _ := answers.For(d.Reason, e.Package)
+					out = append(out, signature{scenario: sc.Name, Prediction: check.Prediction{Outcome: check.Deny, Status: a.Status, Code: a.Code,
+						Message: a.Message, Stage: answers.StageUploadPost, Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}})
+				}
+			}
+			for _, headFirst := range []bool{false, true} {
+				pr := check.Predict(w, p, e.Action, e.Package, headFirst, sc.AnonymousPrivateTokenStatus == 403)
+				if pr.Outcome == check.Deny {
+					out = append(out, signature{scenario: sc.Name, Prediction: pr})
+				}
+				created = pr.Reason == authz.AllowCreate
+			}
+			if created {
+				w.Packages[strings.ToLower(e.Package)] = authz.NewPackage(w, p, e.Package, "")
+			}
+		}
+	}
+	return out
+}
+
+// priority orders reasons when a failure fits several: the cases users
+// meet most often first (the 2022 seed case leads).
+var priority = []authz.Reason{
+	authz.DenyActionsAccess, authz.DenyWorkflowReadOnly, authz.DenyWorkflowCreate, authz.DenyWritePackage,
+	authz.DenyInstallationMissing, authz.DenyWorkflowNoRead, authz.DenyReadPackage, authz.DenyScopes,
+	authz.DenyBadCredential, authz.DenyAnonymousWrite, authz.DenyAnonymousPushScope, authz.DenyAnonymousRead,
+	authz.DenyAnonymousPrivate, authz.DenyAnonymousMissing, authz.DenyCreatePackage, authz.DenyCreationPolicy,
+	authz.DenyFineGrainedPAT, authz.DenyClassicPATForbidden, authz.DenyNameUnknown, authz.DenyAppCreate,
+	authz.DenyAppWrite, authz.DenyAppRead, authz.DenyDeletePackage,
+}
+
+func rankOf(r authz.Reason) int {
+	if i := slices.Index(priority, r); i >= 0 {
+		return i
+	}
+	return len(priority)
+}
+
+// ambiguousStage: lines that print only "unexpected status" may come from
+// the blob HEAD, the upload POST or the manifest PUT.
+func ambiguousStage(f *Failure) bool {
+	return strings.Contains(f.Version, "v0.10") || strings.Contains(f.Version, "v0.11") || strings.Contains(f.Version, "1.6.24")
+}
+
+// fits reports whether a scenario's refusal explains the failure.
+func fits(f *Failure, s signature) bool {
+	if f.Status != 0 && f.Status != s.Status {
+		return false
+	}
+	if f.Message != "" {
+		if cut, ok := truncated(f.Message); ok {
+			return strings.HasPrefix(s.Message, cut)
+		}
+		return s.Message == f.Message
+	}
+	if f.Code != "" && s.Code != f.Code {
+		// The code without its message.
+		return false
+	}
+	// A line without GHCR's message: match by status and stage.
+	stage := answers.Stage(f.Stage)
+	switch {
+	case ambiguousStage(f):
+		return s.Stage == answers.StageHeadBlob || s.Stage == answers.StageUploadPost || s.Stage == answers.StageManifestPut
+	case stage == answers.StageHeadBlob:
+		return s.Stage == answers.StageHeadBlob
+	case stage == answers.StageUploadPost || stage == answers.StageManifestPut:
+		return s.Stage == answers.StageUploadPost || s.Stage == answers.StageManifestPut
+	case stage == answers.StageToken || stage == answers.StageLogin:
+		return s.Stage == answers.StageToken || s.Stage == answers.StageLogin
+	case stage == answers.StageManifestGet:
+		return s.Stage == answers.StageManifestGet || s.Stage == answers.StageToken
+	}
+	return true
+}
+
+// truncated: a quoted message cut short with an ellipsis.
+func truncated(m string) (string, bool) {
+	for _, e := range []string{"...", "…"} {
+		if cut, ok := strings.CutSuffix(m, e); ok {
+			return strings.TrimSpace(cut), true
+		}
+	}
+	return "", false
+}
+
+// explain fills a failure's causes and questions.
+func (d *Diagnoser) explain(f *Failure) {
+	f.Causes = []Cause{}
+	f.Questions = []string{}
+	switch {
+	case f.Stage == string(answers.StageReference):
+		f.Causes = append(f.Causes, Cause{Explanation: "The image name has upper-case letters; the client refuses it before asking GHCR (repository names are lower case).", Fix: check.LowercaseFix})
+		return
+	case f.Status == 429 || f.Code == "TOOMANYREQUESTS":
+		f.Causes = append(f.Causes, Cause{Explanation: "GHCR is rate-limiting these requests (429 toomanyrequests); it is not a permission problem, and fakeghcr does not imitate rate limits.", Fix: "Retry with backoff, and pull fewer images in parallel"})
+		return
+	case f.Client == string(answers.LoginAction) && f.Status == 0:
+		f.Causes = append(f.Causes, Cause{Explanation: "docker/login-action got an empty username or password: a secret that is not set, or not passed to this run (pull requests from forks and Dependabot runs get no repository secrets).", Fix: "Set the secret, or use ${{ secrets.GITHUB_TOKEN }}; skip the login for forks and Dependabot"})
+		return
+	}
+	byReason := map[authz.Reason]*Cause{}
+	var order []authz.Reason
+	for _, s := range d.sigs {
+		if !fits(f, s) {
+			continue
+		}
+		c, ok := byReason[s.Reason]
+		if !ok {
+			c = &Cause{Reason: s.Reason, Scenario: s.scenario, Explanation: s.Explanation, Fix: s.Fix}
+			byReason[s.Reason] = c
+			order = append(order, s.Reason)
+		}
+		if !slices.Contains(c.Scenarios, s.scenario) {
+			c.Scenarios = append(c.Scenarios, s.scenario)
+		}
+		// The scenario named after the reason is the clearest example.
+		if strings.ReplaceAll(string(s.Reason), "_", "-") == s.scenario {
+			c.Scenario, c.Explanation, c.Fix = s.scenario, s.Explanation, s.Fix
+		}
+	}
+	for _, c := range byReason {
+		// the primary scenario first
+		if i := slices.Index(c.Scenarios, c.Scenario); i > 0 {
+			c.Scenarios = append([]string{c.Scenario}, slices.Delete(c.Scenarios, i, i+1)...)
+		}
+	}
+	if len(order) == 0 && f.Message != "" {
+		// No built-in reproduces it: name the rules that give this answer.
+		for _, r := range answers.Reasons(f.Status, f.Message) {
+			byReason[r] = &Cause{Reason: r, Explanation: "GHCR gives this answer for rule " + string(r) + "; no built-in scenario reproduces it."}
+			order = append(order, r)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b authz.Reason) int { return rankOf(a) - rankOf(b) })
+	if d.opts.Check != nil {
+		order = d.predicted(f, byReason, order)
+	}
+	for _, r := range order {
+		f.Causes = append(f.Causes, *byReason[r])
+	}
+	for i, c := range f.Causes {
+		if i == 3 {
+			break
+		}
+		for _, q := range questions(c.Reason, f) {
+			if !slices.Contains(f.Questions, q) {
+				f.Questions = append(f.Questions, q)
+			}
+		}
+	}
+}
+
+// predicted moves the causes check predicts for this image to the front,
+// with check's own explanation, and adds those the library lacks.
+func (d *Diagnoser) predicted(f *Failure, byReason map[authz.Reason]*Cause, order []authz.Reason) []authz.Reason {
+	var front []authz.Reason
+	for _, fd := range d.opts.Check.Findings {
+		if fd.Action == check.ActionLogin && f.Stage != string(answers.StageLogin) && f.Stage != string(answers.StageToken) {
+			continue
+		}
+		if f.Image != "" && !strings.EqualFold(fd.Image, f.Image) {
+			continue
+		}
+		cands := []check.State{{Outcome: fd.Outcome, Status: fd.Status, Code: fd.Code, Message: fd.Message, Reason: fd.Reason, Explanation: fd.Explanation, Fix: fd.Fix}}
+		cands = append(cands, fd.States...)
+		for _, st := range cands {
+			if st.Outcome != check.Deny || st.Reason == "" {
+				continue
+			}
+			if f.Message != "" && st.Message != "" && st.Message != f.Message {
+				continue
+			}
+			if f.Status != 0 && st.Status != f.Status {
+				continue
+			}
+			c, ok := byReason[st.Reason]
+			if !ok {
+				c = &Cause{Reason: st.Reason}
+				byReason[st.Reason] = c
+			}
+			c.Explanation, c.Fix = st.Explanation, st.Fix
+			c.Predicted = fd.File + ":" + itoa(fd.Line) + " (" + fd.Event + ")"
+			if !slices.Contains(front, st.Reason) {
+				front = append(front, st.Reason)
+			}
+		}
+	}
+	out := front
+	for _, r := range order {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// questions tell a reason apart from the others a failure fits.
+func questions(r authz.Reason, f *Failure) []string {
+	var q []string
+	if f.Stage == string(answers.StageHeadBlob) {
+		q = append(q, "Is the package public? (a blob HEAD refused during a push means the credential cannot even read it)")
+	}
+	switch r {
+	case authz.DenyActionsAccess:
+		q = append(q, "Who first pushed the package: this repository's workflow, a personal access token (e.g. from a laptop), or another repository's workflow?",
+			"Is this repository listed under the package's Manage Actions access, and with which role?")
+	case authz.DenyWritePackage, authz.DenyReadPackage, authz.DenyCreatePackage:
+		q = append(q, "Did the step log in with GITHUB_TOKEN or with a personal access token, and which user's?",
+			"Which role does that user have on the package (Package settings -> Manage access)?")
+	case authz.DenyWorkflowReadOnly, authz.DenyWorkflowCreate:
+		q = append(q, "Does the job's permissions block say packages: write?",
+			"Did the run come from a fork's pull request or from Dependabot (read-only tokens)?")
+	case authz.DenyInstallationMissing:
+		q = append(q, "Is the image's owner (ghcr.io/OWNER/...) the owner of the workflow's repository?")
+	case authz.DenyWorkflowNoRead:
+		q = append(q, "Is this repository listed under the package's Manage Actions access (or the package public)?")
+	case authz.DenyScopes, authz.DenyFineGrainedPAT:
+		q = append(q, "Is the password a classic PAT with the write:packages (and read:packages) scope, or a fine-grained PAT (not supported by GHCR)?")
+	case authz.DenyBadCredential:
+		q = append(q, "Is the password current (not expired or revoked), and is there a stale ghcr.io entry in ~/.docker/config.json?")
+	case authz.DenyAnonymousRead, authz.DenyAnonymousWrite, authz.DenyAnonymousPushScope, authz.DenyAnonymousPrivate, authz.DenyAnonymousMissing:
+		q = append(q, "Did a login to ghcr.io run before this step, in the same job?")
+	case authz.DenyClassicPATForbidden:
+		q = append(q, "Does the organization forbid personal access tokens (classic)?")
+	case authz.DenyAppCreate, authz.DenyAppWrite, authz.DenyAppRead:
+		q = append(q, "Is the password a GitHub App installation token (not GITHUB_TOKEN)?")
+	}
+	return q
+}
