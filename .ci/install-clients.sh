@@ -19,6 +19,9 @@ BUILDX_VERSION=v0.38.2
 BUILDKIT_VERSION=v0.34.2
 REGISTRY_VERSION=v3.1.2
 CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+# cosign v2: v3 defaults to signing configs and trust roots fetched over the network; v2 signs
+# with a local key and --tlog-upload=false entirely offline.
+COSIGN_VERSION=v2.6.5
 # Helm: every release after 3.18.6 trips over GHCR's read-after-write lag in `helm push`
 # (failed to perform "Tag" on destination, helm/helm#31223); the e2e shows it against a lag fault.
 HELM_VERSION=v3.22.0
@@ -102,13 +105,13 @@ install_conformance() {
 
 install_apt() {
 	local missing=() pkg
-	for pkg in skopeo runc gh; do
+	for pkg in skopeo runc gh podman; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc, gh: already installed"
+		log "skopeo, runc, gh, podman: already installed"
 		return
 	fi
 	local sudo=()
@@ -137,10 +140,12 @@ install_one() {
 	registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry \
 		github.com/distribution/distribution/v3 "$REGISTRY_VERSION" ;;
 	conformance) install_conformance ;;
+	cosign) go_tool cosign github.com/sigstore/cosign/v2/cmd/cosign github.com/sigstore/cosign/v2 \
+		"$COSIGN_VERSION" "-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" ;;
 	helm) go_tool helm helm.sh/helm/v3/cmd/helm helm.sh/helm/v3 "$HELM_VERSION" \
 		"-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" ;;
 	*)
-		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance helm)"
+		log "unknown tool $1 (want: apt crane oras regctl act buildx buildkit registry conformance helm cosign)"
 		return 2
 		;;
 	esac
@@ -163,7 +168,9 @@ print_versions() {
 	v=$(module_version "$BIN/oci-conformance" github.com/opencontainers/distribution-spec/conformance)
 	echo "oci-conformance: ${v:-missing}"
 	echo "registry:        $(registry --version 2>&1)"
+	echo "cosign:          $(cosign version 2>&1 | sed -n 's/^GitVersion: *//p')"
 	echo "skopeo:          $(skopeo --version 2>&1)"
+	echo "podman:          $(podman --version 2>&1)"
 	echo "runc:            $(runc --version 2>&1 | head -n 1)"
 	echo "gh:              $(gh --version 2>&1 | head -n 1)"
 	echo "helm:            $(helm version --short 2>&1)"
@@ -177,7 +184,7 @@ print_versions() {
 main() {
 	local start=$SECONDS tools=("$@") tool
 	if ((${#tools[@]} == 0)); then
-		tools=(apt crane oras regctl act registry conformance buildkit buildx helm)
+		tools=(apt crane oras regctl act registry conformance buildkit buildx helm cosign)
 	fi
 	for tool in "${tools[@]}"; do
 		install_one "$tool"

@@ -159,7 +159,12 @@ func setWorkflowPermission(w *World, c Change) error {
 		return err
 	}
 	switch p := Role(c.WorkflowPermission); p {
-	case RoleRead, RoleWrite:
+	case RoleWrite:
+		if o, ok := w.Owner(ownerOf(repo.Name)); ok && o.ForbidWorkflowWrite {
+			return ErrWorkflowWriteDisabled
+		}
+		repo.WorkflowPermission = p
+	case RoleRead:
 		repo.WorkflowPermission = p
 	default:
 		return fmt.Errorf("unknown workflow permission %q (want read or write)", c.WorkflowPermission)

@@ -161,6 +161,15 @@ func TestApplyRefuses(t *testing.T) {
 		{"inherit missing", authz.Change{Op: authz.OpSetInheritAccess, Package: "acme/api"}, "inherit_access: missing", nil},
 		{"role for an organization", authz.Change{Op: authz.OpSetUserRole, Package: "acme/api", User: "acme", Role: "read"}, `unknown user "acme"`, nil},
 		{"workflow permission admin", authz.Change{Op: authz.OpSetWorkflowPermission, Repository: "acme/api", WorkflowPermission: "admin"}, `unknown workflow permission "admin"`, nil},
+		{"workflow write forbidden by the organization", authz.Change{Op: authz.OpSetWorkflowPermission, Repository: "acme/api", WorkflowPermission: "write"},
+			"Write permissions for workflows are disabled by the organization", func(w *authz.World) {
+				o := w.Owners["acme"]
+				o.ForbidWorkflowWrite = true
+				w.Owners["acme"] = o
+				r := w.Repositories["acme/api"]
+				r.WorkflowPermission = authz.RoleRead
+				w.Repositories["acme/api"] = r
+			}},
 		{"credential missing", authz.Change{Op: authz.OpAddCredential}, "credential: missing", nil},
 		{"credential name taken", authz.Change{Op: authz.OpAddCredential, Credential: &authz.CredentialSpec{Name: "pat", Secret: "x", Type: "classic_pat", User: "bob"}}, `credential "pat" already exists`, nil},
 		{"credential secret taken", authz.Change{Op: authz.OpAddCredential, Credential: &authz.CredentialSpec{Name: "new", Secret: "ghp_pat", Type: "classic_pat", User: "bob"}}, "same secret", nil},
@@ -247,4 +256,52 @@ func TestWithPackage(t *testing.T) {
 	if w.Packages != nil {
 		t.Errorf("WithPackage changed its receiver: %v", w.Packages)
 	}
+}
+
+// An organization that forbids read and write workflow permissions refuses a
+// repository's switch to write with GitHub's 409 message, still allows read,
+// and leaves a workflow's own permissions: block alone.
+func TestForbidWorkflowWrite(t *testing.T) {
+	t.Parallel()
+	locked := func() authz.World {
+		w := applyWorld()
+		o := w.Owners["acme"]
+		o.ForbidWorkflowWrite = true
+		w.Owners["acme"] = o
+		r := w.Repositories["acme/api"]
+		r.WorkflowPermission = authz.RoleRead
+		w.Repositories["acme/api"] = r
+		return w
+	}
+	tests := []struct {
+		name    string
+		change  authz.Change
+		wantErr error
+	}{
+		{"write", authz.Change{Op: authz.OpSetWorkflowPermission, Repository: "acme/api", WorkflowPermission: "write"}, authz.ErrWorkflowWriteDisabled},
+		{"read", authz.Change{Op: authz.OpSetWorkflowPermission, Repository: "acme/api", WorkflowPermission: "read"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := locked()
+			got, err := w.Apply(tc.change)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("Apply = %v, want %v", err, tc.wantErr)
+			}
+			if got.Repositories["acme/api"].WorkflowPermission != authz.RoleRead {
+				t.Errorf("workflow permission %q, want read", got.Repositories["acme/api"].WorkflowPermission)
+			}
+		})
+	}
+	t.Run("a repository set to write in a locked organization is not a valid world", func(t *testing.T) {
+		t.Parallel()
+		w := locked()
+		r := w.Repositories["acme/api"]
+		r.WorkflowPermission = authz.RoleWrite
+		w.Repositories["acme/api"] = r
+		if err := w.Validate(); err == nil || !strings.Contains(err.Error(), "forbid_workflow_write") {
+			t.Errorf("Validate = %v, want a problem naming forbid_workflow_write", err)
+		}
+	})
 }

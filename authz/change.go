@@ -11,6 +11,12 @@ import (
 // allowed.
 var ErrInvalidChange = errors.New("invalid change")
 
+// ErrWorkflowWriteDisabled is GitHub's answer (409 Conflict) to setting a
+// repository's workflow permissions to read and write when its organization
+// forbids it (Owner.ForbidWorkflowWrite). Apply wraps it with
+// ErrInvalidChange.
+var ErrWorkflowWriteDisabled = errors.New("Write permissions for workflows are disabled by the organization")
+
 // Op names one change a user makes on github.com.
 type Op string
 
@@ -104,6 +110,8 @@ type CredentialSpec struct {
 	Fork       bool     `json:"fork,omitempty"`
 	Dependabot bool     `json:"dependabot,omitempty"`
 	App        string   `json:"app,omitempty"`
+	// ReusableWorkflow is Credential.ReusableWorkflow.
+	ReusableWorkflow string `json:"reusable_workflow,omitempty"`
 }
 
 // Credential converts the spec; user and repository are stored lower-case.
@@ -112,6 +120,7 @@ func (s CredentialSpec) Credential() Credential {
 		Name: s.Name, Secret: s.Secret, Kind: CredentialKind(s.Type),
 		User: strings.ToLower(s.User), Scopes: s.Scopes, Repository: strings.ToLower(s.Repository),
 		Packages: Role(s.Packages), Event: s.Event, Fork: s.Fork, Dependabot: s.Dependabot, App: s.App,
+		ReusableWorkflow: strings.ToLower(s.ReusableWorkflow),
 	}
 }
 
@@ -120,7 +129,7 @@ func SpecOf(c Credential) CredentialSpec {
 	return CredentialSpec{
 		Name: c.Name, Secret: c.Secret, Type: string(c.Kind), User: c.User, Scopes: c.Scopes,
 		Repository: c.Repository, Packages: string(c.Packages), Event: c.Event, Fork: c.Fork,
-		Dependabot: c.Dependabot, App: c.App,
+		Dependabot: c.Dependabot, App: c.App, ReusableWorkflow: c.ReusableWorkflow,
 	}
 }
 

@@ -55,6 +55,7 @@ func credentialFields(c Credential) []struct {
 		{"event", []CredentialKind{GitHubToken}, c.Event != ""},
 		{"fork", []CredentialKind{GitHubToken}, c.Fork},
 		{"dependabot", []CredentialKind{GitHubToken}, c.Dependabot},
+		{"reusable_workflow", []CredentialKind{GitHubToken}, c.ReusableWorkflow != ""},
 		{"user", []CredentialKind{ClassicPAT, OAuth, FineGrainedPAT}, c.User != ""},
 		{"scopes", []CredentialKind{ClassicPAT, OAuth}, c.Scopes != nil},
 		{"app", []CredentialKind{AppInstallation}, c.App != ""},
@@ -112,6 +113,9 @@ func (ps *problems) credential(w World, p string, c Credential) {
 	switch c.Kind {
 	case GitHubToken:
 		ps.repositoryRef(w, p+".repository", c.Repository)
+		if c.ReusableWorkflow != "" && !ValidRepositoryName(c.ReusableWorkflow) {
+			ps.add(p+".reusable_workflow", "invalid repository name %q (want owner/name, lower case)", c.ReusableWorkflow)
+		}
 		switch c.Packages {
 		case "", RoleRead, RoleWrite, PackagesNone:
 		default:

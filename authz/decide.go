@@ -10,7 +10,7 @@ import (
 // source key, and rules the spec only infers say INFERRED.
 //
 // A revoked credential is treated as anonymous: an expired or forged bearer
-// authenticates nobody on /v2/ [§1.3 (4), Q7]. An Action other than read,
+// authenticates nobody on /v2/. An Action other than read,
 // write and delete is decided as delete, the most demanding.
 func Decide(w World, p Principal, a Access) Decision {
 	a.Package = strings.ToLower(a.Package)
@@ -39,8 +39,8 @@ func Decide(w World, p Principal, a Access) Decision {
 	return decideAnonymous(w, a, fmt.Sprintf("credential %q has unknown kind %q and authenticates nobody; ", c.Name, c.Kind))
 }
 
-// decideAnonymous: anonymous pulls of public packages only [D5]; everything
-// else is 401 "unauthenticated" on /v2/ [§7, T16]. prefix explains why a
+// decideAnonymous: anonymous pulls of public packages only; everything
+// else is 401 "unauthenticated" on /v2/. prefix explains why a
 // credentialed request ended up here.
 func decideAnonymous(w World, a Access, prefix string) Decision {
 	pkg, exists := w.Package(a.Package)
@@ -63,7 +63,7 @@ func decideAnonymous(w World, a Access, prefix string) Decision {
 }
 
 // decideFineGrained: GitHub Packages does not support fine-grained PATs
-// (roadmap #558) [D6, T19, T15]: push fails "does not match expected
+// (roadmap #558): push fails "does not match expected
 // scopes". INFERRED and conservative: reads are denied too, even of public
 // packages, consistent with the classic-PAT scope check below.
 func decideFineGrained(c *Credential, a Access) Decision {
@@ -74,7 +74,7 @@ func decideFineGrained(c *Credential, a Access) Decision {
 }
 
 // decideApp: installation tokens of GitHub Apps other than Actions log in but
-// cannot use GHCR (staff-confirmed, [T18, T28]). Public packages stay
+// cannot use GHCR (staff-confirmed,). Public packages stay
 // readable, as for anyone.
 func decideApp(w World, c *Credential, a Access) Decision {
 	pkg, exists := w.Package(a.Package)
@@ -86,12 +86,12 @@ func decideApp(w World, c *Credential, a Access) Decision {
 	case a.Action == ActionRead && !exists:
 		// As for every authenticated reader: 404, so a pushing client's
 		// blob HEAD falls through to the upload POST, where crane reports
-		// "installation not allowed to Create organization package" [T18].
+		// "installation not allowed to Create organization package".
 		return deny(DenyNameUnknown,
 			fmt.Sprintf("package %s does not exist; GHCR answers an authenticated read of a missing package with NAME_UNKNOWN", a.Package),
 			"Check the image name, or push the package first")
 	case a.Action == ActionRead:
-		// INFERRED: "pull of private -> denied" [§2, T18]; the exact body is
+		// INFERRED: "pull of private -> denied"; the exact body is
 		// not captured.
 		return deny(DenyAppRead,
 			fmt.Sprintf("%s cannot pull %s: GitHub App installation tokens may read only public packages", describe(c), a.Package),
@@ -170,7 +170,7 @@ func scopeFor(a Action) string {
 
 // settings names a package's settings page as GitHub's UI links it
 // (§5: /users/<u>/... or /orgs/<o>/...). Package names containing '/' are
-// URL-encoded as %2F (INFERRED [T7]).
+// URL-encoded as %2F (INFERRED).
 func settings(w World, pkg string) string {
 	owner, name, _ := strings.Cut(strings.ToLower(pkg), "/")
 	kind := "users"

@@ -100,6 +100,13 @@ type Owner struct {
 	// ForbidClassicPAT is the organization's policy forbidding access via
 	// personal access tokens (classic).
 	ForbidClassicPAT bool
+	// ForbidWorkflowWrite is the organization's Actions setting "Workflow
+	// permissions: Read repository contents and packages permissions" with
+	// repositories unable to choose read and write: every repository's
+	// GITHUB_TOKEN default stays read, and setting a repository to write
+	// fails with 409 (https://github.com/octopusreview/octopus/issues/580).
+	// A workflow's own permissions: block still grants packages: write.
+	ForbidWorkflowWrite bool
 	// InheritAccessDefault is the organization's "Default Package Settings ->
 	// Inherit access from source repository". Nil means on (GitHub's default).
 	InheritAccessDefault *bool
@@ -205,6 +212,14 @@ type Credential struct {
 	Fork bool
 	// Dependabot marks a run triggered by Dependabot: treated like a fork.
 	Dependabot bool
+	// ReusableWorkflow is the repository of a reusable workflow
+	// (on: workflow_call) that runs the push for the caller in Repository.
+	// It changes nothing the token may do: the token is the caller's, with
+	// the caller's repository and the permissions the caller grants
+	// (https://github.com/docker/github-builder/issues/24,
+	// https://github.com/docker/build-push-action/issues/1554). It is
+	// named in explanations when a package grants that repository instead.
+	ReusableWorkflow string
 
 	// App is the GitHub App's slug, for AppInstallation.
 	App string

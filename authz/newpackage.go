@@ -7,12 +7,13 @@ import "strings"
 //   - visibility private, the observed default even for workflows of
 //     public repositories (the docs conflict) [D1, Q5];
 //   - a GITHUB_TOKEN push links the package to the workflow's repository
-//     (name and current id) [D1], inheriting access unless the owner's
-//     "Inherit access from source repository" default is off [D2, Q5], and
-//     lists that repository in Manage Actions access with the Admin role.
-//     INFERRED: no source shows that role (§3, Q5); it records the
-//     repository's id, so a repository re-created under the same name does
-//     not inherit it;
+//     (name and current id), inheriting access and listing that repository
+//     in Manage Actions access with the Admin role (INFERRED: no source
+//     shows that role; the grant records the repository's id, so a
+//     repository re-created under the same name does not inherit it);
+//     when the owner's "Inherit access from source repository" default is
+//     off, the package is linked but neither inherits nor grants any role,
+//     so the same workflow's next push is refused;
 //   - otherwise an org.opencontainers.image.source label (source) naming
 //     an existing repository of the same owner links the package the same
 //     way [D1]; a plain CLI push is not linked [D1];
@@ -37,7 +38,13 @@ func NewPackage(w World, p Principal, name string, source string) Package {
 	switch {
 	case c != nil && c.Kind == GitHubToken && c.Repository != "" && ownerOf(c.Repository) == owner:
 		link(c.Repository)
-		pkg.ActionsAccess = []RepoGrant{{Repository: pkg.Repository, Role: RoleAdmin, RepositoryID: pkg.RepositoryID}}
+		// With the organization's inheritance default off, the package is linked but
+		// the repository gets no role: the workflow's next push is refused
+		// (https://github.com/HybridAIOne/hybridclaw/issues/66,
+		// https://github.com/yoda-digital/mcp-gitlab-server/issues/51).
+		if pkg.InheritAccess {
+			pkg.ActionsAccess = []RepoGrant{{Repository: pkg.Repository, Role: RoleAdmin, RepositoryID: pkg.RepositoryID}}
+		}
 	default:
 		if repo, ok := SourceRepository(source); ok && ownerOf(repo) == owner {
 			if _, exists := w.Repository(repo); exists {

@@ -70,10 +70,9 @@ func TestNewPackage(t *testing.T) {
 				ActionsAccess: []authz.RepoGrant{{Repository: "acme/web", Role: authz.RoleAdmin, RepositoryID: 102}}},
 		},
 		{
-			name: "GITHUB_TOKEN, organization turned inheritance off",
+			name: "GITHUB_TOKEN, organization turned inheritance off: linked, no role",
 			p:    gh("noinherit/app"), pkg: "noinherit/new",
-			want: authz.Package{Name: "noinherit/new", Visibility: authz.Private, Repository: "noinherit/app", RepositoryID: 601,
-				ActionsAccess: []authz.RepoGrant{{Repository: "noinherit/app", Role: authz.RoleAdmin, RepositoryID: 601}}},
+			want: authz.Package{Name: "noinherit/new", Visibility: authz.Private, Repository: "noinherit/app", RepositoryID: 601},
 		},
 		{
 			name: "GITHUB_TOKEN of a repository not in the world",
@@ -176,15 +175,28 @@ func TestNewPackageThenDecide(t *testing.T) {
 		{
 			name: "workflow-created, inheritance off", creator: gh("noinherit/app"), pkg: "noinherit/fresh",
 			steps: []step{
-				// INFERRED: the creating repository's Admin grant.
-				{name: "same workflow pushes again", p: gh("noinherit/app"), a: write("noinherit/fresh"), want: authz.AllowActionsAccess, allow: true},
+				// The package is linked but the repository got no role, so the
+				// workflow that published it is refused on its next push and
+				// cannot even read its private package.
+				{name: "same workflow pushes again", p: gh("noinherit/app"), a: write("noinherit/fresh"), want: authz.DenyActionsAccess},
+				{name: "same workflow pulls", p: gh("noinherit/app"), a: read("noinherit/fresh"), want: authz.DenyWorkflowNoRead},
+				{name: "fixed by Manage Actions access", setup: func(w *authz.World) {
+					pkg := w.Packages["noinherit/fresh"]
+					pkg.ActionsAccess = []authz.RepoGrant{{Repository: "noinherit/app", Role: authz.RoleWrite}}
+					w.Packages["noinherit/fresh"] = pkg
+				}, p: gh("noinherit/app"), a: write("noinherit/fresh"), want: authz.AllowActionsAccess, allow: true},
+				{name: "fixed by inheriting", setup: func(w *authz.World) {
+					pkg := w.Packages["noinherit/fresh"]
+					pkg.InheritAccess = true
+					w.Packages["noinherit/fresh"] = pkg
+				}, p: gh("noinherit/app"), a: write("noinherit/fresh"), want: authz.AllowInheritedRepo, allow: true},
 			},
 		},
 		{
 			name: "PAT-created", creator: pat("bob", wr), pkg: "acme/fresh",
 			steps: []step{
 				{name: "publisher pushes again", p: pat("bob", wr), a: write("acme/fresh"), want: authz.AllowRole, allow: true},
-				{name: "§9 row 17: a workflow", p: gh("acme/web"), a: write("acme/fresh"), want: authz.DenyActionsAccess},
+				{name: "a workflow", p: gh("acme/web"), a: write("acme/fresh"), want: authz.DenyActionsAccess},
 				{name: "another member", p: pat("dave", wr), a: write("acme/fresh"), want: authz.DenyWritePackage},
 			},
 		},

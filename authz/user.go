@@ -6,11 +6,11 @@ import (
 )
 
 // decideUser decides for a person's token: a classic PAT, or an OAuth token,
-// which works like a classic PAT with the same scopes [§2, T31 cli#5174].
+// which works like a classic PAT with the same scopes.
 func decideUser(w World, c *Credential, a Access) Decision {
 	owner := ownerOf(a.Package)
 
-	// Rule classic-pat-forbidden [§2, T15 brunowego]: the organization's
+	// Rule classic-pat-forbidden: the organization's
 	// policy forbids classic PATs. It does not apply to OAuth tokens.
 	// INFERRED: it applies before any other check, to public packages and
 	// to packages that do not exist yet too.
@@ -21,7 +21,7 @@ func decideUser(w World, c *Credential, a Access) Decision {
 			fmt.Sprintf("Organization %s settings -> Personal access tokens -> Settings -> allow access via personal access tokens (classic); the fine-grained PATs and GitHub Apps the error suggests do not work with GitHub Container Registry; inside Actions use GITHUB_TOKEN", o.Login))
 	}
 
-	// Rule token-scopes [§2, D3, D6]: read needs read:packages or
+	// Rule token-scopes: read needs read:packages or
 	// write:packages (write implies read); write needs write:packages;
 	// delete needs delete:packages and read. INFERRED and conservative: the
 	// check applies to public packages too.
@@ -39,7 +39,7 @@ func decideUser(w World, c *Credential, a Access) Decision {
 		if !exists {
 			return userCreate(w, c, a)
 		}
-		// Rule write-role [D3, D5, §9 row 13].
+		// Rule write-role.
 		if g := userRole(w, pkg, c.User); g.role.AtLeast(RoleWrite) {
 			return allow(g.reason, fmt.Sprintf("%s may push to %s: the %s", describe(c), a.Package, g.source))
 		}
@@ -47,7 +47,7 @@ func decideUser(w World, c *Credential, a Access) Decision {
 			fmt.Sprintf("%s is valid and has write:packages, but user %s has no Write role on existing package %s", describe(c), c.User, a.Package),
 			accessFix(w, a.Package, c.User, "Write"))
 	}
-	// Rule delete-role [D11]: deleting needs admin on the package.
+	// Rule delete-role: deleting needs admin on the package.
 	if !exists {
 		// INFERRED: the packages REST API answers 404 for a package that
 		// does not exist.
@@ -63,9 +63,9 @@ func decideUser(w World, c *Credential, a Access) Decision {
 		accessFix(w, a.Package, c.User, "Admin"))
 }
 
-// userRead: public -> allow [D5]; missing -> 404 NAME_UNKNOWN [Q1, weak];
+// userRead: public -> allow; missing -> 404 NAME_UNKNOWN;
 // a role -> allow; internal -> any member of an organization in the
-// enterprise [D2, D5]; otherwise 403 read_package [§9 row 7, T11].
+// enterprise; otherwise 403 read_package.
 func userRead(w World, c *Credential, a Access, pkg Package, exists bool) Decision {
 	switch {
 	case exists && pkg.Visibility == Public:
@@ -89,11 +89,11 @@ func userRead(w World, c *Credential, a Access, pkg Package, exists bool) Decisi
 		accessFix(w, a.Package, c.User, "Read")+"; or, on the same page, Danger Zone -> Change visibility -> Public (anyone may then pull it)")
 }
 
-// userCreate: the first push of a package that does not exist [Q8, §3].
+// userCreate: the first push of a package that does not exist.
 // A user may create packages in their own namespace; in an organization's
 // namespace they must be a member, and the organization's "Package
 // creation" setting must allow private packages, the visibility a first
-// push gets [D1, D2]. INFERRED and conservative: the creation setting binds
+// push gets. INFERRED and conservative: the creation setting binds
 // organization owners too.
 func userCreate(w World, c *Credential, a Access) Decision {
 	owner := ownerOf(a.Package)

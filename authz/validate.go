@@ -98,7 +98,8 @@ func (ps *problems) owner(w World, login string, o Owner) {
 			set  bool
 		}{
 			{"members", o.Members != nil}, {"teams", o.Teams != nil}, {"package_creation", o.PackageCreation != nil},
-			{"forbid_classic_pat", o.ForbidClassicPAT}, {"inherit_access_default", o.InheritAccessDefault != nil},
+			{"forbid_classic_pat", o.ForbidClassicPAT}, {"forbid_workflow_write", o.ForbidWorkflowWrite},
+			{"inherit_access_default", o.InheritAccessDefault != nil},
 			{"enterprise", o.Enterprise != ""},
 		} {
 			if f.set {
@@ -193,7 +194,11 @@ func (ps *problems) repository(w World, key string, r Repository, ids map[int64]
 		ids[r.ID] = r.Name
 	}
 	switch r.WorkflowPermission {
-	case "", RoleRead, RoleWrite:
+	case "", RoleRead:
+	case RoleWrite:
+		if o, ok := w.Owner(owner); ok && o.ForbidWorkflowWrite {
+			ps.add(p+".workflow_permission", "organization %s forbids read and write workflow permissions (forbid_workflow_write)", owner)
+		}
 	default:
 		ps.add(p+".workflow_permission", "unknown workflow permission %q (want read or write)", r.WorkflowPermission)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // decideWorkflow decides for a GitHub Actions GITHUB_TOKEN: an installation
-// token of the Actions app, scoped to the workflow's repository [§2, D4, D8].
+// token of the Actions app, scoped to the workflow's repository.
 func decideWorkflow(w World, c *Credential, a Access) Decision {
 	q := workflowRequest{w: w, c: c, a: a}
 	q.pkg, q.exists = w.Package(a.Package)
@@ -33,11 +33,11 @@ type workflowRequest struct {
 	why    string
 }
 
-// workflowRead [D4 workflow-task table, Q6]: public -> any workflow;
+// workflowRead: public -> any workflow;
 // packages none -> nothing; internal -> any repository of the enterprise;
 // private -> repositories granted in Manage Actions access, or the linked
 // repository when the package inherits access; otherwise 403 "installation
-// not allowed to Read organization package" [§9 row 9, T12].
+// not allowed to Read organization package".
 func workflowRead(q workflowRequest) Decision {
 	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
@@ -66,20 +66,20 @@ func workflowRead(q workflowRequest) Decision {
 			fmt.Sprintf("%s may pull %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyWorkflowNoRead,
-		fmt.Sprintf("%s cannot pull %s package %s: %s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead)),
+		fmt.Sprintf("%s cannot pull %s package %s: %s%s", describe(c), visibilityOf(pkg), a.Package, whyNoRepoAccess(w, pkg, repo, RoleRead), reusableNote(w, c, pkg, RoleRead)),
 		actionsFix(w, a.Package, repo, "Read"))
 }
 
 // workflowWrite is spec §6's rule, in its order:
-//  1. package owner != repository owner -> installation missing [T17];
+//  1. package owner != repository owner -> installation missing;
 //  2. packages permission != write -> "installation not allowed to
-//     Write|Create organization package" [T20, T12, T21];
+//     Write|Create organization package";
 //  3. package missing -> create, subject to the organization's creation
-//     setting for private packages [D1, D4, D2];
+//     setting for private packages;
 //  4. exists: a. repository has Write or Admin in Manage Actions access
-//     [D2]; b. linked to the repository and inheriting access [D2, D13];
-//     c. otherwise 403 write_package: the 2022 seed case [D1, T14]. A Read
-//     role in Manage Actions access lands in 4c (INFERRED from [D5]).
+//    ; b. linked to the repository and inheriting access;
+//     c. otherwise 403 write_package: the 2022 seed case. A Read
+//     role in Manage Actions access lands in 4c (INFERRED from).
 func workflowWrite(q workflowRequest) Decision {
 	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
@@ -116,12 +116,12 @@ func workflowWrite(q workflowRequest) Decision {
 			fmt.Sprintf("%s may push to %s: the package is linked to %s and inherits its access", describe(c), a.Package, repo))
 	}
 	return deny(DenyActionsAccess,
-		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite)),
+		fmt.Sprintf("%s has packages: write, but it cannot push to existing package %s: %s%s", describe(c), a.Package, whyNoRepoAccess(w, pkg, repo, RoleWrite), reusableNote(w, c, pkg, RoleWrite)),
 		actionsFix(w, a.Package, repo, "Write"))
 }
 
 // workflowDelete: deleting needs the Admin role for the repository in Manage
-// Actions access [D4 workflow-task table, D13 (public preview)] and a token
+// Actions access and a token
 // that may write packages (INFERRED). INFERRED and conservative: an
 // inheriting link does not make the workflow an admin.
 func workflowDelete(q workflowRequest) Decision {
@@ -150,7 +150,7 @@ func workflowDelete(q workflowRequest) Decision {
 }
 
 // installationMissing: the Actions app has no installation in a namespace
-// other than the workflow repository's owner [§6 rule 1, T17].
+// other than the workflow repository's owner.
 func installationMissing(c *Credential, a Access) (Decision, bool) {
 	owner, repoOwner := ownerOf(a.Package), ownerOf(c.Repository)
 	if owner == repoOwner && owner != "" {
@@ -163,14 +163,14 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 
 // packagesPermission is a GITHUB_TOKEN's effective packages permission
 // (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
-// [§2, D8, D9, D12]:
+//:
 //   - the job's "permissions: packages:" value; a permissions block that
 //     leaves packages out means none;
 //   - without a block, the repository's default: permissive = write,
 //     restricted = read; read when the repository or its setting is unknown
-//     (restricted is the default since 2023-02-02 [D9]);
+//     (restricted is the default since 2023-02-02);
 //   - pull requests from forks get at most read, except pull_request_target
-//     [D8]; Dependabot runs get at most read whatever the event [D8].
+//    ; Dependabot runs get at most read whatever the event.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {
@@ -248,6 +248,18 @@ func whyNoRepoAccess(w World, pkg Package, repo string, role Role) string {
 		parts = append(parts, fmt.Sprintf("it is linked to %s but does not inherit access from it", repo))
 	}
 	return strings.Join(parts, ", and ")
+}
+
+// reusableNote explains a refusal where the package grants the reusable workflow's
+// repository rather than the caller's: the token is the caller's.
+func reusableNote(w World, c *Credential, pkg Package, role Role) string {
+	if c.ReusableWorkflow == "" || strings.EqualFold(c.ReusableWorkflow, c.Repository) {
+		return ""
+	}
+	if r := actionsRole(w, pkg, c.ReusableWorkflow); r.AtLeast(role) {
+		return fmt.Sprintf("; the push runs in the reusable workflow of %s, which has the %s role in Manage Actions access, but a called workflow's GITHUB_TOKEN is the caller's (repository %s), so the package must list %s", c.ReusableWorkflow, r, c.Repository, c.Repository)
+	}
+	return fmt.Sprintf("; the push runs in the reusable workflow of %s, but a called workflow's GITHUB_TOKEN is the caller's (repository %s)", c.ReusableWorkflow, c.Repository)
 }
 
 func hasStaleGrant(w World, pkg Package, repo string) bool {

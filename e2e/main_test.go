@@ -1,7 +1,9 @@
-// Package e2e drives real registry clients (crane, oras, regctl, skopeo, the docker CLI,
-// containerd's resolver, buildx) against a fakeghcr binary and checks that each prints exactly
-// what it prints against ghcr.io for the same situation. It is a nested module so that the heavy
-// client libraries stay out of the main go.mod.
+// Package e2e drives real registry clients (crane, oras, regctl, skopeo, podman, helm, cosign,
+// the docker CLI and engine, containerd's resolver, buildx) against a fakeghcr binary and checks
+// that each prints exactly what it prints against ghcr.io for the same situation.
+// TestClientLines runs crane, oras, skopeo, buildx and the Docker engine against every built-in
+// scenario and asserts the line each client's table (package clientlines) gives. It is a nested
+// module so that the heavy client libraries stay out of the main go.mod.
 //
 // Missing clients skip their tests with a loud message on a developer machine and fail them
 // when CI=true; .ci/install-clients.sh installs all of them. The Docker engine is the one

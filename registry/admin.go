@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
@@ -90,6 +91,10 @@ func (s *Server) handleChange(w http.ResponseWriter, r *http.Request) *regError 
 		return errBadRequest.withMessage("malformed change: " + err.Error())
 	}
 	if err := s.Apply(c); err != nil {
+		if errors.Is(err, authz.ErrWorkflowWriteDisabled) {
+			// GitHub's REST API answers 409 with this message.
+			return &regError{Status: http.StatusConflict, Code: "CONFLICT", Message: authz.ErrWorkflowWriteDisabled.Error()}
+		}
 		if !errors.Is(err, ErrInvalidChange) {
 			return &regError{Status: http.StatusInternalServerError, Code: "INVALID_CHANGE", Message: err.Error(), cause: err}
 		}

@@ -213,8 +213,6 @@ func headerSafe(s string) string {
 			b.WriteByte(' ')
 		case r == '→':
 			b.WriteString("->")
-		case r == '§':
-			b.WriteString("spec section ")
 		case r < 0x20 || r > 0x7e:
 			b.WriteByte('?')
 		default:

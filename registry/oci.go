@@ -122,6 +122,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c ca
 		return authz.Decision{}, s.denyWire(w, r, repo, authz.WireTokenScope, c.claims.repositories())
 	}
 	d := s.decide(v, c.principal, authz.Access{Package: repo, Action: action})
+	d = s.explainAsPush(v, r, c, repo, d)
 	if !d.Allow && c.forged {
 		// The bytes are those of an anonymous request, as on GHCR; the
 		// explanation says why the request counted as anonymous.

@@ -16,7 +16,7 @@ import (
 // preload pushes a small image under each tag a scenario names, so pulls
 // have something to pull.
 func (s *Server) preload(sc *scenarios.Scenario) error {
-	if len(sc.Tags) == 0 {
+	if len(sc.Tags) == 0 && len(sc.Indexes) == 0 {
 		return nil
 	}
 	// One layer serves every preloaded image (gzip is the costly part of
@@ -32,7 +32,7 @@ func (s *Server) preload(sc *scenarios.Scenario) error {
 			}
 		}
 	}
-	return nil
+	return s.preloadIndexes(sc, layer)
 }
 
 // pushTinyImage stores a one-layer linux/amd64 OCI image whose config

@@ -76,7 +76,7 @@ func (s *Server) mount(q request, digest, from string) bool {
 func (s *Server) mountFrom(q request, from string, d storage.Digest) bool {
 	// The source is authorized by the token's identity, not its scope:
 	// clients ask for the target's scope only (GHCR authorizes by identity).
-	sd := s.decide(q.view, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead})
+	sd := explainMountSource(s.decide(q.view, q.caller.principal, authz.Access{Package: from, Action: authz.ActionRead}), from, q.rt.Repo)
 	s.record(q.r, outcome{repo: from, action: authz.ActionRead, principal: q.caller.principal, decision: sd})
 	if !sd.Allow || !s.store.Mount(q.rt.Repo, from, d) {
 		return false

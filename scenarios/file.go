@@ -27,6 +27,7 @@ type fileOwner struct {
 	// list allows none.
 	PackageCreation      *[]string `yaml:"package_creation"`
 	ForbidClassicPAT     bool      `yaml:"forbid_classic_pat"`
+	ForbidWorkflowWrite  bool      `yaml:"forbid_workflow_write"`
 	InheritAccessDefault *bool     `yaml:"inherit_access_default"`
 	Enterprise           string    `yaml:"enterprise"`
 }
@@ -49,6 +50,18 @@ type filePackage struct {
 	Users         map[string]string `yaml:"users"`
 	Teams         map[string]string `yaml:"teams"`
 	Tags          []string          `yaml:"tags"`
+	Indexes       []fileIndex       `yaml:"indexes"`
+	Artifacts     []fileArtifact    `yaml:"artifacts"`
+}
+
+type fileIndex struct {
+	Tag       string   `yaml:"tag"`
+	Platforms []string `yaml:"platforms"`
+}
+
+type fileArtifact struct {
+	Subject      string `yaml:"subject"`
+	ArtifactType string `yaml:"artifact_type"`
 }
 
 type fileGrant struct {
@@ -58,18 +71,20 @@ type fileGrant struct {
 }
 
 type fileCredential struct {
-	Name       string   `yaml:"name"`
-	Secret     string   `yaml:"secret"`
-	Type       string   `yaml:"type"`
-	Repository string   `yaml:"repository"`
-	Packages   string   `yaml:"packages"`
-	Event      string   `yaml:"event"`
-	Fork       bool     `yaml:"fork"`
-	Dependabot bool     `yaml:"dependabot"`
-	User       string   `yaml:"user"`
-	Scopes     []string `yaml:"scopes"`
-	App        string   `yaml:"app"`
-	Revoked    bool     `yaml:"revoked"`
+	Name       string `yaml:"name"`
+	Secret     string `yaml:"secret"`
+	Type       string `yaml:"type"`
+	Repository string `yaml:"repository"`
+	Packages   string `yaml:"packages"`
+	Event      string `yaml:"event"`
+	Fork       bool   `yaml:"fork"`
+	Dependabot bool   `yaml:"dependabot"`
+	// ReusableWorkflow is the repository of the reusable workflow that pushes.
+	ReusableWorkflow string   `yaml:"reusable_workflow"`
+	User             string   `yaml:"user"`
+	Scopes           []string `yaml:"scopes"`
+	App              string   `yaml:"app"`
+	Revoked          bool     `yaml:"revoked"`
 }
 
 type fileSettings struct {

@@ -23,6 +23,9 @@ func FuzzParse(f *testing.F) {
 		"description: \"a\\tb\\u2028\"\nfix: |+\n  x\n\n",
 		"owners:\n  - login: acme\n    type: organization\n    package_creation: []\n    inherit_access_default: false\n",
 		world + "packages:\n  - name: acme/api\n    actions_access: [{repository: acme/gone, role: write, repository_id: 7}]\n",
+		// go-yaml v1.19.2 panicked on a tag before a scalar where a sequence belongs.
+		"name: x\nowners: !000000\n000000000000000:0000000000000000000000000000000000:00000000000000000000000000000",
+		world + "packages:\n  - name: acme/api\n    tags: [v0]\n    indexes: [{tag: v1, platforms: [linux/amd64]}]\n    artifacts: [{subject: v1, artifact_type: application/json}]\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -33,7 +33,7 @@ func Marshal(s *Scenario) ([]byte, error) {
 	w.text("fix", s.Fix)
 	w.owners(s.World.Owners)
 	w.repositories(s.World.Repositories)
-	w.packages(s.World.Packages, s.Tags)
+	w.packages(s.World.Packages, s.Tags, s.Indexes, s.Artifacts)
 	w.credentials(s.World.Credentials)
 	if st := s.Settings.AnonymousPrivateTokenStatus; st != 0 && st != DefaultAnonymousPrivateTokenStatus {
 		w.line(0, "settings:")
@@ -159,6 +159,7 @@ func (w *writer) owners(owners map[string]authz.Owner) {
 			w.list(4, "package_creation", vis)
 		}
 		w.flag(4, "forbid_classic_pat", o.ForbidClassicPAT)
+		w.flag(4, "forbid_workflow_write", o.ForbidWorkflowWrite)
 		if o.InheritAccessDefault != nil {
 			w.line(4, "inherit_access_default: "+strconv.FormatBool(*o.InheritAccessDefault))
 		}
@@ -201,7 +202,7 @@ func (w *writer) roles(indent int, key string, roles map[string]authz.Role) {
 	w.line(indent, key+": {"+strings.Join(parts, ", ")+"}")
 }
 
-func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]string) {
+func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]string, indexes map[string][]Index, artifacts map[string][]Artifact) {
 	if len(pkgs) == 0 {
 		return
 	}
@@ -231,6 +232,18 @@ func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]strin
 		if t := tags[name]; len(t) > 0 {
 			w.list(4, "tags", t)
 		}
+		if ix := indexes[name]; len(ix) > 0 {
+			w.line(4, "indexes:")
+			for _, i := range ix {
+				w.line(6, "- {tag: "+scalar(i.Tag)+", platforms: "+flowList(i.Platforms)+"}")
+			}
+		}
+		if as := artifacts[name]; len(as) > 0 {
+			w.line(4, "artifacts:")
+			for _, a := range as {
+				w.line(6, "- {subject: "+scalar(a.Subject)+", artifact_type: "+scalar(a.ArtifactType)+"}")
+			}
+		}
 	}
 }
 
@@ -248,6 +261,7 @@ func (w *writer) credentials(creds []authz.Credential) {
 		w.field(4, "event", c.Event)
 		w.flag(4, "fork", c.Fork)
 		w.flag(4, "dependabot", c.Dependabot)
+		w.field(4, "reusable_workflow", c.ReusableWorkflow)
 		w.field(4, "user", c.User)
 		w.list(4, "scopes", c.Scopes)
 		w.field(4, "app", c.App)

@@ -31,14 +31,35 @@ type Scenario struct {
 	World authz.World
 	// Tags maps a package name to the tags to preload, each with a small
 	// image. Never nil; only packages with tags have an entry.
-	Tags     map[string][]string
-	Settings Settings
-	Expect   []Expect
+	Tags map[string][]string
+	// Indexes maps a package name to multi-arch tags to preload: each an
+	// OCI index of one small image per platform. Nil when there are none.
+	Indexes map[string][]Index
+	// Artifacts maps a package name to OCI 1.1 artifacts to preload, each
+	// with a subject, found as clients find them on GHCR (which has no
+	// referrers API): through the index tagged sha256-<subject hex>.
+	// Nil when there are none.
+	Artifacts map[string][]Artifact
+	Settings  Settings
+	Expect    []Expect
 	// Faults are failures the server injects from the start (faults.go).
 	Faults []faults.Rule
 	// Warnings are things a valid file probably did not mean (an empty
 	// file), for the caller to print. Parse sets them; Marshal ignores them.
 	Warnings []string
+}
+
+// Index is a multi-arch tag: an OCI index of one image per platform
+// ("os/arch" or "os/arch/variant").
+type Index struct {
+	Tag       string
+	Platforms []string
+}
+
+// Artifact is an OCI 1.1 artifact (a manifest with artifactType) whose
+// subject is the manifest at the tag Subject (a tag or an index's tag).
+type Artifact struct {
+	Subject, ArtifactType string
 }
 
 // Settings are world switches for behaviour the research marks INFERRED or

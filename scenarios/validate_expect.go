@@ -21,6 +21,7 @@ func (b *builder) credentials(creds []fileCredential) {
 			Name: c.Name, Secret: c.Secret, Kind: authz.CredentialKind(c.Type), Revoked: c.Revoked,
 			User: strings.ToLower(c.User), Scopes: c.Scopes, Repository: strings.ToLower(c.Repository),
 			Packages: authz.Role(c.Packages), Event: c.Event, Fork: c.Fork, Dependabot: c.Dependabot, App: c.App,
+			ReusableWorkflow: strings.ToLower(c.ReusableWorkflow),
 		})
 	}
 	for _, p := range authz.CredentialProblems(b.s.World, b.s.World.Credentials) {
@@ -55,6 +56,11 @@ func (b *builder) expects(expects []fileExpect) {
 	tags := map[string][]string{}
 	for name, t := range b.s.Tags {
 		tags[name] = slices.Clone(t)
+	}
+	for name, ixs := range b.s.Indexes {
+		for _, ix := range ixs {
+			tags[name] = append(tags[name], ix.Tag)
+		}
 	}
 	for i, e := range expects {
 		p := fmt.Sprintf("expect[%d]", i)

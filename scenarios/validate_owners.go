@@ -41,7 +41,7 @@ func (b *builder) owners(owners []fileOwner) {
 		if j, ok := seen[login]; !ok || j != i {
 			continue
 		}
-		owner := authz.Owner{Login: login, Type: authz.OwnerType(o.Type), ForbidClassicPAT: o.ForbidClassicPAT, Enterprise: o.Enterprise}
+		owner := authz.Owner{Login: login, Type: authz.OwnerType(o.Type), ForbidClassicPAT: o.ForbidClassicPAT, ForbidWorkflowWrite: o.ForbidWorkflowWrite, Enterprise: o.Enterprise}
 		switch owner.Type {
 		case authz.Organization:
 			b.organization(p, o, &owner)
@@ -52,6 +52,7 @@ func (b *builder) owners(owners []fileOwner) {
 			}{
 				{"members", o.Members != nil}, {"owners", o.Owners != nil}, {"teams", o.Teams != nil},
 				{"package_creation", o.PackageCreation != nil}, {"forbid_classic_pat", o.ForbidClassicPAT},
+				{"forbid_workflow_write", o.ForbidWorkflowWrite},
 				{"inherit_access_default", o.InheritAccessDefault != nil}, {"enterprise", o.Enterprise != ""},
 			} {
 				if f.set {

@@ -156,4 +156,5 @@ func (b *builder) packageTags(p string, pk filePackage) {
 	if len(tags) > 0 {
 		b.s.Tags[pk.Name] = tags
 	}
+	b.images(p, pk.Name, pk, tags)
 }

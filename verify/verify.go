@@ -45,6 +45,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -73,6 +74,10 @@ type Options struct {
 	// Transport is the base HTTP transport of the clients; nil is a fresh
 	// clone of http.DefaultTransport.
 	Transport http.RoundTripper
+	// Client, when set, plays pushes and pulls in that client's request
+	// order (from its table, e.g. crane HEADs every blob first, the Docker
+	// engine POSTs a new layer without a HEAD): see PlayAs.
+	Client *clientlines.Client
 }
 
 // DefaultTimeout is Options.Timeout when zero.
@@ -105,6 +110,20 @@ type Result struct {
 	// Note says what was not checked, e.g. an allowed entry's reason
 	// against a server whose admin token is unknown.
 	Note string
+	// Client is set when Options.Client was: the answer to the first
+	// request the client's order met with a refusal, and the line the
+	// client prints for it on ghcr.io ("" when it was not refused or the
+	// table has no line for it).
+	Client *ClientOutcome
+}
+
+// ClientOutcome is what one client meets for one entry.
+type ClientOutcome struct {
+	Name    string
+	Refused bool
+	Answer  clientlines.Answer
+	// Line is the client's printed line on ghcr.io, from its table.
+	Line string
 }
 
 // answer is what is compared: one side of a Result.
@@ -239,6 +258,9 @@ func (p *player) play(ctx context.Context, e scenarios.Expect) Result {
 		r.Err = err
 		r.Diff = err.Error()
 		return r
+	}
+	if p.opts.Client != nil && (e.Action == scenarios.ActionPush || e.Action == scenarios.ActionPull) {
+		return p.playAs(ctx, e, secret, r)
 	}
 	before := p.newest(ctx)
 	rec := &Recorder{Inner: p.opts.Transport}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/verify"
 )
@@ -59,9 +60,13 @@ func newScenarioShowCmd(cli *cliEnv) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME|FILE",
 		Short: "a scenario as YAML: its world, story, fix and expectations",
-		Long:  "Prints a built-in scenario (or a scenario file) as YAML, with its description, fix and expectations.",
-		Args:  exactArgs("NAME|FILE"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		Long: `Prints a built-in scenario (or a scenario file) as YAML, with its description, fix and
+expectations, followed (as YAML comments) by what each client prints for each refused
+push and pull on ghcr.io: played in that client's request order against the scenario's
+world and rendered from the client's table (the e2e suite asserts those lines by running
+the clients).`,
+		Args: exactArgs("NAME|FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := loadScenario(args[0])
 			if err != nil {
 				return err
@@ -70,8 +75,10 @@ func newScenarioShowCmd(cli *cliEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = cli.stdout.Write(out)
-			return err
+			if _, err := cli.stdout.Write(out); err != nil {
+				return err
+			}
+			return printClientLines(cmd.Context(), cli, sc)
 		},
 	}
 }
@@ -86,7 +93,10 @@ it is up to you that the server runs it (fakeghcr serve --scenario NAME).
 Prints one line per entry; exits 0 only if every entry passes.`
 
 func newScenarioVerifyCmd(cli *cliEnv) *cobra.Command {
-	var opts verify.Options
+	var (
+		opts   verify.Options
+		client string
+	)
 	c := &cobra.Command{
 		Use:   "verify [NAME|FILE...]",
 		Short: "play the expectations with a real client (default: every built-in)",
@@ -103,6 +113,13 @@ func newScenarioVerifyCmd(cli *cliEnv) *cobra.Command {
 				}
 				all = append(all, sc)
 			}
+			if client != "" {
+				table, err := clientlines.Load(client)
+				if err != nil {
+					return usageErrorf("--client: %v", err)
+				}
+				opts.Client = table
+			}
 			if opts.BaseURL != "" && len(args) != 1 {
 				return usageErrorf("--server (or FAKEGHCR_SERVER) is set: name the one scenario that server runs")
 			}
@@ -116,6 +133,7 @@ func newScenarioVerifyCmd(cli *cliEnv) *cobra.Command {
 	c.Flags().StringVar(&opts.AdminToken, "admin-token", "", "with --server: its admin token, to check the reasons of allowed entries too")
 	c.Flags().BoolVar(&opts.HeadFirst, "head-first", false, "push as crane and BuildKit do, HEADing each blob first (a credential that may not read the package is then refused at the HEAD, with no body)")
 	c.Flags().DurationVar(&opts.Timeout, "timeout", verify.DefaultTimeout, "how long one entry may take")
+	c.Flags().StringVar(&client, "client", "", "play pushes and pulls in this client's request order and show the line it prints: "+strings.Join(clientlines.Names(), ", "))
 	return c
 }
 
@@ -136,6 +154,9 @@ func printVerify(cli *cliEnv, all []*scenarios.Scenario, v verified) int {
 		}
 		for _, r := range v.results[i] {
 			fmt.Fprintln(cli.stdout, r)
+			if r.Client != nil && r.Client.Line != "" {
+				fmt.Fprintf(cli.stdout, "    %s prints: %s\n", r.Client.Name, r.Client.Line)
+			}
 			if r.Pass {
 				passed++
 				if r.Note != "" {
@@ -197,4 +218,51 @@ func printMismatch(env *cliEnv, r verify.Result) {
 	if r.Note != "" {
 		fmt.Fprintf(env.stdout, "    note: %s\n", r.Note)
 	}
+}
+
+// printClientLines plays every entry in each client's request order and prints, as YAML
+// comments, the line each client shows where it is refused.
+func printClientLines(ctx context.Context, cli *cliEnv, sc *scenarios.Scenario) error {
+	tables, err := clientlines.All()
+	if err != nil {
+		return err
+	}
+	byEntry := make([][]string, len(sc.Expect))
+	for _, table := range tables {
+		results, err := verify.Run(ctx, sc, verify.Options{Client: table})
+		if err != nil {
+			return err
+		}
+		for i, r := range results {
+			if r.Client == nil {
+				continue
+			}
+			line := r.Client.Line
+			switch {
+			case !r.Client.Refused:
+				line = "(succeeds)"
+			case line == "":
+				line = fmt.Sprintf("(no line in its table for %s %d)", r.Client.Answer.Request, r.Client.Answer.Status)
+			}
+			byEntry[i] = append(byEntry[i], fmt.Sprintf("#   %-7s %s", table.Name+":", line))
+		}
+	}
+	fmt.Fprintln(cli.stdout, "\n# What each client prints on ghcr.io (client tables, in each client's request order):")
+	for i, e := range sc.Expect {
+		if len(byEntry[i]) == 0 {
+			continue
+		}
+		fmt.Fprintf(cli.stdout, "# %s\n", expectName(e))
+		for _, l := range byEntry[i] {
+			fmt.Fprintln(cli.stdout, l)
+		}
+	}
+	return nil
+}
+
+func expectName(e scenarios.Expect) string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return fmt.Sprintf("%s %s as %s", e.Action, e.Package, e.Credential)
 }
