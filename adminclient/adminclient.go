@@ -83,6 +83,16 @@ func (c *Client) World(ctx context.Context) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// WorldRedacted is World with every credential's secret replaced by
+// registry.RedactedSecret (GET /_fakeghcr/world?redact=secrets).
+func (c *Client) WorldRedacted(ctx context.Context) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.do(ctx, http.MethodGet, "/world?redact=secrets", nil, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Decisions returns the server's recent authorization decisions, newest
 // first (GET /_fakeghcr/decisions).
 func (c *Client) Decisions(ctx context.Context) ([]registry.Record, error) {

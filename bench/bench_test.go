@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,10 +18,15 @@ import (
 )
 
 // TestMain lets the test binary stand in for the bench command's
-// -serve-ggcr mode, which the end-to-end test starts as a child process.
+// -serve-ggcr and -serve-limit modes, which the end-to-end test starts as
+// child processes.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "-serve-ggcr" {
-		if err := serveBare(os.Args[2]); err != nil {
+	if len(os.Args) == 3 && (os.Args[1] == "-serve-ggcr" || os.Args[1] == "-serve-limit") {
+		serve := serveBare
+		if os.Args[1] == "-serve-limit" {
+			serve = serveLimit
+		}
+		if err := serve(os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -243,7 +250,7 @@ func TestRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "benchmarks.md")
 	args := []string{"-o", out, "-reps", "1", "-starts", "1", "-fixtures", "1", "-big-mib", "2",
 		"-small-count", "10", "-images", "4", "-image-clients", "2", "-tokens", "20", "-heads", "10",
-		"-store-mib", "4", "-store-blob-mib", "2", "-timeout", "3m"}
+		"-store-mib", "4", "-store-blob-mib", "2", "-limit-reps", "1", "-timeout", "3m"}
 	if _, err := findRegistry(t.Context(), ""); err != nil {
 		args = append(args, "-no-distribution")
 	}
@@ -258,10 +265,76 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# Benchmarks", "go run ./bench -o docs/benchmarks.md", "| 2 MiB push |", "## Profiling"} {
+	for _, want := range []string{"# Benchmarks", "go run ./bench -o docs/benchmarks.md", "| 2 MiB push |", "## Profiling",
+		"## Against the physical limit", "| server CPU, 2 MiB push | CPU s/GB"} {
 		if !strings.Contains(string(doc), want) {
 			t.Errorf("doc lacks %q", want)
 		}
+	}
+}
+
+// TestLimitRegistry: the physical limit stores what the client pushes,
+// chunked and monolithic, refuses a wrong digest, and serves it back.
+func TestLimitRegistry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(newLimitRegistry())
+	defer srv.Close()
+	tg := newTarget(kindLimit, srv.URL)
+	defer tg.close()
+	repo := mustRepo(t, tg, "limit")
+	for _, size := range []int{0, 1, 4 << 10, 5<<20 + 3} {
+		b, err := newBlob(randomBytes(size, uint64(size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pushBlob(t.Context(), tg, repo, b); err != nil {
+			t.Fatalf("push %d bytes: %v", size, err)
+		}
+		if _, err := pullBlob(t.Context(), tg, repo, b); err != nil {
+			t.Fatalf("pull %d bytes: %v", size, err)
+		}
+	}
+	body := []byte("monolithic")
+	for _, tc := range []struct {
+		digest string
+		want   int
+	}{
+		{"sha256:" + sha256Hex(body), http.StatusCreated},
+		{"sha256:" + sha256Hex([]byte("other")), http.StatusBadRequest},
+	} {
+		resp, err := http.Post(srv.URL+"/v2/alice/limit/blobs/uploads/?digest="+tc.digest, "application/octet-stream", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("monolithic POST with %s: %s, want %d", tc.digest, resp.Status, tc.want)
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestProcCPU reads this process's CPU time, which grows as it works.
+func TestProcCPU(t *testing.T) {
+	t.Parallel()
+	before, err := procCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	after := before
+	for after <= before && time.Now().Before(deadline) {
+		_ = sha256.Sum256(randomBytes(1<<20, 1))
+		if after, err = procCPU(os.Getpid()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after <= before {
+		t.Errorf("CPU time did not grow from %v in 5 s of hashing", before)
 	}
 }
 
@@ -269,10 +342,11 @@ func TestRun(t *testing.T) {
 func fixtureTarget(tb testing.TB, k kind) *target {
 	tb.Helper()
 	var srv *httptest.Server
+	stop := func() {}
 	switch k {
 	case kindFakeghcr:
 		var err error
-		if srv, err = newFakeghcr(); err != nil {
+		if srv, stop, err = newFakeghcr(); err != nil {
 			tb.Fatal(err)
 		}
 	case kindBare:
@@ -281,7 +355,7 @@ func fixtureTarget(tb testing.TB, k kind) *target {
 		tb.Fatalf("no fixture for %s", k.label())
 	}
 	tg := newTarget(k, srv.URL)
-	tb.Cleanup(func() { tg.close(); srv.Close() })
+	tb.Cleanup(func() { tg.close(); srv.Close(); stop() })
 	return tg
 }
 

@@ -29,17 +29,18 @@ import (
 var benchScenario []byte
 
 // newFakeghcr is fakeghcr as a Go test fixture: the benchmark world parsed
-// and served on a fresh loopback listener.
-func newFakeghcr() (*httptest.Server, error) {
+// and served on a fresh loopback listener; call the function returned
+// after closing the listener, to stop the registry's background work.
+func newFakeghcr() (*httptest.Server, func(), error) {
 	sc, err := scenarios.Parse("bench.yaml", benchScenario)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	srv, err := registry.New(registry.Options{Scenario: sc})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return httptest.NewServer(srv), nil
+	return httptest.NewServer(srv), srv.Close, nil
 }
 
 // newBare is go-containerregistry's bare engine as a Go test fixture, its

@@ -59,6 +59,8 @@ type config struct {
 	timeout        time.Duration
 	only           string
 	serveGGCR      string
+	serveLimit     string
+	limitReps      int
 }
 
 func main() {
@@ -93,8 +95,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.registryBin, "registry", "", "distribution's registry binary (default: registry on PATH or in $(go env GOPATH)/bin)")
 	fs.BoolVar(&cfg.noDistribution, "no-distribution", false, "leave distribution's registry out")
 	fs.DurationVar(&cfg.timeout, "timeout", 20*time.Minute, "give up (and fail) after this long")
-	fs.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated: start,fixture,big,small,images,tokens,head,store")
+	fs.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated: start,fixture,big,small,images,tokens,head,store,limit")
+	fs.IntVar(&cfg.limitReps, "limit-reps", 5, "repetitions of the comparison with the physical limit; the table shows medians")
 	fs.StringVar(&cfg.serveGGCR, "serve-ggcr", "", "internal: serve go-containerregistry's registry.New() on this address")
+	fs.StringVar(&cfg.serveLimit, "serve-limit", "", "internal: serve the physical-limit registry on this address")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -104,6 +108,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.serveGGCR != "" {
 		if err := serveBare(cfg.serveGGCR); err != nil {
 			fmt.Fprintf(stderr, "bench -serve-ggcr: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if cfg.serveLimit != "" {
+		if err := serveLimit(cfg.serveLimit); err != nil {
+			fmt.Fprintf(stderr, "bench -serve-limit: %v\n", err)
 			return 1
 		}
 		return 0
@@ -143,7 +154,7 @@ func (c config) validate() error {
 	}{{"reps", c.reps}, {"starts", c.starts}, {"fixtures", c.fixtures}, {"big-mib", c.bigMiB},
 		{"small-count", c.smallCount}, {"small-kib", c.smallKiB}, {"images", c.images},
 		{"image-clients", c.imageClients}, {"tokens", c.tokens}, {"heads", c.heads},
-		{"store-mib", c.storeMiB}, {"store-blob-mib", c.storeBlobMiB}} {
+		{"store-mib", c.storeMiB}, {"store-blob-mib", c.storeBlobMiB}, {"limit-reps", c.limitReps}} {
 		if v.n <= 0 {
 			return fmt.Errorf("-%s %d: must be positive", v.name, v.n)
 		}

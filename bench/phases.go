@@ -48,6 +48,7 @@ func (h *harness) phases() []phase {
 		{"tokens", h.phaseTokens},
 		{"head", h.phaseHead},
 		{"store", h.phaseStore},
+		{"limit", h.phaseLimit},
 	}
 }
 
@@ -78,7 +79,26 @@ func (h *harness) run(ctx context.Context) (report, error) {
 	h.machine.loadEnd = loadAverage()
 	h.machine.took = time.Since(began).Round(time.Second)
 	t := table(h.cfg, h.res, h.kinds)
-	return report{table: t, doc: h.doc(t)}, nil
+	lt := limitTable(h.cfg, h.res)
+	out := t
+	if only := len(h.cfg.only) > 0; only && !measuredBesidesLimit(h.res) {
+		out = "" // -only limit: the main table would be all dashes
+	}
+	if lt != "" {
+		out = strings.TrimPrefix(out+"\n"+lt, "\n")
+	}
+	return report{table: out, doc: h.doc(t, lt)}, nil
+}
+
+// measuredBesidesLimit reports whether any metric of the main table has a
+// sample.
+func measuredBesidesLimit(r *results) bool {
+	for id := range r.samples {
+		if !strings.HasPrefix(id, "limit-") {
+			return true
+		}
+	}
+	return false
 }
 
 // order is the order servers are measured in repetition rep: fakeghcr

@@ -24,6 +24,7 @@ const (
 	kindBare                 // go-containerregistry's registry.New(), in a child process
 	kindDistMem              // distribution's registry, inmemory driver
 	kindDistFS               // distribution's registry, filesystem driver
+	kindLimit                // the physical limit (limit.go), in a child process
 	numKinds
 )
 
@@ -38,6 +39,8 @@ func (k kind) label() string {
 		return "distribution, inmemory"
 	case kindDistFS:
 		return "distribution, filesystem"
+	case kindLimit:
+		return "physical limit"
 	}
 	return "kind" + strconv.Itoa(int(k))
 }
@@ -114,6 +117,8 @@ func (h *harness) startOnce(ctx context.Context, k kind) (*proc, time.Duration, 
 			"--admin-token", "bench-admin", "--log-level", "warn")
 	case kindBare:
 		cmd = exec.Command(h.selfBin, "-serve-ggcr", addr)
+	case kindLimit:
+		cmd = exec.Command(h.selfBin, "-serve-limit", addr)
 	case kindDistMem, kindDistFS:
 		cfg := filepath.Join(dir, "config.yml")
 		if err := os.WriteFile(cfg, []byte(distConfig(k, addr, filepath.Join(dir, "storage"))), 0o644); err != nil {
@@ -232,6 +237,34 @@ func procStatus(pid int, field string) (int64, error) {
 	}
 	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
 }
+
+// procCPU is the CPU time (user + system) process pid has used, from
+// /proc/PID/stat.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count fields after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	var ticks int64
+	for _, field := range f[11:13] { // utime and stime, fields 14 and 15
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
 
 // freeAddr returns a loopback address whose port is free right now. The
 // port is drawn from below the kernel's ephemeral range, so that no other

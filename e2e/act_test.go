@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +38,14 @@ func TestAct(t *testing.T) {
 	git := needTool(t, "git", "apt-get install -y git")
 
 	home, env := clientHome(t)
+	// The steps find crane on the PATH, so the workflow's install step downloads nothing. They
+	// find it through a wrapper that also copies crane's stderr to craneLog: act streams a
+	// step's output to its log, and once in 21 runs it did not print the step's error line, so
+	// crane's own words are read from the file instead.
+	craneLog := filepath.Join(home, "crane-stderr.log")
+	wrapper := actCraneWrapper(t, crane, craneLog)
 	env = append(env,
-		// The steps find crane on the PATH, so the workflow's install step downloads nothing.
-		"PATH="+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PATH="+wrapper+string(os.PathListSeparator)+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		// No system git configuration (signing, hooks) in the test repository.
 		"GIT_CONFIG_NOSYSTEM=1",
 	)
@@ -76,10 +82,25 @@ func TestAct(t *testing.T) {
 
 	rep.run(t, "seed_denied", func(t *testing.T) {
 		r := runAct(t)
-		// crane's message for GHCR's 403, as act prefixes a step's output.
-		wantFail(t, r, actJob+"   | Error: pushing image "+image+":"+tag+": POST "+srv.URL+
-			"/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package")
+		// crane's message for GHCR's 403, from the file its wrapper wrote: not through act's
+		// streaming of the step's output.
+		craneLine := "Error: pushing image " + image + ":" + tag + ": POST " + srv.URL +
+			"/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package"
+		stderr, err := os.ReadFile(craneLog)
+		if err != nil {
+			t.Fatalf("crane's stderr: %v", err)
+		}
+		wantLines(t, string(stderr), "", []string{craneLine})
+		// act's own lines: the step failed, then the job.
+		wantFailMatch(t, r, regexp.QuoteMeta(actJob+"   ❌  Failure - Main Build and push the image [")+`[^\]]+\]`)
 		wantLines(t, r.Stderr, r.Stdout, []string{actJob + " 🏁  Job failed"})
+		// When act did stream the step's error line, it is crane's line with act's prefix, as
+		// docs/act.md quotes it.
+		for _, l := range lines(r.Output()) {
+			if strings.Contains(l, "| Error: pushing image") && l != actJob+"   | "+craneLine {
+				t.Errorf("act printed the step's error as\n  %s\nwant\n  %s", l, actJob+"   | "+craneLine)
+			}
+		}
 		// The wildcard mapped the fake token to the workflow identity, and the rule that
 		// refused it is the seed case's.
 		d := actNewestDenial(t, srv)
@@ -123,6 +144,32 @@ func TestAct(t *testing.T) {
 		}
 	})
 }
+
+// actCraneWrapper writes a directory holding a "crane" that runs the real one and appends
+// what it printed to stderr to logPath, then prints it to stderr too; it returns the directory.
+func actCraneWrapper(t *testing.T, crane, logPath string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "crane-wrapper")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\n" +
+		"# crane, with its stderr also appended to a file the e2e test reads.\n" +
+		"err=$(mktemp) || exit 1\n" +
+		shellQuote(crane) + ` "$@" 2>"$err"` + "\n" +
+		"code=$?\n" +
+		`cat "$err" >>` + shellQuote(logPath) + "\n" +
+		`cat "$err" >&2` + "\n" +
+		`rm -f "$err"` + "\n" +
+		"exit $code\n"
+	if err := os.WriteFile(filepath.Join(dir, "crane"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // actRepository makes a git repository holding the example workflow, with one commit and the
 // remote origin https://github.com/acme/api.git, from which act takes GITHUB_REPOSITORY

@@ -174,6 +174,7 @@ func start(t TB, cfg config) (*Server, error) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.hs.Close()
+		s.reg.Close()
 		s.tr.CloseIdleConnections()
 		if s.logTo != nil {
 			s.logTo.stop()

@@ -20,7 +20,8 @@ const AdminPrefix = "/_fakeghcr"
 //
 //	GET  /_fakeghcr/healthz    200 "ok"
 //	GET  /_fakeghcr/decisions  recent authorization decisions, newest first (JSON)
-//	GET  /_fakeghcr/world      the current world as a scenario file (YAML)
+//	GET  /_fakeghcr/world      the current world as a scenario file (YAML);
+//	                           ?redact=secrets replaces every credential's secret
 //	POST /_fakeghcr/changes    apply one Change (JSON)
 //	POST /_fakeghcr/reset      restore the loaded scenario's world
 //	     /_fakeghcr/faults     injected failures (faults.go)
@@ -68,7 +69,11 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleWorld(w http.ResponseWriter, r *http.Request) *regError {
-	out, err := scenarios.Marshal(s.Export())
+	sc := s.Export()
+	if r.URL.Query().Get("redact") == "secrets" {
+		redactSecrets(sc)
+	}
+	out, err := scenarios.Marshal(sc)
 	if err != nil {
 		return internalError("exporting world: "+err.Error(), err)
 	}

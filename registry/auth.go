@@ -34,7 +34,8 @@ type caller struct {
 // authenticate resolves the Authorization header against world. A bearer
 // that authenticates nobody is anonymous: GHCR serves public content to
 // any junk bearer [T5][T6].
-func (s *Server) authenticate(r *http.Request, w authz.World) caller {
+func (s *Server) authenticate(r *http.Request, v *view) caller {
+	w := v.world
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return caller{kind: authNone}
@@ -57,11 +58,12 @@ func (s *Server) authenticate(r *http.Request, w authz.World) caller {
 			return c
 		}
 		c.claims = claims
-		if cred, ok := credentialNamed(w, claims.Credential); ok && !cred.Revoked {
+		if cred, ok := v.boundCredential(claims.Credential, claims.Nonce); ok && !cred.Revoked {
 			c.principal = authz.Principal{Credential: &cred}
 		} else {
-			// The credential was revoked or removed after the token was
-			// minted: the token authenticates nobody any more.
+			// The credential was added, revoked, removed or replaced
+			// after the token was minted: the token authenticates nobody
+			// any more.
 			c.forged = true
 			c.claims = nil
 		}
@@ -102,15 +104,6 @@ func candidateSecrets(s string) []string {
 		out = append(out, secret)
 	}
 	return out
-}
-
-func credentialNamed(w authz.World, name string) (authz.Credential, bool) {
-	for _, c := range w.Credentials {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return authz.Credential{}, false
 }
 
 // challenge returns GHCR's WWW-Authenticate value. GHCR's challenges name

@@ -131,6 +131,10 @@ func (s *Server) knownStorageError(err error) *regError {
 		return errNameUnknown
 	case errors.Is(err, storage.ErrTagInvalid):
 		return errTagInvalid
+	case errors.Is(err, storage.ErrTooManyUploads), errors.Is(err, storage.ErrUploadsFull):
+		// fakeghcr's own limits (GHCR's are not known): the OCI code a
+		// client backs off and retries on.
+		return &regError{Status: http.StatusTooManyRequests, Code: "TOOMANYREQUESTS", Message: err.Error()}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -68,42 +69,74 @@ func (r Record) String() string {
 	return b.String()
 }
 
-// decisionLog keeps the most recent records in a ring.
+// decisionLog keeps the most recent records, at most len(ring) of them and
+// at most maxDecisionBytes together: a flood of requests with huge paths
+// cannot grow it past that.
 type decisionLog struct {
-	mu   sync.Mutex
-	ring []Record
-	next int
-	full bool
+	mu    sync.Mutex
+	ring  []Record
+	head  int // the oldest record
+	count int
+	bytes int // recordBytes of the records kept
 }
 
+// Bounds on what the decision log keeps.
+const (
+	// maxDecisionBytes bounds the whole log.
+	maxDecisionBytes = 4 << 20
+	// maxRecordField bounds each text of a record (a path, a repository
+	// name, an explanation naming one); longer ones are cut and marked.
+	maxRecordField = 1 << 10
+)
+
 func newDecisionLog(n int) *decisionLog { return &decisionLog{ring: make([]Record, n)} }
+
+// recordBytes is about what keeping r costs.
+func recordBytes(r Record) int {
+	return 256 + len(r.RequestID) + len(r.Method) + len(r.Path) + len(r.Repo) + len(r.Action) + len(r.Principal) +
+		len(r.Reason) + len(r.Code) + len(r.Message) + len(r.Explanation) + len(r.Fix)
+}
 
 func (l *decisionLog) add(r Record) {
 	if len(l.ring) == 0 {
 		return
 	}
+	size := recordBytes(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ring[l.next] = r
-	l.next = (l.next + 1) % len(l.ring)
-	if l.next == 0 {
-		l.full = true
+	for l.count > 0 && (l.count == len(l.ring) || l.bytes+size > maxDecisionBytes) {
+		l.bytes -= recordBytes(l.ring[l.head])
+		l.ring[l.head] = Record{}
+		l.head = (l.head + 1) % len(l.ring)
+		l.count--
 	}
+	l.ring[(l.head+l.count)%len(l.ring)] = r
+	l.count++
+	l.bytes += size
 }
 
 // recent returns records newest first.
 func (l *decisionLog) recent() []Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := l.next
-	if l.full {
-		n = len(l.ring)
-	}
-	out := make([]Record, 0, n)
-	for i := 1; i <= n; i++ {
-		out = append(out, l.ring[(l.next-i+len(l.ring))%len(l.ring)])
+	out := make([]Record, 0, l.count)
+	for i := l.count - 1; i >= 0; i-- {
+		out = append(out, l.ring[(l.head+i)%len(l.ring)])
 	}
 	return out
+}
+
+// clip cuts s to maxRecordField bytes (on a UTF-8 boundary) and says how
+// long it was.
+func clip(s string) string {
+	if len(s) <= maxRecordField {
+		return s
+	}
+	cut := maxRecordField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Decisions returns recent authorization decisions, newest first.
@@ -126,18 +159,18 @@ func (s *Server) record(r *http.Request, o outcome) {
 	rec := Record{
 		Time:        s.opts.Now(),
 		RequestID:   middleware.GetReqID(ctx),
-		Method:      r.Method,
-		Path:        r.URL.Path,
-		Repo:        o.repo,
+		Method:      clip(r.Method),
+		Path:        clip(r.URL.Path),
+		Repo:        clip(o.repo),
 		Action:      string(o.action),
-		Principal:   o.principal.String(),
+		Principal:   clip(o.principal.String()),
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
-		Explanation: d.Explanation,
-		Fix:         d.Fix,
+		Explanation: clip(d.Explanation),
+		Fix:         clip(d.Fix),
 	}
 	if o.answer != nil {
-		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, o.answer.Message
+		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, clip(o.answer.Message)
 	}
 	s.decisions.add(rec)
 	decision := "allow"
@@ -148,10 +181,13 @@ func (s *Server) record(r *http.Request, o outcome) {
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := []any{"repo", o.repo, "action", rec.Action, "principal", rec.Principal,
-		"decision", decision, "reason", rec.Reason, "request_id", rec.RequestID}
+	attrs := []any{"repo", rec.Repo, "action", rec.Action, "principal", rec.Principal,
+		"decision", decision, "reason", rec.Reason}
+	if rec.RequestID != "" {
+		attrs = append(attrs, "request_id", rec.RequestID)
+	}
 	if !d.Allow {
-		attrs = append(attrs, "status", rec.Status, "explanation", d.Explanation, "fix", d.Fix)
+		attrs = append(attrs, "status", rec.Status, "explanation", rec.Explanation, "fix", rec.Fix)
 	}
 	s.log.Log(ctx, level, "authz decision", attrs...)
 }

@@ -204,7 +204,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	}
 	all := []grant{{Type: "repository", Name: "acme/secret", Actions: []string{"pull", "push", "*"}}}
 	for _, cred := range []string{"bob", "ci", "gone", "alice", ""} {
-		tok, err := srv.tokens.mint(cred, all)
+		tok, err := srv.tokens.mint(cred, srv.snapshot().nonce(cred), all)
 		if err != nil {
 			f.Fatal(err)
 		}

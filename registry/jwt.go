@@ -28,8 +28,12 @@ type grant struct {
 // scope can be checked.
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	// Credential names the credential the token was minted for.
+	// Credential names the credential the token was minted for, and
+	// Nonce binds the token to that credential as it was then: the nonce
+	// changes whenever the credential is added, revoked, removed or
+	// replaced, and the token then authenticates nobody.
 	Credential string  `json:"credential"`
+	Nonce      string  `json:"nonce"`
 	Access     []grant `json:"access"`
 }
 
@@ -67,13 +71,31 @@ type tokenIssuer struct {
 	// issued remembers the tokens minted here, so that verifying one is a
 	// map lookup and an expiry check instead of a parse (the parse was
 	// most of a small request's cost). A token not found is parsed.
-	mu     sync.RWMutex
-	issued map[string]*tokenClaims
+	mu          sync.RWMutex
+	issued      map[string]*tokenClaims
+	issuedBytes int // what issued holds, as counted by tokenBytes
 }
 
-// maxIssued bounds the remembered tokens; past it, expired ones are swept
-// and, if none expired, new tokens are verified by parsing.
-const maxIssued = 10000
+// maxIssued and maxIssuedBytes bound the remembered tokens; past either,
+// expired ones are swept and, if that is not enough, new tokens are
+// verified by parsing.
+const (
+	maxIssued      = 10000
+	maxIssuedBytes = 16 << 20
+)
+
+// tokenBytes is about what remembering raw costs: the token and its
+// claims (their strings and slice headers).
+func tokenBytes(raw string, c *tokenClaims) int {
+	n := 2*len(raw) + 256 + len(c.Credential) + len(c.Nonce) + len(c.Subject)
+	for _, g := range c.Access {
+		n += 64 + len(g.Type) + len(g.Name)
+		for _, a := range g.Actions {
+			n += 16 + len(a)
+		}
+	}
+	return n
+}
 
 func newTokenIssuer(issuer string, ttl time.Duration, now func() time.Time) (*tokenIssuer, error) {
 	key := make([]byte, 32)
@@ -83,7 +105,7 @@ func newTokenIssuer(issuer string, ttl time.Duration, now func() time.Time) (*to
 	return &tokenIssuer{key: key, issuer: issuer, ttl: ttl, now: now, issued: map[string]*tokenClaims{}}, nil
 }
 
-func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
+func (t *tokenIssuer) mint(credential, nonce string, access []grant) (string, error) {
 	now := t.now()
 	claims := tokenClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -95,6 +117,7 @@ func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		},
 		Credential: credential,
+		Nonce:      nonce,
 		Access:     access,
 	}
 	raw, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
@@ -106,17 +129,21 @@ func (t *tokenIssuer) mint(credential string, access []grant) (string, error) {
 }
 
 func (t *tokenIssuer) remember(raw string, claims *tokenClaims, now time.Time) {
+	size := tokenBytes(raw, claims)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.issued) >= maxIssued {
+	full := func() bool { return len(t.issued) >= maxIssued || t.issuedBytes+size > maxIssuedBytes }
+	if full() {
 		for k, c := range t.issued {
 			if !now.Before(c.ExpiresAt.Time) {
 				delete(t.issued, k)
+				t.issuedBytes -= tokenBytes(k, c)
 			}
 		}
 	}
-	if len(t.issued) < maxIssued {
+	if !full() {
 		t.issued[raw] = claims
+		t.issuedBytes += size
 	}
 }
 

@@ -100,7 +100,7 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 		return
 	}
 	pkg := authz.NewPackage(s.view.world, q.caller.principal, q.rt.Repo, source)
-	s.view = newView(s.view.world.WithPackage(pkg))
+	s.view = newView(s.view.world.WithPackage(pkg), s.view)
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
 }

@@ -17,7 +17,7 @@ func (s *Server) handleV2(w http.ResponseWriter, r *http.Request) *regError {
 		return errNameInvalid
 	}
 	v := s.snapshot()
-	c := s.authenticate(r, v.world)
+	c := s.authenticate(r, v)
 	if e := s.refuseAuthorization(w, r, c, rt); e != nil {
 		return e
 	}

@@ -48,7 +48,7 @@ func (s *Server) UpdateWorld(change func(*authz.World) error) error {
 	if err := change(&w); err != nil {
 		return err
 	}
-	s.view = newView(w)
+	s.view = newView(w, s.view)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,6 +56,18 @@ type Options struct {
 	DecisionsKept int
 	// Faults are failures to inject from the start, after the scenario's.
 	Faults []faults.Rule
+	// MaxUploads and MaxUploadBytes bound the open upload sessions and the
+	// bytes uploads in progress hold (storage.Options; zero: its defaults).
+	// Over either, an upload is refused with 429 TOOMANYREQUESTS.
+	MaxUploads     int
+	MaxUploadBytes int64
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second over every BodyRateWindow; a slower request fails. Zero:
+	// DefaultMinBodyRate; negative: no minimum.
+	MinBodyRate int64
+	// BodyRateWindow is the period MinBodyRate is checked over. Zero:
+	// DefaultBodyRateWindow.
+	BodyRateWindow time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +92,12 @@ func (o Options) withDefaults() Options {
 	if o.DecisionsKept == 0 {
 		o.DecisionsKept = DefaultDecisionsKept
 	}
+	if o.MinBodyRate == 0 {
+		o.MinBodyRate = DefaultMinBodyRate
+	}
+	if o.BodyRateWindow <= 0 {
+		o.BodyRateWindow = DefaultBodyRateWindow
+	}
 	return o
 }
 
@@ -90,6 +109,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("max blob size %d: must be positive", o.MaxBlobSize)
 	case o.TokenTTL < 0:
 		return fmt.Errorf("token TTL %v: must be positive", o.TokenTTL)
+	case o.MaxUploads < 0:
+		return fmt.Errorf("max uploads %d: must be positive", o.MaxUploads)
+	case o.MaxUploadBytes < 0:
+		return fmt.Errorf("max upload bytes %d: must be positive", o.MaxUploadBytes)
 	case o.DecisionsKept < 0:
 		return fmt.Errorf("decisions kept %d: must be positive", o.DecisionsKept)
 	}
@@ -105,6 +128,7 @@ type Server struct {
 	engine    http.Handler
 	handler   http.Handler
 	decisions *decisionLog
+	sweeper   *storage.Sweeper // stopped by Close
 
 	rest    *restapi.Service // GitHub's packages REST API (packagesapi.go)
 	faults  *faults.Set      // injected failures (faults.go)
@@ -131,9 +155,11 @@ func New(opts Options) (*Server, error) {
 		log:    opts.Logger,
 		tokens: tokens,
 		store: storage.New(storage.Options{
-			UploadTTL:   opts.UploadTTL,
-			MaxBlobSize: opts.MaxBlobSize,
-			Now:         opts.Now,
+			UploadTTL:      opts.UploadTTL,
+			MaxBlobSize:    opts.MaxBlobSize,
+			MaxUploads:     opts.MaxUploads,
+			MaxUploadBytes: opts.MaxUploadBytes,
+			Now:            opts.Now,
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}
@@ -152,15 +178,26 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
 	s.handler = s.routes()
+	s.sweeper = s.store.StartSweeper(0)
 	return s, nil
 }
+
+// Close stops the server's background work: the sweeper that frees
+// abandoned upload sessions once they expire. It does not touch listeners
+// or stored content, and may be called more than once.
+func (s *Server) Close() { s.sweeper.Stop() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion)
+	// A request id costs allocations on every request; only the debug
+	// log (one record per request) has a use for it.
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		r.Use(middleware.RequestID)
+	}
+	r.Use(s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
 	r.HandleFunc("/token", s.handle(s.handleToken))
 	r.HandleFunc("/v2", s.handle(s.handleV2))
 	r.HandleFunc("/v2/*", s.handle(s.handleV2))

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,14 +21,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) *regError {
 	if bad != nil {
 		return bad
 	}
-	world := s.snapshot().world
+	v := s.snapshot()
+	world := v.world
 	auth := r.Header.Get("Authorization")
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch {
 	case auth == "":
 		return s.anonymousToken(w, r, world, scopes)
 	case strings.EqualFold(scheme, "basic"):
-		return s.basicToken(w, r, world, strings.TrimSpace(value), scopes)
+		return s.basicToken(w, r, v, strings.TrimSpace(value), scopes)
 	default:
 		// A bearer sent to /token (e.g. a raw PAT): GHCR answers 401 with
 		// its challenge [T2].
@@ -70,19 +72,19 @@ func (s *Server) anonymousToken(w http.ResponseWriter, r *http.Request, world au
 // basicToken authenticates the secret (the username is not checked, as on
 // GHCR) and, as authz.DecideToken decides, mints a token for every
 // requested scope: GHCR authorizes on /v2/, not here [T11].
-func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.World, value string, scopes []grant) *regError {
+func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, v *view, value string, scopes []grant) *regError {
 	repo := ""
 	if len(scopes) > 0 {
 		repo = scopes[0].Name
 	}
-	cred, found := basicCredential(world, value)
+	cred, found := basicCredential(v.world, value)
 	p := authz.Principal{}
 	d := authz.Decision{Reason: authz.DenyBadCredential,
 		Explanation: "The password sent to /token is not a credential GHCR accepts (unknown, expired or revoked).",
 		Fix:         "Log in again with a valid token (docker logout ghcr.io, then docker login ghcr.io), or add the credential to the scenario."}
 	if found {
 		p.Credential = &cred
-		d = authz.DecideToken(world, p, authz.Access{Package: repo, Action: authz.ActionRead})
+		d = authz.DecideToken(v.world, p, authz.Access{Package: repo, Action: authz.ActionRead})
 	}
 	if !d.Allow {
 		answer, _ := ghcrAnswer(d.Reason, "")
@@ -90,7 +92,7 @@ func (s *Server) basicToken(w http.ResponseWriter, r *http.Request, world authz.
 		explain(w, d)
 		return answer.forRepo(repo)
 	}
-	token, err := s.tokens.mint(cred.Name, scopes)
+	token, err := s.tokens.mint(cred.Name, v.nonce(cred.Name), scopes)
 	if err != nil {
 		return internalError("minting token", err)
 	}
@@ -120,24 +122,32 @@ func writeToken(w http.ResponseWriter, token string) {
 	_, _ = w.Write(body)
 }
 
+// MaxTokenScopes is the most repositories one /token request may name
+// (repeats of a repository count once). GHCR's own limit is not known;
+// clients name one to a few, BuildKit a few more with cache imports.
+const MaxTokenScopes = 100
+
 // parseScopes reads repeated scope parameters, each possibly holding
 // several space-separated scopes (containerd, BuildKit). Scopes of other
-// types (registry:catalog:*) are ignored; a malformed one is refused.
+// types (registry:catalog:*) are ignored; a malformed one is refused, and
+// so are more than MaxTokenScopes repositories. Scopes of one repository
+// merge into one grant, in linear time.
 func parseScopes(values []string) ([]grant, *regError) {
 	var out []grant
+	index := map[string]int{} // repository -> its grant in out
 	for _, v := range values {
 		for _, sc := range strings.Fields(v) {
 			typ, rest, ok := strings.Cut(sc, ":")
 			i := strings.LastIndex(rest, ":")
 			if !ok || i <= 0 || i == len(rest)-1 {
-				return nil, errScopeInvalid.withMessage("invalid scope " + strconv.Quote(sc) + ": want repository:<name>:<actions>")
+				return nil, errScopeInvalid.withMessage("invalid scope " + strconv.Quote(truncate(sc, 200)) + ": want repository:<name>:<actions>")
 			}
 			if typ != "repository" {
 				continue
 			}
 			name, actions := rest[:i], strings.Split(rest[i+1:], ",")
 			if !validName(name) {
-				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(name) + " in scope")
+				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(truncate(name, 200)) + " in scope")
 			}
 			var kept []string
 			for _, a := range actions {
@@ -145,26 +155,35 @@ func parseScopes(values []string) ([]grant, *regError) {
 					kept = append(kept, a)
 				}
 			}
-			if len(kept) > 0 {
-				out = mergeGrant(out, grant{Type: typ, Name: name, Actions: kept})
+			if len(kept) == 0 {
+				continue
+			}
+			j, seen := index[name]
+			if !seen {
+				if len(out) == MaxTokenScopes {
+					return nil, errScopeInvalid.withMessage("too many scopes: more than " + strconv.Itoa(MaxTokenScopes) +
+						" repositories in one token request (fakeghcr's limit); ask for the repositories this client uses")
+				}
+				index[name] = len(out)
+				out = append(out, grant{Type: typ, Name: name})
+				j = len(out) - 1
+			}
+			for _, a := range kept {
+				if !slices.Contains(out[j].Actions, a) { // at most 4 actions
+					out[j].Actions = append(out[j].Actions, a)
+				}
 			}
 		}
 	}
 	return out, nil
 }
 
-func mergeGrant(gs []grant, g grant) []grant {
-	for i := range gs {
-		if gs[i].Name == g.Name {
-			for _, a := range g.Actions {
-				if !strings.Contains(","+strings.Join(gs[i].Actions, ",")+",", ","+a+",") {
-					gs[i].Actions = append(gs[i].Actions, a)
-				}
-			}
-			return gs
-		}
+// truncate shortens s to at most n bytes for a message, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return append(gs, g)
+	return s[:n] + "..."
 }
 
 func (s *Server) settingsAnonymousStatus() int {

@@ -30,7 +30,10 @@ func (s *Server) startUpload(q request) *regError {
 		blobCreated(q.w, q.rt.Repo, d.String())
 		return nil
 	}
-	id := s.store.StartUpload(q.rt.Repo)
+	id, err := s.store.StartUpload(q.rt.Repo)
+	if err != nil {
+		return s.storageError(err)
+	}
 	h := q.w.Header()
 	h.Set("Location", uploadLocation(q.rt.Repo, id))
 	h.Set("Docker-Upload-UUID", id)

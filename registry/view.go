@@ -1,6 +1,10 @@
 package registry
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -17,8 +21,18 @@ const maxMemo = 4096
 // and access always give the same decision, explanation included.)
 type view struct {
 	world authz.World
+	// bound holds each credential's binding: registry tokens carry the
+	// nonce, and a token whose nonce is not its credential's current one
+	// authenticates nobody.
+	bound map[string]binding
 	memo  sync.Map // memoKey -> authz.Decision
 	size  atomic.Int32
+}
+
+// binding is a credential as registry tokens are bound to it.
+type binding struct {
+	nonce string
+	index int // in world.Credentials
 }
 
 type memoKey struct {
@@ -28,7 +42,51 @@ type memoKey struct {
 	action authz.Action
 }
 
-func newView(w authz.World) *view { return &view{world: w} }
+// newView makes the view of w, the world after prev's (nil for the first).
+// A credential keeps its nonce only when prev had it with the same fields
+// and it is not named in renewed; every other credential gets a fresh one.
+// So a token minted before an add, revoke, remove or replace of its
+// credential (the admin change names it in renewed), or before a reset
+// that changed it, authenticates nobody afterwards.
+func newView(w authz.World, prev *view, renewed ...string) *view {
+	v := &view{world: w, bound: make(map[string]binding, len(w.Credentials))}
+	for i, c := range w.Credentials {
+		b := binding{index: i}
+		if old, ok := prev.credential(c.Name); ok && !slices.Contains(renewed, c.Name) && reflect.DeepEqual(old, c) {
+			b.nonce = prev.bound[c.Name].nonce
+		} else {
+			b.nonce = rand.Text()
+		}
+		v.bound[c.Name] = b
+	}
+	return v
+}
+
+// credential returns the credential named name and whether it exists. v
+// may be nil.
+func (v *view) credential(name string) (authz.Credential, bool) {
+	if v == nil {
+		return authz.Credential{}, false
+	}
+	b, ok := v.bound[name]
+	if !ok {
+		return authz.Credential{}, false
+	}
+	return v.world.Credentials[b.index], true
+}
+
+// boundCredential returns the credential a registry token was minted for,
+// if it still exists with the nonce the token carries.
+func (v *view) boundCredential(name, nonce string) (authz.Credential, bool) {
+	b, ok := v.bound[name]
+	if !ok || nonce == "" || subtle.ConstantTimeCompare([]byte(b.nonce), []byte(nonce)) != 1 {
+		return authz.Credential{}, false
+	}
+	return v.world.Credentials[b.index], true
+}
+
+// nonce is the current nonce of the named credential.
+func (v *view) nonce(name string) string { return v.bound[name].nonce }
 
 // decide is authz.Decide, remembered.
 func (v *view) decide(p authz.Principal, a authz.Access) authz.Decision {

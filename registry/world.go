@@ -44,7 +44,7 @@ func (s *Server) load(sc *scenarios.Scenario) error {
 		return fmt.Errorf("scenario %q: the world is not valid: %w", sc.Name, err)
 	}
 	s.mu.Lock()
-	s.view, s.initial, s.settings = newView(w), sc, sc.Settings
+	s.view, s.initial, s.settings = newView(w, s.view), sc, sc.Settings
 	s.mu.Unlock()
 	return s.preload(sc)
 }
@@ -71,7 +71,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	w := s.initial.World.Clone()
 	ensureMaps(&w)
-	s.view = newView(w)
+	s.view = newView(w, s.view)
 }
 
 // Export returns the current world as a scenario (the file format).
@@ -94,6 +94,20 @@ func (s *Server) Export() *scenarios.Scenario {
 	return sc
 }
 
+// renewedBy names the credentials whose tokens change c voids: the one it
+// adds, revokes or removes.
+func renewedBy(c Change) []string {
+	switch c.Op {
+	case OpAddCredential:
+		if c.Credential != nil {
+			return []string{c.Credential.Name}
+		}
+	case OpRevokeCredential, OpRemoveCredential:
+		return []string{c.Name}
+	}
+	return nil
+}
+
 // Apply makes one change to the world, copy-on-write: requests in flight
 // keep the world they started with.
 func (s *Server) Apply(c Change) error {
@@ -103,6 +117,6 @@ func (s *Server) Apply(c Change) error {
 	if err != nil {
 		return err
 	}
-	s.view = newView(w)
+	s.view = newView(w, s.view, renewedBy(c)...)
 	return nil
 }

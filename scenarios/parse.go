@@ -78,6 +78,9 @@ func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error
 	doc := &fileDoc{}
 	var unknown []*FileError
 	if body != nil {
+		if err := emptyTagError(file, body); err != nil {
+			return nil, nil, nil, err
+		}
 		if _, null := body.(*ast.NullNode); !null {
 			unknown = unknownFields(file, body, "")
 			// With unknown fields reported, decode the rest leniently; with
@@ -87,8 +90,12 @@ func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error
 			if len(unknown) == 0 {
 				opts = append(opts, yaml.Strict())
 			}
-			if err := yaml.NodeToValue(body, doc, opts...); err != nil {
-				return nil, nil, nil, joinFileErrors(append(unknown, yamlError(file, body, err).(*FileError)))
+			if err := nodeToValue(file, body, doc, opts...); err != nil {
+				fe, decoderPanicked := err.(*FileError)
+				if !decoderPanicked {
+					fe = yamlError(file, body, err).(*FileError)
+				}
+				return nil, nil, nil, joinFileErrors(append(unknown, fe))
 			}
 		}
 	}
@@ -128,6 +135,18 @@ func unknownFields(file string, n ast.Node, path string) []*FileError {
 		}
 	}
 	return out
+}
+
+// nodeToValue decodes body into doc, recovering from a panic in the
+// decoder: that is reported as a *FileError, any other failure as go-yaml's
+// error.
+func nodeToValue(file string, body ast.Node, doc *fileDoc, opts ...yaml.DecodeOption) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = decodePanic(file, p)
+		}
+	}()
+	return yaml.NodeToValue(body, doc, opts...)
 }
 
 // yamlError turns a go-yaml error into a *FileError with the field's path.

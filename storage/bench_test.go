@@ -140,7 +140,7 @@ func BenchmarkPush256MiB(b *testing.B) {
 				b.StartTimer()
 
 				s := storage.New(storage.Options{})
-				id := s.StartUpload("o/app")
+				id := startUpload(b, s, "o/app")
 				if err := p.push(s, id); err != nil {
 					b.Fatal(err)
 				}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Chunk sizes of an upload's buffer. The first chunk is small so that a
@@ -24,10 +25,41 @@ var errBadRead = errors.New("reader returned an invalid count")
 // copied or reallocated as the upload grows. Only the last chunk may have
 // spare capacity.
 type chunkBuffer struct {
-	chunks [][]byte
-	size   int64
-	pool   *chunkPool // may be nil
+	chunks   [][]byte
+	size     int64
+	pool     *chunkPool // may be nil
+	budget   *budget    // may be nil: no accounting
+	reserved int64      // capacity of chunks, taken from budget
 }
+
+// budget counts bytes against a limit; safe for concurrent use.
+type budget struct {
+	n     atomic.Int64
+	limit int64
+}
+
+// take reserves n bytes and reports whether they fit under the limit (if
+// not, nothing is reserved). A nil budget takes anything.
+func (b *budget) take(n int64) bool {
+	if b == nil {
+		return true
+	}
+	if b.n.Add(n) > b.limit {
+		b.n.Add(-n)
+		return false
+	}
+	return true
+}
+
+// give returns n bytes.
+func (b *budget) give(n int64) {
+	if b != nil && n != 0 {
+		b.n.Add(-n)
+	}
+}
+
+// errNoBudget reports that the next chunk did not fit in the budget.
+var errNoBudget = errors.New("upload budget exhausted")
 
 // chunkPool recycles minChunkSize chunks: most blobs are small, and each
 // one's first chunk is copied into an exact-size one when it is committed,
@@ -62,25 +94,44 @@ func (c *chunkBuffer) nextChunkSize(limit int64) int {
 // errOverLimit reports a reader with more bytes than readFrom may take.
 var errOverLimit = errors.New("more data than allowed")
 
-// newChunk allocates the next chunk, from the pool when it has the size.
-func (c *chunkBuffer) newChunk(limit int64) []byte {
-	if n := c.nextChunkSize(limit); n != minChunkSize {
-		return make([]byte, 0, n)
+// newChunk allocates the next chunk, from the pool when it has the size,
+// after reserving its capacity from the budget.
+func (c *chunkBuffer) newChunk(limit int64) ([]byte, error) {
+	n := c.nextChunkSize(limit)
+	if !c.budget.take(int64(n)) {
+		return nil, errNoBudget
 	}
-	return c.pool.get()
+	c.reserved += int64(n)
+	if n != minChunkSize {
+		return make([]byte, 0, n), nil
+	}
+	return c.pool.get(), nil
+}
+
+// drop recycles chunk b, which no Blob refers to, and gives its capacity
+// back to the budget.
+func (c *chunkBuffer) drop(b []byte) {
+	c.budget.give(int64(cap(b)))
+	c.reserved -= int64(cap(b))
+	c.pool.put(b)
 }
 
 // readFrom reads r until io.EOF or an error, appending at most limit bytes.
 // Bytes are read straight into the chunks and written to h as they land, so
 // h always covers exactly the bytes counted in c.size, even when r fails
 // part way. It returns how many bytes it appended, and errOverLimit if r had
-// more than limit (the extra byte it read to find out is not kept).
+// more than limit (the extra byte it read to find out is not kept), or
+// errNoBudget if the budget had no room for the next chunk.
 func (c *chunkBuffer) readFrom(r io.Reader, h hash.Hash, limit int64) (int64, error) {
 	var total int64
 	for total < limit {
 		last := len(c.chunks) - 1
 		if last < 0 || len(c.chunks[last]) == cap(c.chunks[last]) {
-			c.chunks = append(c.chunks, c.newChunk(limit-total))
+			chunk, err := c.newChunk(limit - total)
+			if err != nil {
+				return total, err
+			}
+			c.chunks = append(c.chunks, chunk)
 			last++
 		}
 		chunk := c.chunks[last]
@@ -133,7 +184,7 @@ func (c *chunkBuffer) truncate(size int64) {
 		if end := off + int64(len(chunk)); end >= size {
 			c.chunks[i] = chunk[:size-off]
 			for _, b := range c.chunks[i+1:] {
-				c.pool.put(b)
+				c.drop(b)
 			}
 			clear(c.chunks[i+1:])
 			c.chunks = c.chunks[:i+1]
@@ -144,14 +195,15 @@ func (c *chunkBuffer) truncate(size int64) {
 	c.size = size
 }
 
-// finish hands over the chunks for an immutable Blob and empties c. It drops
+// finish hands over the chunks for an immutable Blob and empties c, giving
+// their capacity back to the budget (stored blobs are not uploads). It drops
 // empty chunks and copies the last one into an exact-size chunk when more
 // than a sixteenth of it (and at least 1 KiB) would be wasted, so a blob
 // holds at most about 6% more memory than its size.
 func (c *chunkBuffer) finish() [][]byte {
 	chunks := slices.DeleteFunc(c.chunks, func(b []byte) bool {
 		if len(b) == 0 {
-			c.pool.put(b)
+			c.drop(b)
 			return true
 		}
 		return false
@@ -160,17 +212,19 @@ func (c *chunkBuffer) finish() [][]byte {
 		last := chunks[n-1]
 		if waste := cap(last) - len(last); waste >= 1<<10 && waste > len(last)/16 {
 			chunks[n-1] = slices.Clone(last)
-			c.pool.put(last)
+			c.drop(last)
 		}
 	}
-	*c = chunkBuffer{pool: c.pool}
+	c.budget.give(c.reserved)
+	*c = chunkBuffer{pool: c.pool, budget: c.budget}
 	return slices.Clip(chunks)
 }
 
 // release recycles what it can and empties c.
 func (c *chunkBuffer) release() {
 	for _, b := range c.chunks {
-		c.pool.put(b)
+		c.drop(b)
 	}
-	*c = chunkBuffer{pool: c.pool}
+	c.budget.give(c.reserved) // zero unless a chunk was lost track of
+	*c = chunkBuffer{pool: c.pool, budget: c.budget}
 }

@@ -32,7 +32,14 @@
 //     either, but how it refuses a push is not known).
 //   - An upload session expires after UploadTTL without activity, counted
 //     from the last Append or Commit rather than from its start, and a body
-//     being read keeps it alive.
+//     being read keeps it alive. A Sweeper (Store.StartSweeper) frees
+//     expired sessions in the background; without one they are freed when
+//     a new session starts.
+//   - Limits GHCR's are not known for: at most MaxUploads open sessions
+//     (ErrTooManyUploads), MaxUploadBytes held by uploads in progress
+//     (ErrUploadsFull; the upload is discarded, nothing committed is
+//     touched), and MaxManifestDescriptors descriptors per manifest
+//     (ErrManifestInvalid).
 //   - sha512 digests are accepted for blobs and for manifests pushed by
 //     digest (GHCR's answer is unknown; OCI 1.1 allows them).
 //   - Manifests are not also readable as blobs, and a digest mount finds
@@ -49,5 +56,8 @@
 //
 // The store's mutex is held only around map operations. Each upload session
 // has its own mutex, held while its body is read, so a slow client delays
-// only further appends to its own session.
+// only further appends to its own session. A manifest's missing-blob check
+// is linear and takes the read lock per batch of lookups (blobs are never
+// deleted, so what it finds stays true); the write lock is held only to
+// store the manifest.
 package storage

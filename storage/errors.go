@@ -23,6 +23,13 @@ var (
 	// ErrUploadUnknown: no such upload session in this repository, or it
 	// expired, was committed or was discarded (BLOB_UPLOAD_UNKNOWN).
 	ErrUploadUnknown = errors.New("blob upload unknown to registry")
+	// ErrTooManyUploads: Options.MaxUploads sessions are open; none was
+	// started (TOOMANYREQUESTS, 429).
+	ErrTooManyUploads = errors.New("too many upload sessions open")
+	// ErrUploadsFull: the upload needed more memory than
+	// Options.MaxUploadBytes leaves free; it is discarded, freeing what it
+	// held, and nothing committed is touched (TOOMANYREQUESTS, 429).
+	ErrUploadsFull = errors.New("uploads in progress hold too many bytes")
 	// ErrRangeInvalid: a chunk's start offset is not the session's current
 	// size (RANGE_INVALID, 416).
 	ErrRangeInvalid = errors.New("invalid content range")

@@ -22,7 +22,10 @@ func Example() {
 	configDigest, _ := storage.ParseDigest("sha256:" + sha256Hex(config))
 
 	// POST /v2/o/app/blobs/uploads/, PATCH with the body, PUT ?digest=.
-	id := s.StartUpload("o/app")
+	id, err := s.StartUpload("o/app")
+	if err != nil {
+		panic(err)
+	}
 	if _, err := s.Append("o/app", id, bytes.NewReader(layer), -1, 0); err != nil {
 		panic(err)
 	}

@@ -37,6 +37,17 @@ func putBlob(t testing.TB, s *storage.Store, repo string, b []byte) storage.Dige
 	return d
 }
 
+// startUpload opens an upload session, reporting an error with t.Errorf
+// (safe from any goroutine; the empty id then fails what follows).
+func startUpload(t testing.TB, s *storage.Store, repo string) string {
+	t.Helper()
+	id, err := s.StartUpload(repo)
+	if err != nil {
+		t.Errorf("StartUpload(%s): %v", repo, err)
+	}
+	return id
+}
+
 // fakeClock is a settable clock for Options.Now.
 type fakeClock struct {
 	mu  sync.Mutex

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,14 +36,16 @@ type Manifest struct {
 //   - ErrDigestMismatch: reference is a digest other than sha256(body).
 //   - ErrManifestInvalid: body is not a JSON object; a known manifest type
 //     whose schemaVersion is not 2, whose mediaType field disagrees with
-//     mediaType, or whose descriptors are malformed; a Docker schema 1
-//     manifest; neither mediaType nor the body names a media type.
+//     mediaType, or whose descriptors are malformed; more descriptors than
+//     Options.MaxManifestDescriptors; a Docker schema 1 manifest; neither
+//     mediaType nor the body names a media type.
 //   - *BlobUnknownError (ErrManifestBlobUnknown): an OCI or Docker image
 //     manifest's config or a distributable layer, an index's child (a
 //     manifest, or a blob as in BuildKit's cache), or a descriptor under
 //     "layers" or "blobs" of another artifact, is not in repo.
 //
-// Validation and hashing happen before the store's lock is taken.
+// Validation, hashing and the missing-blob check happen outside the store's
+// write lock, which is held only to store the manifest.
 func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Digest, error) {
 	if int64(len(body)) > s.opts.MaxManifestSize {
 		return Digest{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrManifestTooLarge, len(body), s.opts.MaxManifestSize)
@@ -71,17 +74,19 @@ func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Dig
 	if isDigest && byDigest != d {
 		return Digest{}, fmt.Errorf("%w: manifest is %s, reference is %s", ErrDigestMismatch, d, byDigest)
 	}
-	refs, err := parseManifest(mediaType, body)
+	refs, err := parseManifest(mediaType, body, s.opts.MaxManifestDescriptors)
 	if err != nil {
 		return Digest{}, err
 	}
-	m := Manifest{Digest: d, MediaType: refs.mediaType, Body: bytes.Clone(body)}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if missing := s.missingLocked(repo, refs); len(missing) > 0 {
+	// Blobs are never deleted, so what this check finds present stays
+	// present: it runs under the read lock, in short batches, and the write
+	// lock is taken only to store the manifest.
+	if missing := s.missing(repo, refs); len(missing) > 0 {
 		return Digest{}, &BlobUnknownError{Digests: missing}
 	}
+	m := Manifest{Digest: d, MediaType: refs.mediaType, Body: bytes.Clone(body)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	r := s.repoLocked(repo)
 	r.manifests[d] = m
 	if tag != "" {
@@ -90,32 +95,56 @@ func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Dig
 	return d, nil
 }
 
-// missingLocked lists the blobs and manifests refs needs that repo lacks,
-// each once. s.mu must be held.
-func (s *Store) missingLocked(repo string, refs manifestRefs) []Digest {
-	var missing []Digest
-	r := s.repos[repo]
-	add := func(d Digest) {
-		if !slices.Contains(missing, d) {
-			missing = append(missing, d)
-		}
+// lookupBatch is how many digests the missing-blob check looks up per hold
+// of the read lock, so that a writer waiting for it (and the readers queued
+// behind that writer) waits for a few microseconds at most.
+const lookupBatch = 256
+
+// missing lists the blobs and manifests refs needs that repo lacks, each
+// once, in the order the manifest names them. It is linear in the number of
+// descriptors and holds the store's read lock only per batch of lookups.
+func (s *Store) missing(repo string, refs manifestRefs) []Digest {
+	type want struct {
+		d          Digest
+		orManifest bool // an index's child: a manifest, or a blob
 	}
+	seen := make(map[Digest]struct{}, len(refs.blobs)+len(refs.manifests))
+	wants := make([]want, 0, len(refs.blobs)+len(refs.manifests))
 	for _, d := range refs.blobs {
-		if r == nil || r.blobs[d] == nil {
-			add(d)
+		if _, dup := seen[d]; !dup {
+			seen[d] = struct{}{}
+			wants = append(wants, want{d: d})
 		}
 	}
 	// An index's child may also be a blob: BuildKit's registry cache is an
 	// index whose entries are layers, which GHCR and the reference registry
 	// (where manifests are blobs too) accept.
 	for _, d := range refs.manifests {
-		if r == nil {
-			add(d)
-			continue
+		if _, dup := seen[d]; !dup {
+			seen[d] = struct{}{}
+			wants = append(wants, want{d: d, orManifest: true})
 		}
-		if _, ok := r.manifests[d]; !ok && r.blobs[d] == nil {
-			add(d)
+	}
+	var missing []Digest
+	for len(wants) > 0 {
+		batch := wants[:min(len(wants), lookupBatch)]
+		wants = wants[len(batch):]
+		s.mu.RLock()
+		r := s.repos[repo]
+		for _, w := range batch {
+			if r == nil {
+				missing = append(missing, w.d)
+				continue
+			}
+			if r.blobs[w.d] != nil {
+				continue
+			}
+			if _, ok := r.manifests[w.d]; ok && w.orManifest {
+				continue
+			}
+			missing = append(missing, w.d)
 		}
+		s.mu.RUnlock()
 	}
 	return missing
 }
@@ -220,14 +249,20 @@ func invalid(format string, args ...any) error {
 // parseManifest validates body against its media type (contentType, or the
 // body's mediaType field when contentType is empty) and returns what it
 // references.
-func parseManifest(contentType string, body []byte) (manifestRefs, error) {
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(body) {
+func parseManifest(contentType string, body []byte, maxDescriptors int) (manifestRefs, error) {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return manifestRefs{}, invalid("body is not a JSON object")
 	}
 	var head struct {
 		MediaType json.RawMessage `json:"mediaType"`
 	}
+	// Unmarshal validates the whole body first: no separate json.Valid
+	// pass over a manifest that may be 4 MiB.
 	if err := json.Unmarshal(body, &head); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return manifestRefs{}, invalid("body is not a JSON object")
+		}
 		return manifestRefs{}, invalid("%v", err)
 	}
 	ct := normalize(contentType)
@@ -251,11 +286,14 @@ func parseManifest(contentType string, body []byte) (manifestRefs, error) {
 	case m.IsSchema1():
 		return manifestRefs{}, invalid("Docker schema 1 manifests are not supported")
 	case m.IsImage(), m.IsIndex():
-		return refs, parseKnown(m, body, &refs)
+		return refs, parseKnown(m, body, &refs, maxDescriptors)
 	default:
 		var o otherManifest
 		if err := json.Unmarshal(body, &o); err != nil {
 			return manifestRefs{}, invalid("%v", err)
+		}
+		if err := checkCount(len(o.Layers)+len(o.Blobs), maxDescriptors); err != nil {
+			return manifestRefs{}, err
 		}
 		var err error
 		if refs.blobs, err = blobDigests("layers", o.Layers, nil); err != nil {
@@ -269,10 +307,17 @@ func parseManifest(contentType string, body []byte) (manifestRefs, error) {
 }
 
 // parseKnown validates an image manifest or an index and fills refs.
-func parseKnown(m types.MediaType, body []byte, refs *manifestRefs) error {
+func parseKnown(m types.MediaType, body []byte, refs *manifestRefs, maxDescriptors int) error {
 	var k knownManifest
 	if err := json.Unmarshal(body, &k); err != nil {
 		return invalid("%v", err)
+	}
+	n := len(k.Layers) + len(k.Manifests)
+	if k.Config != nil {
+		n++
+	}
+	if err := checkCount(n, maxDescriptors); err != nil {
+		return err
 	}
 	if k.SchemaVersion == nil || *k.SchemaVersion != 2 {
 		return invalid("schemaVersion must be 2 for %s", m)
@@ -296,6 +341,14 @@ func parseKnown(m types.MediaType, body []byte, refs *manifestRefs) error {
 	}
 	refs.blobs, err = blobDigests("layers", k.Layers, []Digest{d})
 	return err
+}
+
+// checkCount refuses a manifest naming more than max descriptors.
+func checkCount(n, max int) error {
+	if n > max {
+		return invalid("%d descriptors, the limit is %d per manifest", n, max)
+	}
+	return nil
 }
 
 // blobDigests appends the digests of the distributable descriptors in descs

@@ -17,6 +17,17 @@ const (
 	// observed to enforce and the size the OCI spec says a registry should
 	// at least accept.
 	DefaultMaxManifestSize = 4 << 20
+	// DefaultMaxManifestDescriptors caps the descriptors (config, layers,
+	// blobs, child manifests) one manifest may name. GHCR's own cap is not
+	// known; 10,000 is far above any image (Docker stops at 127 layers) or
+	// BuildKit cache index seen, and keeps the missing-blob check short.
+	DefaultMaxManifestDescriptors = 10_000
+	// DefaultMaxUploads caps the upload sessions open at once.
+	DefaultMaxUploads = 1024
+	// DefaultMaxUploadBytes caps the bytes held by uploads in progress
+	// (open sessions and monolithic pushes being read): 16 GiB, room for
+	// one upload of the largest blob GHCR accepts and more.
+	DefaultMaxUploadBytes = 16 << 30
 )
 
 // Options configures a Store. The zero value works: every field left zero
@@ -31,6 +42,17 @@ type Options struct {
 	// MaxManifestSize is the largest manifest accepted. Default
 	// DefaultMaxManifestSize.
 	MaxManifestSize int64
+	// MaxManifestDescriptors is the most descriptors one manifest may name.
+	// Default DefaultMaxManifestDescriptors.
+	MaxManifestDescriptors int
+	// MaxUploads is the most upload sessions open at once; StartUpload
+	// fails with ErrTooManyUploads beyond it. Default DefaultMaxUploads.
+	MaxUploads int
+	// MaxUploadBytes is the most memory (chunk capacity) uploads in
+	// progress may hold together; an upload that would need more fails with
+	// ErrUploadsFull and is discarded. Committed blobs do not count. Default
+	// DefaultMaxUploadBytes.
+	MaxUploadBytes int64
 	// Now is the clock used for upload expiry. Default time.Now.
 	Now func() time.Time
 }
@@ -45,6 +67,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("storage: MaxBlobSize %d is negative", o.MaxBlobSize)
 	case o.MaxManifestSize < 0:
 		return fmt.Errorf("storage: MaxManifestSize %d is negative", o.MaxManifestSize)
+	case o.MaxUploads < 0:
+		return fmt.Errorf("storage: MaxUploads %d is negative", o.MaxUploads)
+	case o.MaxUploadBytes < 0:
+		return fmt.Errorf("storage: MaxUploadBytes %d is negative", o.MaxUploadBytes)
+	case o.MaxManifestDescriptors < 0:
+		return fmt.Errorf("storage: MaxManifestDescriptors %d is negative", o.MaxManifestDescriptors)
 	}
 	return nil
 }
@@ -60,6 +88,15 @@ func (o Options) withDefaults() Options {
 	if o.MaxManifestSize <= 0 {
 		o.MaxManifestSize = DefaultMaxManifestSize
 	}
+	if o.MaxManifestDescriptors <= 0 {
+		o.MaxManifestDescriptors = DefaultMaxManifestDescriptors
+	}
+	if o.MaxUploads <= 0 {
+		o.MaxUploads = DefaultMaxUploads
+	}
+	if o.MaxUploadBytes <= 0 {
+		o.MaxUploadBytes = DefaultMaxUploadBytes
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -72,6 +109,7 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	opts   Options
 	chunks chunkPool // first chunks of uploads, recycled
+	held   budget    // chunk capacity held by uploads in progress
 
 	mu        sync.RWMutex
 	blobs     map[Digest]*Blob       // every committed blob, once per digest
@@ -94,6 +132,7 @@ func New(opts Options) *Store {
 	opts = opts.withDefaults()
 	return &Store{
 		opts:      opts,
+		held:      budget{limit: opts.MaxUploadBytes},
 		blobs:     make(map[Digest]*Blob),
 		repos:     make(map[string]*repository),
 		uploads:   make(map[string]*upload),
@@ -213,6 +252,28 @@ func (s *Store) Repositories() []string {
 	s.mu.RUnlock()
 	slices.Sort(names)
 	return names
+}
+
+// Usage is what a Store holds at one moment.
+type Usage struct {
+	// Blobs and BlobBytes count the distinct committed blobs and their
+	// sizes, each blob once however many repositories link it.
+	Blobs     int
+	BlobBytes int64
+	// Uploads counts the open upload sessions, including expired ones not
+	// yet swept.
+	Uploads int
+	// UploadBytes is the memory held by uploads in progress (open sessions
+	// and monolithic pushes being read): the capacity of their chunks,
+	// which Options.MaxUploadBytes caps.
+	UploadBytes int64
+}
+
+// Usage reports what the store holds.
+func (s *Store) Usage() Usage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return Usage{Blobs: len(s.blobs), BlobBytes: s.blobBytes, Uploads: len(s.uploads), UploadBytes: s.held.n.Load()}
 }
 
 // Stats reports the number of distinct committed blobs, their total size in

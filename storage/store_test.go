@@ -108,7 +108,7 @@ func TestSlowUploadDoesNotBlockOthers(t *testing.T) {
 	t.Parallel()
 	s := storage.New(storage.Options{})
 	slowBody, slowWriter := io.Pipe()
-	slow := s.StartUpload("o/slow")
+	slow := startUpload(t, s, "o/slow")
 	if _, err := s.Append("o/slow", slow, bytes.NewReader([]byte("first")), 0, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestSlowUploadDoesNotBlockOthers(t *testing.T) {
 		defer close(done)
 		data := fill(30, 1<<20)
 		d := digestOf(data)
-		id := s.StartUpload("o/fast")
+		id := startUpload(t, s, "o/fast")
 		if _, err := s.Append("o/fast", id, bytes.NewReader(data[:1000]), 0, 4<<20); err != nil {
 			t.Error(err)
 		}
@@ -198,7 +198,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range rounds {
 				data := fill(w*1000+i, 1000+i*997)
 				d := digestOf(data)
-				id := s.StartUpload(repo)
+				id := startUpload(t, s, repo)
 				if _, err := s.Append(repo, id, bytes.NewReader(data[:500]), 0, 4<<20); err != nil {
 					t.Error(err)
 					return

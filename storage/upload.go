@@ -28,8 +28,8 @@ type upload struct {
 	deadline atomic.Int64 // UnixNano after which an idle session expires
 }
 
-func newUpload(repo string, pool *chunkPool) *upload {
-	return &upload{id: rand.Text(), repo: repo, buf: chunkBuffer{pool: pool}, sha: sha256.New()}
+func (s *Store) newUpload(repo string) *upload {
+	return &upload{id: rand.Text(), repo: repo, buf: chunkBuffer{pool: &s.chunks, budget: &s.held}, sha: sha256.New()}
 }
 
 // touch pushes the expiry deadline to now+ttl.
@@ -47,20 +47,24 @@ func (u *upload) release() {
 // StartUpload opens an upload session in repo and returns its id: 128 random
 // bits, unguessable, valid only with the same repo. The session expires after
 // Options.UploadTTL without activity. Starting a session does not create the
-// repository.
-func (s *Store) StartUpload(repo string) string {
-	u := newUpload(repo, &s.chunks)
+// repository. With Options.MaxUploads sessions open (after discarding the
+// expired ones) it fails with ErrTooManyUploads.
+func (s *Store) StartUpload(repo string) (string, error) {
+	u := s.newUpload(repo)
 	now := s.opts.Now()
 	u.touch(now, s.opts.UploadTTL)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Sweep now and then so abandoned sessions cannot pile up even if no
-	// one calls Sweep.
-	if now.Sub(s.lastSweep) >= s.opts.UploadTTL/2 {
+	// Sweep now and then so abandoned sessions cannot pile up even
+	// without a Sweeper, and always before refusing a session.
+	if now.Sub(s.lastSweep) >= s.opts.UploadTTL/2 || len(s.uploads) >= s.opts.MaxUploads {
 		s.sweepLocked(now)
 	}
+	if len(s.uploads) >= s.opts.MaxUploads {
+		return "", fmt.Errorf("%w: %d, the limit", ErrTooManyUploads, len(s.uploads))
+	}
 	s.uploads[u.id] = u
-	return u.id
+	return u.id, nil
 }
 
 // Sweep discards every expired upload session and releases its memory. A
@@ -188,6 +192,10 @@ func (s *Store) Append(repo, id string, r io.Reader, offset, maxChunk int64) (in
 		}
 	}
 	_, readErr := u.buf.readFrom(r, u.sha, limit)
+	if errors.Is(readErr, errNoBudget) {
+		s.discard(u)
+		return 0, s.fullError()
+	}
 	if errors.Is(readErr, errOverLimit) {
 		if !chunkBound {
 			s.discard(u)
@@ -205,6 +213,11 @@ func (s *Store) Append(repo, id string, r io.Reader, offset, maxChunk int64) (in
 		return u.buf.size, fmt.Errorf("reading upload body: %w", readErr)
 	}
 	return u.buf.size, nil
+}
+
+// fullError is ErrUploadsFull with the limit.
+func (s *Store) fullError() error {
+	return fmt.Errorf("%w: the limit is %d bytes for all uploads in progress; the upload was discarded", ErrUploadsFull, s.opts.MaxUploadBytes)
 }
 
 // saveHash returns h's state, for restoreHash.
@@ -254,6 +267,10 @@ func (s *Store) Commit(repo, id string, d Digest, last io.Reader) error {
 	defer u.mu.Unlock()
 	if last != nil {
 		_, err := u.buf.readFrom(last, u.sha, s.opts.MaxBlobSize-u.buf.size)
+		if errors.Is(err, errNoBudget) {
+			s.discard(u)
+			return s.fullError()
+		}
 		if errors.Is(err, errOverLimit) {
 			s.discard(u)
 			return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
@@ -300,12 +317,19 @@ func (s *Store) PutBlob(repo string, d Digest, r io.Reader) error {
 	if err := checkDigest(d); err != nil {
 		return err
 	}
-	u := newUpload(repo, &s.chunks)
+	u := s.newUpload(repo)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if _, err := u.buf.readFrom(r, u.sha, s.opts.MaxBlobSize); errors.Is(err, errOverLimit) {
+	_, err := u.buf.readFrom(r, u.sha, s.opts.MaxBlobSize)
+	if err != nil {
+		u.release()
+	}
+	switch {
+	case errors.Is(err, errNoBudget):
+		return s.fullError()
+	case errors.Is(err, errOverLimit):
 		return fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, s.opts.MaxBlobSize)
-	} else if err != nil {
+	case err != nil:
 		return fmt.Errorf("reading blob body: %w", err)
 	}
 	return s.finish(u, d)

@@ -18,7 +18,7 @@ func TestUploadChunkedThenCommit(t *testing.T) {
 	t.Parallel()
 	s := storage.New(storage.Options{})
 	data := fill(1, 300<<10)
-	id := s.StartUpload("o/app")
+	id := startUpload(t, s, "o/app")
 	if s.RepositoryExists("o/app") {
 		t.Error("StartUpload created the repository")
 	}
@@ -87,7 +87,7 @@ func TestAppendErrors(t *testing.T) {
 			t.Parallel()
 			s := storage.New(storage.Options{MaxBlobSize: tt.maxBlob})
 			data := fill(2, have+tt.body)
-			id := s.StartUpload("o/app")
+			id := startUpload(t, s, "o/app")
 			if _, err := s.Append("o/app", id, bytes.NewReader(data[:have]), 0, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestAppendReadErrorKeepsConsistentSession(t *testing.T) {
 	t.Parallel()
 	s := storage.New(storage.Options{})
 	data := fill(3, 200<<10)
-	id := s.StartUpload("o/app")
+	id := startUpload(t, s, "o/app")
 	boom := errors.New("connection reset")
 	body := io.MultiReader(iotest.HalfReader(bytes.NewReader(data[:70<<10])), iotest.ErrReader(boom))
 	size, err := s.Append("o/app", id, body, -1, 0)
@@ -143,7 +143,7 @@ func TestAppendReadErrorKeepsConsistentSession(t *testing.T) {
 		t.Fatalf("Commit after resuming: %v", err)
 	}
 	// A read error in Commit's body also keeps the session.
-	id = s.StartUpload("o/app")
+	id = startUpload(t, s, "o/app")
 	err = s.Commit("o/app", id, digestOf(data), io.MultiReader(bytes.NewReader(data[:10]), iotest.ErrReader(boom)))
 	if !errors.Is(err, boom) {
 		t.Fatalf("Commit = %v, want %v", err, boom)
@@ -177,7 +177,7 @@ func TestCommitErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := storage.New(storage.Options{MaxBlobSize: tt.maxBlob})
-			id := s.StartUpload("o/app")
+			id := startUpload(t, s, "o/app")
 			if _, err := s.Append("o/app", id, bytes.NewReader(data[:500]), -1, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -237,8 +237,8 @@ func TestUploadExpiry(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	s := storage.New(storage.Options{Now: clock.Now, UploadTTL: time.Minute})
-	idle := s.StartUpload("o/app")
-	busy := s.StartUpload("o/app")
+	idle := startUpload(t, s, "o/app")
+	busy := startUpload(t, s, "o/app")
 	for range 3 {
 		clock.Advance(40 * time.Second)
 		if _, err := s.Append("o/app", busy, bytes.NewReader([]byte("x")), -1, 0); err != nil {
@@ -273,10 +273,10 @@ func TestStartUploadSweepsAbandonedSessions(t *testing.T) {
 	clock := newFakeClock()
 	s := storage.New(storage.Options{Now: clock.Now, UploadTTL: time.Minute})
 	for range 100 {
-		s.StartUpload("o/app")
+		startUpload(t, s, "o/app")
 	}
 	clock.Advance(2 * time.Minute)
-	s.StartUpload("o/app")
+	startUpload(t, s, "o/app")
 	if _, _, uploads := s.Stats(); uploads != 1 {
 		t.Errorf("Stats: %d uploads, want only the new one", uploads)
 	}
@@ -287,13 +287,13 @@ func TestUploadIDsAreUniqueAndScoped(t *testing.T) {
 	s := storage.New(storage.Options{})
 	seen := map[string]bool{}
 	for range 1000 {
-		id := s.StartUpload("o/app")
+		id := startUpload(t, s, "o/app")
 		if seen[id] || len(id) < 22 {
 			t.Fatalf("id %q repeated or too short for 128 bits", id)
 		}
 		seen[id] = true
 	}
-	id := s.StartUpload("o/a")
+	id := startUpload(t, s, "o/a")
 	if err := s.Commit("o/b", id, digestOf(nil), nil); !errors.Is(err, storage.ErrUploadUnknown) {
 		t.Errorf("Commit from another repository: %v", err)
 	}
@@ -324,7 +324,7 @@ func (r *orderedReader) Read(p []byte) (int, error) {
 func TestConcurrentAppendsAreSerialized(t *testing.T) {
 	t.Parallel()
 	s := storage.New(storage.Options{})
-	id := s.StartUpload("o/app")
+	id := startUpload(t, s, "o/app")
 	const pieces, pieceSize = 16, 100 << 10
 	var (
 		mu    sync.Mutex

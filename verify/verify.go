@@ -186,7 +186,7 @@ func (p *player) startInProcess() (stop func(), err error) {
 	p.base = ts.URL
 	p.host = strings.TrimPrefix(ts.URL, "http://")
 	p.decisions = func(context.Context) ([]registry.Record, error) { return srv.Decisions(), nil }
-	return ts.Close, nil
+	return func() { ts.Close(); srv.Close() }, nil
 }
 
 func (p *player) useRemote(ctx context.Context) error {

@@ -163,13 +163,19 @@ func newResetCmd(cli *cliEnv) *cobra.Command {
 
 func newWorldCmd(cli *cliEnv) *cobra.Command {
 	var sf serverFlags
+	var secrets bool
 	c := &cobra.Command{
 		Use:   "world",
 		Short: "print a running server's current world as YAML",
-		Long:  "Prints the running server's current world as a scenario file (YAML).",
-		Args:  noArgs,
+		Long: "Prints the running server's current world as a scenario file (YAML), each credential's secret\n" +
+			"replaced by " + registry.RedactedSecret + "NAME unless --secrets is given (secrets may be real GitHub tokens).",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, err := sf.client().World(cmd.Context())
+			world := sf.client().WorldRedacted
+			if secrets {
+				world = sf.client().World
+			}
+			out, err := world(cmd.Context())
 			if err != nil {
 				return sf.explain(err)
 			}
@@ -177,6 +183,7 @@ func newWorldCmd(cli *cliEnv) *cobra.Command {
 			return err
 		},
 	}
+	c.Flags().BoolVar(&secrets, "secrets", false, "print the credentials' secrets too")
 	sf.register(c.Flags())
 	return c
 }

@@ -73,6 +73,7 @@ func demo(ctx context.Context, out io.Writer, sc *scenarios.Scenario) error {
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -44,6 +44,9 @@ type serveConfig struct {
 	tlsKey     string
 	tlsHosts   string
 	tlsCADir   string
+
+	idleTimeout     time.Duration
+	shutdownTimeout time.Duration
 }
 
 func (c *serveConfig) register(fsFlags *pflag.FlagSet) {
@@ -59,11 +62,17 @@ func (c *serveConfig) register(fsFlags *pflag.FlagSet) {
 	fsFlags.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (e.g. one for ghcr.io; see docs/act.md)")
 	fsFlags.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	fsFlags.StringVar(&c.tlsHosts, "tls-hosts", "", "serve HTTPS with a certificate issued at start for these comma-separated names (e.g. ghcr.io,localhost,127.0.0.1) by the CA in --tls-ca-dir")
+	fsFlags.DurationVar(&c.idleTimeout, "idle-timeout", 2*time.Minute, "close keep-alive connections idle this long")
+	fsFlags.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT, how long requests in flight may finish before they are cut (and logged)")
 	fsFlags.StringVar(&c.tlsCADir, "tls-ca-dir", "", "where --tls-hosts keeps its CA (ca.crt, ca.key; created on first use, then reused so it is trusted once); default: the user config dir's fakeghcr/ca")
 }
 
 const serveLong = `Runs the registry until SIGINT or SIGTERM (Ctrl-C). Registry at /v2/, token
-service at /token, admin API and health check under /_fakeghcr/.
+service at /token, admin API and health check under /_fakeghcr/. Everything is
+kept in memory: all data is lost on restart.
+
+On SIGTERM or SIGINT it stops accepting, lets requests in flight finish for up
+to --shutdown-timeout, logs each request it then cuts, and exits 0.
 
 Started with "go run", stopping "go run" by its process id can leave the
 server running and holding its port: press Ctrl-C in its terminal, or
@@ -113,6 +122,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	tlsConfig, err := serveTLS(env, cfg)
 	if err != nil {
 		return err
@@ -143,7 +153,8 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if cfg.scenario == "" {
 		printCredentials(env, sc)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	track := newInflight()
+	hs := &http.Server{Handler: track.wrap(srv), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: cfg.idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -151,16 +162,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return drain(hs, errc, track, cfg.shutdownTimeout, logger)
 }
 
 // serveTLS returns the TLS configuration the flags ask for, or nil for

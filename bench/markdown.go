@@ -108,7 +108,7 @@ func loadAverage() string {
 }
 
 // doc is docs/benchmarks.md: the table, the machine, how to rerun.
-func (h *harness) doc(tbl string) string {
+func (h *harness) doc(tbl, limitTbl string) string {
 	m, cfg := h.machine, h.cfg
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -145,13 +145,24 @@ func (h *harness) doc(tbl string) string {
 	} else {
 		w("Every target of issue 6 was met in this run.\n\n")
 	}
+	if limitTbl != "" {
+		w("## Against the physical limit\n\n")
+		w("The *physical limit* is the least work an in-memory registry can do for a blob: a server in the bench\n")
+		w("binary ([bench/limit.go](../bench/limit.go), `bench -serve-limit`) that reads each pushed byte once into\n")
+		w("its chunk and hashes it once there, writes each pulled byte from its chunk, and does nothing else: no auth,\n")
+		w("no repository scoping, no validation, no log. fakeghcr runs with auth on (token exchange, permission\n")
+		w("checks, decision log), on the same client. Both are started fresh for each of %d repetitions, in\n", cfg.limitReps)
+		w("alternating order; figures are medians. *Server CPU* is the process's user + system time from\n")
+		w("/proc/PID/stat around the workload, which the machine's load moves less than wall time.\n\n")
+		w("%s\n", limitTbl)
+	}
 	w("## How to rerun\n\n")
 	w("From the repository root:\n\n    go run ./bench -o docs/benchmarks.md\n\n")
 	w("It needs distribution's registry binary on PATH or in `$(go env GOPATH)/bin`\n")
 	w("(`go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2`, or `.ci/install-clients.sh registry`);\n")
 	w("`bench/run.sh` installs it if missing and then runs the line above. Without `-o` the table goes to stdout\n")
-	w("only. `-only big,small` runs some phases (start, fixture, big, small, images, tokens, head, store),\n")
-	w("`-reps N` changes the repetitions, `-no-distribution` leaves distribution out, `-fakeghcr PATH` measures a\n")
+	w("only. `-only big,small` runs some phases (start, fixture, big, small, images, tokens, head, store, limit),\n")
+	w("`-reps N` changes the repetitions (`-limit-reps N` those against the limit), `-no-distribution` leaves distribution out, `-fakeghcr PATH` measures a\n")
 	w("prebuilt binary. A full run takes a few minutes on 2 cores; a failed request or a wrong digest fails it.\n\n")
 	w("## What is measured\n\n")
 	w("- Every measurement starts a fresh server process (stopped by its pid afterwards), so no figure sees\n")
