@@ -109,14 +109,13 @@ func (c *Client) Healthz(ctx context.Context) error {
 	return c.do(ctx, http.MethodGet, "/healthz", nil, io.Discard)
 }
 
-// DecisionList is the body of GET /_fakeghcr/decisions.
-type DecisionList struct {
-	Decisions []registry.Record `json:"decisions"`
-}
+// DecisionList is the body of GET /_fakeghcr/decisions, as the server
+// writes it.
+type DecisionList = registry.DecisionList
 
 // DecodeDecisions reads the body of GET /_fakeghcr/decisions.
 func DecodeDecisions(body io.Reader) ([]registry.Record, error) {
-	var out DecisionList
+	var out registry.DecisionList
 	if err := json.NewDecoder(body).Decode(&out); err != nil {
 		return nil, fmt.Errorf("decoding decisions: %w", err)
 	}

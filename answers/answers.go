@@ -5,9 +5,10 @@
 //
 // fakeghcr check renders these lines to predict a step's output, and
 // fakeghcr diagnose compiles the same templates into patterns to recognize
-// them in a log: one list serves both. The status/code/message table mirrors
-// the registry package's (which writes the bytes); a test compares the two.
-// Where it knowingly differs: a client version's exact wording is only as
+// them in a log: one list serves both. The status/code/message table is the
+// one source: the registry package writes its answers from For (its golden
+// file, registry/testdata/ghcr_answers.golden, records the bytes).
+// Where it knowingly differs from GHCR: a client version's exact wording is only as
 // good as the line recorded for it, and unknown versions may word a failure
 // differently.
 package answers
@@ -26,38 +27,43 @@ type Answer struct {
 	Message string
 }
 
-// GHCR's messages shared by several reasons.
+// GHCR's messages shared by several reasons (and by registry's answers to
+// refusals made before any decision).
 const (
-	msgAuthRequired    = "authentication required"
-	msgUnauthenticated = "unauthenticated: User cannot be authenticated with the token provided."
-	msgResourceDenied  = "requested access to the resource is denied"
-	msgScopes          = "permission_denied: The token provided does not match expected scopes."
+	MsgAuthRequired    = "authentication required"
+	MsgUnauthenticated = "unauthenticated: User cannot be authenticated with the token provided."
+	MsgResourceDenied  = "requested access to the resource is denied"
+	MsgScopes          = "permission_denied: The token provided does not match expected scopes."
 )
 
+// table maps each denial reason to GHCR's status, code and message, byte
+// for byte; %OWNER% in a message is replaced by the package's owner. The
+// notes name the transcript each answer comes from; INFERRED marks texts no
+// transcript shows.
 var table = map[authz.Reason]Answer{
-	authz.DenyBadCredential:       {403, "DENIED", "denied"},
-	authz.DenyAnonymousPrivate:    {401, "UNAUTHORIZED", msgAuthRequired},
-	authz.DenyAnonymousMissing:    {403, "DENIED", msgResourceDenied},
-	authz.DenyAnonymousPushScope:  {403, "DENIED", msgResourceDenied},
-	authz.DenyAnonymousRead:       {401, "UNAUTHORIZED", msgUnauthenticated},
-	authz.DenyAnonymousWrite:      {401, "UNAUTHORIZED", msgUnauthenticated},
-	authz.DenyScopes:              {403, "DENIED", msgScopes},
-	authz.DenyFineGrainedPAT:      {403, "DENIED", msgScopes},
-	authz.DenyClassicPATForbidden: {403, "DENIED", "permission_denied: %OWNER% forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions."},
-	authz.DenyReadPackage:         {403, "DENIED", "permission_denied: read_package"},
-	authz.DenyWritePackage:        {403, "DENIED", "permission_denied: write_package"},
-	authz.DenyDeletePackage:       {403, "DENIED", "permission_denied: delete_package"},
-	authz.DenyCreatePackage:       {403, "DENIED", "permission_denied: create_package"},
-	authz.DenyCreationPolicy:      {403, "DENIED", "permission_denied: create_package"},
-	authz.DenyNameUnknown:         {404, "NAME_UNKNOWN", "repository name not known to registry"},
-	authz.DenyInstallationMissing: {403, "DENIED", "permission_denied: The requested installation does not exist."},
-	authz.DenyWorkflowReadOnly:    {403, "DENIED", "installation not allowed to Write organization package"},
-	authz.DenyWorkflowCreate:      {403, "DENIED", "installation not allowed to Create organization package"},
-	authz.DenyWorkflowNoRead:      {403, "DENIED", "installation not allowed to Read organization package"},
-	authz.DenyActionsAccess:       {403, "DENIED", "permission_denied: write_package"},
-	authz.DenyAppCreate:           {403, "DENIED", "permission_denied: installation not allowed to Create organization package"},
-	authz.DenyAppWrite:            {403, "DENIED", "permission_denied: installation not allowed to Write organization package"},
-	authz.DenyAppRead:             {403, "DENIED", msgResourceDenied},
+	authz.DenyBadCredential:       {403, "DENIED", "denied"},                                                                                                                                                                         // [T10]
+	authz.DenyAnonymousPrivate:    {401, "UNAUTHORIZED", MsgAuthRequired},                                                                                                                                                            // [T8], §10 Q2
+	authz.DenyAnonymousMissing:    {403, "DENIED", MsgResourceDenied},                                                                                                                                                                // [T9]
+	authz.DenyAnonymousPushScope:  {403, "DENIED", MsgResourceDenied},                                                                                                                                                                // §10 Q2 (message INFERRED)
+	authz.DenyAnonymousRead:       {401, "UNAUTHORIZED", MsgUnauthenticated},                                                                                                                                                         // §7, [T6]
+	authz.DenyAnonymousWrite:      {401, "UNAUTHORIZED", MsgUnauthenticated},                                                                                                                                                         // [T16]
+	authz.DenyScopes:              {403, "DENIED", MsgScopes},                                                                                                                                                                        // [T15]
+	authz.DenyFineGrainedPAT:      {403, "DENIED", MsgScopes},                                                                                                                                                                        // [T15][T19]
+	authz.DenyClassicPATForbidden: {403, "DENIED", "permission_denied: %OWNER% forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions."}, // [T15]
+	authz.DenyReadPackage:         {403, "DENIED", "permission_denied: read_package"},                                                                                                                                                // [T11]
+	authz.DenyWritePackage:        {403, "DENIED", "permission_denied: write_package"},                                                                                                                                               // [D1][T14]
+	authz.DenyDeletePackage:       {403, "DENIED", "permission_denied: delete_package"},                                                                                                                                              // INFERRED
+	authz.DenyCreatePackage:       {403, "DENIED", "permission_denied: create_package"},                                                                                                                                              // §10 Q8
+	authz.DenyCreationPolicy:      {403, "DENIED", "permission_denied: create_package"},                                                                                                                                              // INFERRED: GHCR's text is unknown [D2]
+	authz.DenyNameUnknown:         {404, "NAME_UNKNOWN", "repository name not known to registry"},                                                                                                                                    // §10 Q1 (weak)
+	authz.DenyInstallationMissing: {403, "DENIED", "permission_denied: The requested installation does not exist."},                                                                                                                  // [T17]
+	authz.DenyWorkflowReadOnly:    {403, "DENIED", "installation not allowed to Write organization package"},                                                                                                                         // [T20][T12]
+	authz.DenyWorkflowCreate:      {403, "DENIED", "installation not allowed to Create organization package"},                                                                                                                        // [T21][T13]
+	authz.DenyWorkflowNoRead:      {403, "DENIED", "installation not allowed to Read organization package"},                                                                                                                          // [T12]
+	authz.DenyActionsAccess:       {403, "DENIED", "permission_denied: write_package"},                                                                                                                                               // §6 4c, [D1][T14]
+	authz.DenyAppCreate:           {403, "DENIED", "permission_denied: installation not allowed to Create organization package"},                                                                                                     // [T18]
+	authz.DenyAppWrite:            {403, "DENIED", "permission_denied: installation not allowed to Write organization package"},                                                                                                      // [T18]
+	authz.DenyAppRead:             {403, "DENIED", MsgResourceDenied},                                                                                                                                                                // [T18] prints bare "denied"; INFERRED body
 }
 
 // For returns GHCR's answer to a denial with reason r of package pkg, and
@@ -66,7 +72,7 @@ var table = map[authz.Reason]Answer{
 func For(r authz.Reason, pkg string) (Answer, bool) {
 	a, ok := table[r]
 	if !ok {
-		return Answer{403, "DENIED", msgResourceDenied}, false
+		return Answer{403, "DENIED", MsgResourceDenied}, false
 	}
 	owner, _, _ := strings.Cut(strings.ToLower(pkg), "/")
 	a.Message = strings.ReplaceAll(a.Message, "%OWNER%", owner)

@@ -3,6 +3,7 @@ package answers
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,8 +12,9 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// TestTableMatchesRegistryGolden keeps this table equal to the bytes the
-// registry writes: its golden file renders every reason for acme/api.
+// TestTableMatchesRegistryGolden: registry writes its answers from this
+// table; its golden file records the bytes for every reason and acme/api,
+// so a change to the table shows here as well as there.
 func TestTableMatchesRegistryGolden(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("../registry/testdata/ghcr_answers.golden")
@@ -32,6 +34,16 @@ func TestTableMatchesRegistryGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answers differ from registry/testdata/ghcr_answers.golden (-registry +answers):\n%s", diff)
+	}
+}
+
+// TestTableOnlyDenyReasons: the table answers decisions' denials only.
+func TestTableOnlyDenyReasons(t *testing.T) {
+	t.Parallel()
+	for r := range table {
+		if !slices.Contains(authz.DenyReasons(), r) {
+			t.Errorf("table has %s, which is not in authz.DenyReasons", r)
+		}
 	}
 }
 

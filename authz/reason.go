@@ -65,6 +65,26 @@ const (
 	WireTokenScope Reason = "token_scope" // 401 UNAUTHORIZED "authentication required"
 )
 
+// Reasons GitHub's packages REST API (restapi) gives that no decision of
+// this package makes: they concern the API's own token handling and
+// version rules, not a package's permissions.
+const (
+	RESTRequiresAuth   Reason = "rest_requires_authentication" // 401 "Requires authentication"
+	RESTBadCredentials Reason = "rest_bad_credentials"         // 401 "Bad credentials"
+	RESTScopes         Reason = "rest_token_scopes"            // 403 "You need at least read:packages scope …"
+	RESTFineGrained    Reason = "rest_fine_grained_pat"        // 403, INFERRED text
+	RESTIntegration    Reason = "rest_integration_token"       // GitHub App and GITHUB_TOKEN limits of the packages API
+	RESTListWorkflow   Reason = "rest_list_github_token"       // 400 "Invalid argument."
+	RESTLastTagged     Reason = "last_tagged_version"          // 400
+	RESTPopular        Reason = "public_version_downloads"     // 400, GitHub's 5,000-downloads rule
+	RESTAllowed        Reason = "rest_allowed"                 // listing an owner's packages
+)
+
+// FaultInjected is the reason every injected fault (package faults) is
+// recorded with. faults keeps its own copy, being standard library only;
+// a test in scenarios keeps the two equal.
+const FaultInjected Reason = "fault_injected"
+
 // AllowReasons lists every reason for allowing.
 func AllowReasons() []Reason {
 	return []Reason{
@@ -76,6 +96,15 @@ func AllowReasons() []Reason {
 // WireReasons lists the refusals made before any decision.
 func WireReasons() []Reason {
 	return []Reason{WireBasicOnRegistry, WireEmptyBearer, WireTokenInvalid, WireTokenScope}
+}
+
+// RESTReasons lists the packages REST API's own reasons; all but
+// RESTAllowed refuse.
+func RESTReasons() []Reason {
+	return []Reason{
+		RESTRequiresAuth, RESTBadCredentials, RESTScopes, RESTFineGrained, RESTIntegration,
+		RESTListWorkflow, RESTLastTagged, RESTPopular, RESTAllowed,
+	}
 }
 
 // DenyReasons lists every reason a decision (Decide, DecideToken) denies

@@ -31,7 +31,9 @@ type Fired struct {
 // AdminPrefix is fakeghcr's admin API, which faults never touch.
 const AdminPrefix = "/_fakeghcr/"
 
-// Reason is the decision reason every injected fault is recorded with.
+// Reason is the decision reason every injected fault is recorded with:
+// authz.FaultInjected, copied because this package imports only the
+// standard library (a test in scenarios keeps the two equal).
 const Reason = "fault_injected"
 
 // Middleware applies a Set's rules to requests. The zero value of every

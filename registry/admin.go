@@ -60,10 +60,13 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	})
 }
 
+// DecisionList is the body of GET /_fakeghcr/decisions.
+type DecisionList struct {
+	Decisions []Record `json:"decisions"`
+}
+
 func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, struct {
-		Decisions []Record `json:"decisions"`
-	}{s.Decisions()})
+	writeJSON(w, http.StatusOK, DecisionList{s.Decisions()})
 }
 
 func (s *Server) handleWorld(w http.ResponseWriter, r *http.Request) *regError {

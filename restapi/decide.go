@@ -8,19 +8,19 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// Reasons the REST API gives that authz has no rule for: they concern the
-// API's own token handling, not a package's permissions. Denials authz
-// decides keep authz's reason.
+// Reasons the REST API gives that authz has no rule for, declared in
+// authz: they concern the API's own token handling, not a package's
+// permissions. Denials authz decides keep authz's reason.
 const (
-	ReasonRequiresAuth   authz.Reason = "rest_requires_authentication" // 401 "Requires authentication"
-	ReasonBadCredentials authz.Reason = "rest_bad_credentials"         // 401 "Bad credentials"
-	ReasonScopes         authz.Reason = "rest_token_scopes"            // 403 "You need at least read:packages scope …"
-	ReasonFineGrained    authz.Reason = "rest_fine_grained_pat"        // 403, INFERRED text
-	ReasonIntegration    authz.Reason = "rest_integration_token"       // GitHub App and GITHUB_TOKEN limits of the packages API
-	ReasonListWorkflow   authz.Reason = "rest_list_github_token"       // 400 "Invalid argument." (cli/cli#9606)
-	ReasonLastTagged     authz.Reason = "last_tagged_version"          // 400
-	ReasonPopular        authz.Reason = "public_version_downloads"     // 400, GitHub's 5,000-downloads rule
-	ReasonAllowed        authz.Reason = "rest_allowed"                 // listing an owner's packages
+	ReasonRequiresAuth   = authz.RESTRequiresAuth
+	ReasonBadCredentials = authz.RESTBadCredentials
+	ReasonScopes         = authz.RESTScopes
+	ReasonFineGrained    = authz.RESTFineGrained
+	ReasonIntegration    = authz.RESTIntegration
+	ReasonListWorkflow   = authz.RESTListWorkflow
+	ReasonLastTagged     = authz.RESTLastTagged
+	ReasonPopular        = authz.RESTPopular
+	ReasonAllowed        = authz.RESTAllowed
 )
 
 // verdict is the REST API's decision about one request: authz's decision

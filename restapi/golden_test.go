@@ -4,10 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fakeghcr/fakeghcr/authz"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/errors.golden")
@@ -50,6 +53,7 @@ func TestErrorBodiesGolden(t *testing.T) {
 		status, _, body := f.do(t, r.method, r.path, r.secret)
 		fmt.Fprintf(&got, "%s %s as %q\n%d %s\n\n", r.method, r.path, r.secret, status, body)
 	}
+	checkReasonsProduced(t, f, authz.RESTAllowed)
 	path := "testdata/errors.golden"
 	if *update {
 		if err := os.WriteFile(path, []byte(got.String()), 0o644); err != nil {
@@ -93,5 +97,37 @@ func TestErrorBodiesAsReported(t *testing.T) {
 				t.Errorf("body\n%s\nwant\n%s", body, tt.want)
 			}
 		})
+	}
+}
+
+// checkReasonsProduced fails unless f's decisions include every reason of
+// authz.RESTReasons but those skipped.
+func checkReasonsProduced(t *testing.T, f *fixture, skip ...authz.Reason) {
+	t.Helper()
+	seen := map[authz.Reason]bool{}
+	f.logMu.Lock()
+	for _, d := range f.log {
+		seen[d.Reason] = true
+	}
+	f.logMu.Unlock()
+	for _, r := range authz.RESTReasons() {
+		if !seen[r] && !slices.Contains(skip, r) {
+			t.Errorf("no request produced reason %s", r)
+		}
+	}
+}
+
+// TestListingAllowedReason: an owner's listing is allowed with the REST
+// API's own reason, rest_allowed.
+func TestListingAllowedReason(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if status, _, body := f.do(t, "GET", "/api/v3/orgs/acme/packages?package_type=container", "ghp_alice"); status != 200 {
+		t.Fatalf("listing: %d %s", status, body)
+	}
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	if len(f.log) == 0 || f.log[len(f.log)-1].Reason != authz.RESTAllowed {
+		t.Errorf("listing decisions %+v, want the last with reason %s", f.log, authz.RESTAllowed)
 	}
 }

@@ -180,7 +180,7 @@ func (s *Service) deletePackage(q *request) {
 		_, versions := s.led.active(full, manifests)
 		for _, v := range versions {
 			if v.Downloads > popularDownloads {
-				s.fail(q, &apiError{Status: http.StatusBadRequest, Message: msgPopular})
+				s.deny(q, full, authz.ActionDelete, refusePopular("a version of the public package"))
 				return
 			}
 		}

@@ -97,11 +97,13 @@ func (s *Service) deleteVersion(q *request) {
 		return
 	}
 	if len(v.Tags) > 0 && s.taggedVersions(q, full) == 1 {
-		s.fail(q, &apiError{Status: http.StatusBadRequest, Message: msgLastTagged})
+		s.deny(q, full, authz.ActionDelete, refuse(ReasonLastTagged, &apiError{Status: http.StatusBadRequest, Message: msgLastTagged},
+			"GitHub never deletes the last tagged version of a package",
+			"delete the whole package instead, or tag another version of it first"))
 		return
 	}
 	if pkg, _ := q.world.Package(full); pkg.Visibility == authz.Public && v.Downloads > popularDownloads {
-		s.fail(q, &apiError{Status: http.StatusBadRequest, Message: msgPopular})
+		s.deny(q, full, authz.ActionDelete, refusePopular("this version of the public package"))
 		return
 	}
 	r, err := s.opts.Content.RemoveManifest(full, v.Digest)
@@ -113,6 +115,14 @@ func (s *Service) deleteVersion(q *request) {
 		s.led.markDeleted(ver, r, q.now)
 	}
 	noContent(q.w)
+}
+
+// refusePopular is GitHub's refusal to delete what has more than 5,000
+// downloads while public; what names the version or package.
+func refusePopular(what string) verdict {
+	return refuse(ReasonPopular, &apiError{Status: http.StatusBadRequest, Message: msgPopular},
+		what+" has more than 5,000 downloads, and GitHub deletes no public package version that popular",
+		"contact GitHub support, as the answer says (https://docs.github.com/en/packages/learn-github-packages/deleting-and-restoring-a-package)")
 }
 
 // taggedVersions counts package full's versions that have a tag.

@@ -9,41 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
 )
-
-// ghcrAnswer is GHCR's answer for each denial reason, as documented in
-// authz/reason.go and the spec. registry/ owns the real table; this copy
-// checks that the built-in scenarios quote it correctly.
-type ghcrAnswer struct {
-	status        int
-	code, message string
-}
-
-var ghcrAnswers = map[authz.Reason]ghcrAnswer{
-	authz.DenyBadCredential:       {403, "DENIED", "denied"},
-	authz.DenyAnonymousPrivate:    {401, "UNAUTHORIZED", "authentication required"},
-	authz.DenyAnonymousMissing:    {403, "DENIED", "requested access to the resource is denied"},
-	authz.DenyAnonymousPushScope:  {403, "DENIED", "requested access to the resource is denied"},
-	authz.DenyAnonymousRead:       {401, "UNAUTHORIZED", "unauthenticated: User cannot be authenticated with the token provided."},
-	authz.DenyAnonymousWrite:      {401, "UNAUTHORIZED", "unauthenticated: User cannot be authenticated with the token provided."},
-	authz.DenyScopes:              {403, "DENIED", "permission_denied: The token provided does not match expected scopes."},
-	authz.DenyFineGrainedPAT:      {403, "DENIED", "permission_denied: The token provided does not match expected scopes."},
-	authz.DenyClassicPATForbidden: {403, "DENIED", "permission_denied: <org> forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions."},
-	authz.DenyReadPackage:         {403, "DENIED", "permission_denied: read_package"},
-	authz.DenyWritePackage:        {403, "DENIED", "permission_denied: write_package"},
-	authz.DenyActionsAccess:       {403, "DENIED", "permission_denied: write_package"},
-	authz.DenyCreatePackage:       {403, "DENIED", "permission_denied: create_package"},
-	authz.DenyCreationPolicy:      {403, "DENIED", "permission_denied: create_package"},
-	authz.DenyNameUnknown:         {404, "NAME_UNKNOWN", "repository name not known to registry"},
-	authz.DenyInstallationMissing: {403, "DENIED", "permission_denied: The requested installation does not exist."},
-	authz.DenyWorkflowReadOnly:    {403, "DENIED", "installation not allowed to Write organization package"},
-	authz.DenyWorkflowCreate:      {403, "DENIED", "installation not allowed to Create organization package"},
-	authz.DenyWorkflowNoRead:      {403, "DENIED", "installation not allowed to Read organization package"},
-	authz.DenyAppCreate:           {403, "DENIED", "permission_denied: installation not allowed to Create organization package"},
-	authz.DenyAppWrite:            {403, "DENIED", "permission_denied: installation not allowed to Write organization package"},
-	authz.DenyAppRead:             {403, "DENIED", "requested access to the resource is denied"},
-}
 
 // clientQuote matches a description line that quotes a client by name, as in
 // "  crane:    POST https://ghcr.io/...".
@@ -100,10 +68,12 @@ func TestBuiltinsValid(t *testing.T) {
 	}
 }
 
-// checkAnswer checks an expectation against GHCR's answer for its reason.
+// checkAnswer checks an expectation against GHCR's answer for its reason,
+// from the answers package's table (the one registry writes from).
 func checkAnswer(t *testing.T, e Expect) {
 	t.Helper()
-	want, deny := ghcrAnswers[e.Reason]
+	want, deny := answers.For(e.Reason, e.Package)
+	got := answers.Answer{Status: e.Status, Code: e.Code, Message: e.Message}
 	switch {
 	case e.Status < 400:
 		if e.Reason != "" && deny {
@@ -112,32 +82,17 @@ func checkAnswer(t *testing.T, e Expect) {
 	case e.Reason == "":
 		// A denial whose reason is left open must still be one of GHCR's answers.
 		found := false
-		for _, a := range ghcrAnswers {
-			found = found || (a == ghcrAnswer{e.Status, e.Code, e.Message})
+		for _, r := range answers.Reasons(e.Status, e.Message) {
+			a, _ := answers.For(r, e.Package)
+			found = found || a == got
 		}
 		if !found {
 			t.Errorf("%s: %d %s %q is none of GHCR's answers", e.Name, e.Status, e.Code, e.Message)
 		}
 	case !deny:
-		t.Errorf("%s: reason %s has no GHCR answer in this test's table", e.Name, e.Reason)
-	default:
-		if e.Reason == authz.DenyClassicPATForbidden {
-			owner, _, _ := strings.Cut(e.Package, "/")
-			want.message = strings.Replace(want.message, "<org>", owner, 1)
-		}
-		got := ghcrAnswer{e.Status, e.Code, e.Message}
-		if got != want {
-			t.Errorf("%s: reason %s answers %+v, the expect says %+v", e.Name, e.Reason, want, got)
-		}
-	}
-}
-
-func TestGHCRAnswersCoverDenyReasons(t *testing.T) {
-	t.Parallel()
-	for _, r := range authz.DenyReasons() {
-		if _, ok := ghcrAnswers[r]; !ok && r != authz.DenyDeletePackage {
-			t.Errorf("reason %s missing from ghcrAnswers", r)
-		}
+		t.Errorf("%s: reason %s has no GHCR answer in answers' table", e.Name, e.Reason)
+	case got != want:
+		t.Errorf("%s: reason %s answers %+v, the expect says %+v", e.Name, e.Reason, want, got)
 	}
 }
 

@@ -153,7 +153,7 @@ func (b *builder) expectReason(p string, x Expect) {
 		return
 	}
 	failure := x.Status >= 400
-	deny := slices.Contains(authz.DenyReasons(), x.Reason) || slices.Contains(authz.WireReasons(), x.Reason)
+	deny := slices.Contains(refusalReasons(), x.Reason)
 	switch {
 	case !deny && !slices.Contains(authz.AllowReasons(), x.Reason):
 		msg := fmt.Sprintf("unknown reason %q", x.Reason)
@@ -179,10 +179,17 @@ func defaultExpectName(x Expect) string {
 	return fmt.Sprintf("%s %s:%s as %s", x.Action, x.Package, x.Tag, who)
 }
 
+// refusalReasons lists the reasons an expect may see a push, pull or login
+// refused with: decisions, wire refusals and the scenario's own fault
+// rules. The REST API's reasons never answer these actions.
+func refusalReasons() []authz.Reason {
+	return slices.Concat(authz.DenyReasons(), authz.WireReasons(), []authz.Reason{authz.FaultInjected})
+}
+
 // knownReasons lists every authz.Reason a scenario may expect.
 func knownReasons() []string {
 	var names []string
-	for _, r := range slices.Concat(authz.AllowReasons(), authz.DenyReasons(), authz.WireReasons()) {
+	for _, r := range slices.Concat(authz.AllowReasons(), refusalReasons()) {
 		names = append(names, string(r))
 	}
 	return names

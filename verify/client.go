@@ -20,8 +20,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/stream"
 
-	"github.com/fakeghcr/fakeghcr/adminclient"
-	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
@@ -280,10 +278,4 @@ func (r *Recorder) lastRefusal(status int) (Exchange, bool) {
 func (r *Recorder) reasonFor(status int) string {
 	x, _ := r.lastRefusal(status)
 	return x.Reason
-}
-
-// decodeDecisions reads GET /_fakeghcr/decisions with the one admin
-// client's decoder.
-func decodeDecisions(body io.Reader) ([]registry.Record, error) {
-	return adminclient.DecodeDecisions(body)
 }

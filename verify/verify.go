@@ -44,6 +44,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fakeghcr/fakeghcr/adminclient"
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/registry"
@@ -232,19 +233,20 @@ func (p *player) useRemote(ctx context.Context) error {
 func (p *player) healthz(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+registry.AdminPrefix+"/healthz", nil)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+	err := p.admin().Healthz(ctx)
+	var refused *adminclient.Error
+	if errors.As(err, &refused) {
+		return fmt.Errorf("verify: %s is not a fakeghcr: GET %s/healthz answered %d %s", p.base, registry.AdminPrefix, refused.Status, http.StatusText(refused.Status))
 	}
-	resp, err := (&http.Client{Transport: p.opts.Transport}).Do(req)
 	if err != nil {
-		return fmt.Errorf("verify: reaching %s: %w", p.base, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("verify: %s is not a fakeghcr: GET %s/healthz answered %s", p.base, registry.AdminPrefix, resp.Status)
+		return fmt.Errorf("verify: %w", err) // names the server it cannot reach
 	}
 	return nil
+}
+
+// admin is the admin API's client for the server under test.
+func (p *player) admin() *adminclient.Client {
+	return adminclient.New(p.base, p.opts.AdminToken, adminclient.WithHTTPClient(&http.Client{Transport: p.opts.Transport}))
 }
 
 // play runs one entry and compares the answer.
@@ -395,20 +397,7 @@ func (p *player) reasonFromDecisions(ctx context.Context, before *recordKey, e s
 }
 
 func (p *player) remoteDecisions(ctx context.Context) ([]registry.Record, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+registry.AdminPrefix+"/decisions", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+p.opts.AdminToken)
-	resp, err := (&http.Client{Transport: p.opts.Transport}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, errors.New("GET " + registry.AdminPrefix + "/decisions: " + resp.Status)
-	}
-	return decodeDecisions(resp.Body)
+	return p.admin().Decisions(ctx)
 }
 
 func randomHex() (string, error) {

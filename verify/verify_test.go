@@ -228,3 +228,29 @@ func TestRunNothingToVerify(t *testing.T) {
 		t.Errorf("error %q does not say %q", err, want)
 	}
 }
+
+// TestRunRefusesWhatIsNotFakeghcr: a server that answers its admin health
+// check with anything but 200 is named as not a fakeghcr, and an address
+// nothing listens on as unreachable, before any expect is played.
+func TestRunRefusesWhatIsNotFakeghcr(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(other.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name, url, want string
+	}{
+		{"not fakeghcr", other.URL, "is not a fakeghcr: GET /_fakeghcr/healthz answered 404 Not Found"},
+		{"unreachable", closed.URL, "verify: cannot reach fakeghcr at " + closed.URL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := verify.Run(t.Context(), scenarios.Default(), verify.Options{BaseURL: tc.url, Timeout: 5 * time.Second})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run against %s: %v, want an error containing %q", tc.url, err, tc.want)
+			}
+		})
+	}
+}
