@@ -76,10 +76,10 @@ func workflowRead(q workflowRequest) Decision {
 //     Write|Create organization package";
 //  3. package missing -> create, subject to the organization's creation
 //     setting for private packages;
-//  4. exists: a. repository has Write or Admin in Manage Actions access
-//    ; b. linked to the repository and inheriting access;
+//  4. exists: a. repository has Write or Admin in Manage Actions access;
+//     b. linked to the repository and inheriting access;
 //     c. otherwise 403 write_package: the 2022 seed case. A Read
-//     role in Manage Actions access lands in 4c (INFERRED from).
+//     role in Manage Actions access lands in 4c (INFERRED).
 func workflowWrite(q workflowRequest) Decision {
 	w, c, a, pkg, exists, perm, why := q.w, q.c, q.a, q.pkg, q.exists, q.perm, q.why
 	repo := c.Repository
@@ -162,15 +162,14 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 }
 
 // packagesPermission is a GITHUB_TOKEN's effective packages permission
-// (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from
-//:
+// (RoleRead, RoleWrite or PackagesNone) and, in words, where it comes from:
 //   - the job's "permissions: packages:" value; a permissions block that
 //     leaves packages out means none;
 //   - without a block, the repository's default: permissive = write,
 //     restricted = read; read when the repository or its setting is unknown
 //     (restricted is the default since 2023-02-02);
-//   - pull requests from forks get at most read, except pull_request_target
-//    ; Dependabot runs get at most read whatever the event.
+//   - pull requests from forks get at most read, except pull_request_target;
+//     Dependabot runs get at most read whatever the event.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {
