@@ -74,6 +74,10 @@ var Lines = []Line{
 	// buildx / BuildKit (docker/build-push-action).
 	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+", Template: "failed to solve: failed to push {ref}: {code}: {message}", Prefix: "ERROR: failed to build: ", Current: true},
 	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+ (progress line)", Template: "failed to push {ref}: {code}: {message}"},
+	// BuildKit v0.34 follows a refused blob HEAD with a GET of the same URL; with no body it
+	// prints the bare code (e2e TestClientLines, clientlines/table/buildx.yaml).
+	{Client: Buildx, Stage: StageHeadBlob, Version: "BuildKit v0.34 (HEAD, then a GET with no body)", Template: "failed to push {ref}: {code}", Prefix: "ERROR: failed to build: failed to solve: "},
+	{Client: Buildx, Stage: StageManifestGet, Version: "BuildKit v0.34", Template: "failed to resolve source metadata for {ref}: {ref}: not found", Status: 404},
 	// Reported in docker/build-push-action#1240; no test here runs buildx
 	// against a private package yet, so check does not print it.
 	{Client: Buildx, Stage: StageHeadBlob, Version: "BuildKit v0.12+", Template: "failed to solve: failed to push {ref}: unexpected status from HEAD request to {scheme}://{host}/v2/{repo}/blobs/{digest}: {status}", Prefix: "ERROR: failed to build: "},
@@ -115,16 +119,20 @@ var Lines = []Line{
 	{Client: Skopeo, Stage: StageHeadBlob, Version: "containers/image 5.30+", Template: "checking whether a blob {digest} exists in {host}/{repo}: {any}"},
 	{Client: Skopeo, Stage: StageToken, Template: "Requesting bearer token: invalid status code from registry {statuscode} ({any})"},
 	{Client: Skopeo, Stage: StageToken, Template: "unable to retrieve auth token: invalid username/password: {code}: {message}"},
+	{Client: Skopeo, Stage: StageToken, Version: "no body shown", Template: "unable to retrieve auth token: invalid username/password: {code}", Status: 401},
 	{Client: Skopeo, Stage: StageManifestGet, Template: "reading manifest {tag} in {host}/{repo}: {code}: {message}", Current: true},
 	{Client: Skopeo, Stage: StageManifestGet, Version: "no body shown", Template: "reading manifest {tag} in {host}/{repo}: {code}"},
+	{Client: Skopeo, Stage: StageManifestGet, Version: "missing package", Template: "reading manifest {tag} in {host}/{repo}: name unknown", Status: 404},
 	{Client: Skopeo, Stage: StageToken, Version: "containers/image 5.30+", Template: "Requesting bearer token: received unexpected HTTP status: {status}"},
 
 	// oras-go: oras and helm.
 	{Client: Oras, Stage: StageUploadPost, Template: "POST \"{scheme}://{host}/v2/{repo}/blobs/uploads/\": response status code {statuscode}: {code}: {message}"},
 	{Client: Oras, Stage: StageManifestPut, Template: "PUT \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
 	{Client: Oras, Stage: StageHeadBlob, Template: "HEAD \"{scheme}://{host}/v2/{repo}/blobs/{digest}\": response status code {statuscode}: {any}"},
+	{Client: Oras, Stage: StageManifestGet, Version: "oras push (manifest HEAD by digest)", Template: "HEAD \"{scheme}://{host}/v2/{repo}/manifests/{any}\": response status code {statuscode}: {any}"},
 	{Client: Oras, Stage: StageManifestGet, Template: "GET \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": response status code {statuscode}: {code}: {message}"},
 	{Client: Oras, Stage: StageUploadPost, Template: "Error response from registry: {code}: {message}", Current: true},
+	{Client: Oras, Stage: StageManifestGet, Version: "oras pull, missing", Template: "Error response from registry: {ref}: not found", Status: 404},
 
 	// regctl.
 	{Client: Regctl, Stage: StageUploadPost, Template: "failed to send blob post, ref {ref}: request failed: unauthorized [http {statuscode}]: {\"errors\":[{\"code\":\"{CODE}\",\"message\":\"{message}\"}]}", Prefix: "failed to import layers from docker tar: ", Current: true},
@@ -144,6 +152,7 @@ var Lines = []Line{
 	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}", Prefix: "Error response from daemon: "},
 	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}"},
 	{Client: Docker, Stage: StageManifestGet, Template: "Error response from daemon: name unknown", Status: 404},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker pull, no body shown", Template: "Error response from daemon: {code}", Whole: true},
 	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "{code}", Whole: true},
 	{Client: Docker, Stage: StageReference, Template: "invalid reference format: repository name must be lowercase", Current: true},
 	{Client: Docker, Stage: StageUploadPost, Template: "{code}: {message}", Current: true},

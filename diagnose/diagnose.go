@@ -196,7 +196,7 @@ func readLine(br *bufio.Reader) (string, error) {
 }
 
 // hints: a line without any of these cannot be a failure fakeghcr knows.
-var hints = []string{"403", "401", "404", "429", "denied", "name unknown", "DENIED", "unauthorized", "UNAUTHORIZED", "Forbidden", "lowercase", "toomanyrequests", "TOOMANYREQUESTS", "password required", "name_unknown", "NAME_UNKNOWN", "unexpected status"}
+var hints = []string{"403", "401", "404", "429", "denied", "name unknown", "DENIED", "unauthorized", "UNAUTHORIZED", "Forbidden", "lowercase", "toomanyrequests", "TOOMANYREQUESTS", "password required", "name_unknown", "NAME_UNKNOWN", "MANIFEST_UNKNOWN", "manifest unknown", ": not found", "unexpected status"}
 
 func (d *Diagnoser) line(raw string) (Failure, bool) {
 	hinted := false
