@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -243,25 +242,6 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if blobs, _, uploads := s.Stats(); blobs != workers*rounds+1 || uploads != 0 {
 		t.Errorf("Stats = %d blobs, %d uploads; want %d, 0", blobs, uploads, workers*rounds+1)
-	}
-}
-
-// TestNoHTTPDependency keeps the package free of net/http, directly or
-// through its imports.
-func TestNoHTTPDependency(t *testing.T) {
-	t.Parallel()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH")
-	}
-	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "net/http" || strings.HasPrefix(pkg, "net/http/") {
-			t.Errorf("storage depends on %s", pkg)
-		}
 	}
 }
 
