@@ -91,6 +91,13 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		if m.hideFresh(w, r, req) {
 			return
 		}
+		if n := m.Rules.Cut(req); n > 0 {
+			// Read up to the longest cut before deciding, so that a body
+			// that ends before a rule's cut is not counted by that rule
+			// (concurrent uploads must not use up a --times rule on a
+			// short body). The bytes read are put back.
+			req.Body = peekBody(r, n)
+		}
 		rule, ok := m.Rules.Fire(req)
 		if !ok {
 			m.serve(w, r, req, next)
@@ -108,14 +115,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			f.Message = writeStatus(w, r, rule)
 			m.fire(r, f)
 		case rule.ResetAfter > 0:
-			_, whole := readHead(r, rule.ResetAfter)
-			if !whole {
-				// The body ended before the cut: the request passes, and
-				// the rule has not fired.
-				m.Rules.unfire(rule.ID)
-				m.serve(w, r, req, next)
-				return
-			}
+			readHead(r, rule.ResetAfter) // Fire checked that the body reaches the cut
 			f.Effect = "reset"
 			m.fire(r, f)
 			cut(w)
@@ -259,6 +259,21 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// peekBody reads up to n bytes of r's body, puts them back in front of the
+// rest, and returns how many there were.
+func peekBody(r *http.Request, n int64) int64 {
+	if r.Body == nil {
+		return 0
+	}
+	var buf bytes.Buffer
+	got, _ := io.CopyN(&buf, r.Body, n)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), r.Body}
+	return got
 }
 
 // readHead reads the first n bytes of r's body. If the body is shorter, it

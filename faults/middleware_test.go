@@ -216,14 +216,14 @@ func TestLagHidesFreshManifests(t *testing.T) {
 }
 
 // TestResetSparesShortBodies: a body that ends before the cut passes whole,
-// and the rule has not fired.
+// and the rule has neither selected nor fired.
 func TestResetSparesShortBodies(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Rule{ResetAfter: 1024, Times: 1})
 	if status, _, _ := h.do(t, "PUT", "/v2/acme/api/blobs/uploads/u1", strings.Repeat("x", 100)); status != 201 {
 		t.Fatalf("short body: %d", status)
 	}
-	if st := h.set.List()[0]; st.Fired != 0 || st.Matched != 1 {
+	if st := h.set.List()[0]; st.Fired != 0 || st.Matched != 0 {
 		t.Errorf("counters %+v", st)
 	}
 	if h.be.reached.Load() != 1 {
@@ -233,5 +233,36 @@ func TestResetSparesShortBodies(t *testing.T) {
 	req, _ := http.NewRequest("PATCH", h.srv.URL+"/v2/acme/api/blobs/uploads/u1", strings.NewReader(strings.Repeat("x", 4096)))
 	if _, err := h.srv.Client().Do(req); err == nil {
 		t.Error("the long upload was answered")
+	}
+}
+
+// TestResetNotUsedUpByAConcurrentShortBody: while a short body is still
+// arriving, a long upload running beside it is the one a times: 1 reset rule
+// cuts (oras uploads its config and its layer at once).
+func TestResetNotUsedUpByAConcurrentShortBody(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Rule{ResetAfter: 8, Times: 1, Path: "/v2/*/blobs/uploads/*"})
+	pr, pw := io.Pipe()
+	short := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("PUT", h.srv.URL+"/v2/acme/api/blobs/uploads/config", pr)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			short <- 0
+			return
+		}
+		resp.Body.Close()
+		short <- resp.StatusCode
+	}()
+	if _, err := pw.Write([]byte("{}")); err != nil { // the short body has begun, not ended
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", h.srv.URL+"/v2/acme/api/blobs/uploads/layer", strings.NewReader(strings.Repeat("x", 64)))
+	if _, err := h.srv.Client().Do(req); err == nil {
+		t.Error("the long upload beside a short one was answered, not cut")
+	}
+	pw.Close()
+	if status := <-short; status != http.StatusCreated {
+		t.Errorf("the short upload: %d, want 201", status)
 	}
 }

@@ -16,6 +16,10 @@ type Request struct {
 	Method     string
 	Path       string
 	Repository string
+	// Body is how many bytes of the body are known to arrive, as far as a
+	// reset rule's cut needs to know (Set.Cut); a reset rule selects only
+	// requests whose body reaches its cut.
+	Body int64
 }
 
 // RequestOf parses a URL path: the repository of a /v2/<name>/manifests/,
@@ -138,7 +142,7 @@ func (s *Set) Fire(req Request) (Rule, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.rules {
-		if r.Lag != 0 || !r.matches(req) {
+		if r.Lag != 0 || !r.matches(req) || r.ResetAfter > req.Body {
 			continue
 		}
 		r.Matched++
@@ -163,16 +167,18 @@ func (r *ruleState) fires() bool {
 	return true
 }
 
-// unfire takes back rule id's last firing: a reset rule whose request
-// body ended before the cut.
-func (s *Set) unfire(id string) {
+// Cut returns the longest cut of the reset rules that select req (0 if
+// none): how much of the body must be read before Fire can decide.
+func (s *Set) Cut(req Request) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var n int64
 	for _, r := range s.rules {
-		if r.ID == id && r.Fired > 0 {
-			r.Fired--
+		if r.ResetAfter > n && r.Lag == 0 && r.matches(req) {
+			n = r.ResetAfter
 		}
 	}
+	return n
 }
 
 // lagFor returns the lag rule that selects req, counting the match.
