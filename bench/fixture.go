@@ -117,13 +117,19 @@ func (t *fixtureTB) close() {
 // own, so that its memory is measured apart from the harness's. It serves
 // until SIGTERM or SIGINT.
 func serveBare(addr string) error {
+	return serveUntilSignal(addr, ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
+}
+
+// serveUntilSignal serves h on addr until SIGTERM or SIGINT, then shuts
+// down gracefully: the child-process modes (-serve-ggcr, -serve-limit).
+func serveUntilSignal(addr string, h http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hs := &http.Server{Handler: ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))), ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
