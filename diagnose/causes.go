@@ -14,6 +14,8 @@ import (
 // one kind sees it, with the decision behind it.
 type signature struct {
 	scenario string
+	pkg      string // the scenario's package the refusal is for
+	world    worldNames
 	check.Prediction
 }
 
@@ -23,6 +25,7 @@ type signature struct {
 func signatures(scs []Scenario) []signature {
 	var out []signature
 	for _, sc := range scs {
+		wn := namesOf(sc)
 		w := sc.World.Clone()
 		for _, e := range sc.Expect {
 			var p authz.Principal
@@ -38,14 +41,14 @@ func signatures(scs []Scenario) []signature {
 				// refusal of an anonymous write.
 				if d := authz.Decide(w, p, authz.Access{Package: e.Package, Action: authz.ActionWrite}); !d.Allow {
 					a, _ := answers.For(d.Reason, e.Package)
-					out = append(out, signature{scenario: sc.Name, Prediction: check.Prediction{Outcome: check.Deny, Status: a.Status, Code: a.Code,
+					out = append(out, signature{scenario: sc.Name, pkg: e.Package, world: wn, Prediction: check.Prediction{Outcome: check.Deny, Status: a.Status, Code: a.Code,
 						Message: a.Message, Stage: answers.StageUploadPost, Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}})
 				}
 			}
 			for _, headFirst := range []bool{false, true} {
 				pr := check.Predict(w, p, e.Action, e.Package, headFirst, sc.AnonymousPrivateTokenStatus == 403)
 				if pr.Outcome == check.Deny {
-					out = append(out, signature{scenario: sc.Name, Prediction: pr})
+					out = append(out, signature{scenario: sc.Name, pkg: e.Package, world: wn, Prediction: pr})
 				}
 				created = pr.Reason == authz.AllowCreate
 			}
@@ -123,46 +126,112 @@ func truncated(m string) (string, bool) {
 	return "", false
 }
 
+// Reasons that refuse a read, and those that refuse a write; the others
+// (a bad credential, a token's scopes, an organization's PAT policy) refuse
+// both. A /token request's scope (":pull" or ":pull,push") tells which.
+var (
+	readReasons = []authz.Reason{authz.DenyAnonymousPrivate, authz.DenyAnonymousRead, authz.DenyAnonymousMissing, authz.DenyReadPackage,
+		authz.DenyWorkflowNoRead, authz.DenyAppRead, authz.DenyNameUnknown}
+	writeReasons = []authz.Reason{authz.DenyActionsAccess, authz.DenyWorkflowReadOnly, authz.DenyWorkflowCreate, authz.DenyWritePackage,
+		authz.DenyCreatePackage, authz.DenyCreationPolicy, authz.DenyInstallationMissing, authz.DenyAnonymousWrite,
+		authz.DenyAnonymousPushScope, authz.DenyAppWrite, authz.DenyAppCreate, authz.DenyDeletePackage}
+	anonymousReasons = []authz.Reason{authz.DenyAnonymousPrivate, authz.DenyAnonymousRead, authz.DenyAnonymousMissing,
+		authz.DenyAnonymousWrite, authz.DenyAnonymousPushScope}
+)
+
+// keep filters reasons by pred, unless that would leave none.
+func keep(order []authz.Reason, pred func(authz.Reason) bool) []authz.Reason {
+	var out []authz.Reason
+	for _, r := range order {
+		if pred(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return order
+	}
+	return out
+}
+
+// preferredScenario names the built-in whose story fits the log's event
+// best for reasons several scenarios reproduce: a read-only token from a
+// Dependabot run or a fork's pull request is fixed differently from a
+// workflow whose permissions leave packages out.
+func preferredScenario(r authz.Reason, event string) string {
+	switch r {
+	case authz.DenyWorkflowReadOnly:
+		switch event {
+		case "dependabot":
+			return "dependabot"
+		case "pull_request":
+			return "fork-pull-request"
+		}
+		return "workflow-permissions-read-only"
+	case authz.DenyWorkflowCreate:
+		return "workflow-first-publish-read-only"
+	}
+	return strings.ReplaceAll(string(r), "_", "-")
+}
+
+// namesIn reads the log's owner and package from a failure's image.
+func namesIn(f *Failure) names {
+	var n names
+	rest, ok := strings.CutPrefix(f.Image, "ghcr.io/")
+	if ok && strings.Contains(rest, "/") {
+		n.pkg = strings.ToLower(rest)
+		n.owner, _, _ = strings.Cut(n.pkg, "/")
+	}
+	n.account, n.repo = f.Account, f.repo
+	return n
+}
+
 // explain fills a failure's causes and questions.
 func (d *Diagnoser) explain(f *Failure) {
 	f.Causes = []Cause{}
 	f.Questions = []string{}
+	n := namesIn(f)
 	switch {
+	case f.special != "":
+		f.Causes = specialCauses(f, n)
+		if f.special != specialHelmScope {
+			return
+		}
 	case f.Stage == string(answers.StageReference):
 		f.Causes = append(f.Causes, Cause{Explanation: "The image name has upper-case letters; the client refuses it before asking GHCR (repository names are lower case).", Fix: check.LowercaseFix})
 		return
-	case f.Status == 429 || f.Code == "TOOMANYREQUESTS":
-		f.Causes = append(f.Causes, Cause{Explanation: "GHCR is rate-limiting these requests (429 toomanyrequests); it is not a permission problem, and fakeghcr does not imitate rate limits.", Fix: "Retry with backoff, and pull fewer images in parallel"})
-		return
-	case f.Client == string(answers.LoginAction) && f.Status == 0:
+	case f.Library == string(answers.LoginAction) && f.Status == 0:
 		f.Causes = append(f.Causes, Cause{Explanation: "docker/login-action got an empty username or password: a secret that is not set, or not passed to this run (pull requests from forks and Dependabot runs get no repository secrets).", Fix: "Set the secret, or use ${{ secrets.GITHUB_TOKEN }}; skip the login for forks and Dependabot"})
 		return
 	}
-	byReason := map[authz.Reason]*Cause{}
+	bySig := map[authz.Reason][]signature{}
 	var order []authz.Reason
 	for _, s := range d.sigs {
 		if !fits(f, s) {
 			continue
 		}
-		c, ok := byReason[s.Reason]
-		if !ok {
-			c = &Cause{Reason: s.Reason, Scenario: s.scenario, Explanation: s.Explanation, Fix: s.Fix}
-			byReason[s.Reason] = c
+		if _, ok := bySig[s.Reason]; !ok {
 			order = append(order, s.Reason)
 		}
-		if !slices.Contains(c.Scenarios, s.scenario) {
-			c.Scenarios = append(c.Scenarios, s.scenario)
-		}
-		// The scenario named after the reason is the clearest example.
-		if strings.ReplaceAll(string(s.Reason), "_", "-") == s.scenario {
-			c.Scenario, c.Explanation, c.Fix = s.scenario, s.Explanation, s.Fix
-		}
+		bySig[s.Reason] = append(bySig[s.Reason], s)
 	}
-	for _, c := range byReason {
-		// the primary scenario first
-		if i := slices.Index(c.Scenarios, c.Scenario); i > 0 {
-			c.Scenarios = append([]string{c.Scenario}, slices.Delete(c.Scenarios, i, i+1)...)
+	byReason := map[authz.Reason]*Cause{}
+	for r, sigs := range bySig {
+		pick := sigs[0]
+		want := preferredScenario(r, f.event)
+		for _, s := range sigs {
+			if s.scenario == want {
+				pick = s
+				break
+			}
 		}
+		c := &Cause{Reason: r, Scenario: pick.scenario, Scenarios: []string{pick.scenario},
+			Explanation: localize(pick.Explanation, pick.pkg, pick.world, n), Fix: localize(pick.Fix, pick.pkg, pick.world, n)}
+		for _, s := range sigs {
+			if !slices.Contains(c.Scenarios, s.scenario) {
+				c.Scenarios = append(c.Scenarios, s.scenario)
+			}
+		}
+		byReason[r] = c
 	}
 	if len(order) == 0 && f.Message != "" {
 		// No built-in reproduces it: name the rules that give this answer.
@@ -172,11 +241,14 @@ func (d *Diagnoser) explain(f *Failure) {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b authz.Reason) int { return rankOf(a) - rankOf(b) })
+	order = d.narrow(f, order, byReason, n)
 	if d.opts.Check != nil {
 		order = d.predicted(f, byReason, order)
 	}
 	for _, r := range order {
-		f.Causes = append(f.Causes, *byReason[r])
+		c := *byReason[r]
+		c.Fix = clientFix(f.Client, r, c.Fix)
+		f.Causes = append(f.Causes, c)
 	}
 	for i, c := range f.Causes {
 		if i == 3 {
@@ -188,6 +260,70 @@ func (d *Diagnoser) explain(f *Failure) {
 			}
 		}
 	}
+}
+
+// narrow applies what the log says beyond the answer: the token's scope,
+// whether a credential was sent, and GHCR's "unauthenticated" message.
+func (d *Diagnoser) narrow(f *Failure, order []authz.Reason, byReason map[authz.Reason]*Cause, n names) []authz.Reason {
+	switch {
+	case strings.Contains(f.Scope, "push"):
+		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(readReasons, r) })
+	case f.Scope == "pull":
+		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(writeReasons, r) })
+	}
+	switch {
+	case f.anonymous:
+		// "failed to fetch anonymous token": the client sent no credential.
+		order = keep(order, func(r authz.Reason) bool { return slices.Contains(anonymousReasons, r) })
+	case f.oauth:
+		// "failed to fetch oauth token": a credential was sent.
+		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(anonymousReasons, r) })
+	}
+	pkg := n.pkg
+	if pkg == "" {
+		pkg = "OWNER/NAME"
+	}
+	if f.Message == answers.MsgUnauthenticated || (f.oauth && f.Status == 403 && f.Message == "") {
+		// GHCR answers an invalid, expired or revoked credential so, and
+		// so it answered every pull during its incident of 2022-06-22
+		// (https://github.com/slok/sloth/issues/336).
+		c := &Cause{Reason: authz.DenyBadCredential, Scenario: "stale-credentials", Scenarios: []string{"stale-credentials"},
+			Explanation: "The credential sent for " + pkg + " is invalid: an expired or revoked PAT, a stale login left in the client's config, or a secret that holds an old token. GHCR gives the same answer during an incident (check https://www.githubstatus.com).",
+			Fix:         "Log out of ghcr.io and log in again with a current classic PAT (read:packages, and write:packages to push) or, in Actions, GITHUB_TOKEN; if nothing changed on your side, check https://www.githubstatus.com and retry"}
+		byReason[authz.DenyBadCredential] = c
+		order = append([]authz.Reason{authz.DenyBadCredential}, slices.DeleteFunc(order, func(r authz.Reason) bool { return r == authz.DenyBadCredential })...)
+	}
+	if f.Status == 401 && !strings.Contains(f.Scope, "push") && (f.Stage == string(answers.StageManifestGet) || f.Stage == string(answers.StageToken)) &&
+		!slices.Contains(order, authz.DenyAnonymousMissing) {
+		// GHCR answers an anonymous pull of a package that does not exist
+		// as one of a private package: 401 (seen on a mistyped path in
+		// https://github.com/nix-community/docker-nixpkgs/issues/55).
+		byReason[authz.DenyAnonymousMissing] = &Cause{Reason: authz.DenyAnonymousMissing, Scenario: "missing-package-anonymous-pull", Scenarios: []string{"missing-package-anonymous-pull"},
+			Explanation: "Package " + pkg + " may not exist: a misspelled owner or name, a path a redirect or helper changed, or an image never pushed. GHCR answers an anonymous pull of a missing package as it answers a private one.",
+			Fix:         "Check the name against the owner's Packages page (https://github.com/" + n.owner + "?tab=packages), lower case; push the image first if it was never published"}
+		at := min(1, len(order))
+		order = slices.Insert(order, at, authz.DenyAnonymousMissing)
+	}
+	return order
+}
+
+// clientFix words a fix for the client that failed: helm and podman keep
+// their own logins.
+func clientFix(client string, r authz.Reason, fix string) string {
+	if r != authz.DenyBadCredential && r != authz.DenyAnonymousPrivate && r != authz.DenyAnonymousMissing && r != authz.Reason(specialCredHelper) {
+		return fix
+	}
+	switch client {
+	case "helm":
+		return "helm registry logout ghcr.io (a stale helm login is used before docker's), then helm registry login ghcr.io with a current classic PAT; " + fix
+	case "podman", "buildah", "skopeo":
+		return client + " logout ghcr.io (it keeps its own auth.json), then " + client + " login ghcr.io with a current classic PAT; " + fix
+	case "nerdctl":
+		return "nerdctl logout ghcr.io, then nerdctl login ghcr.io; " + fix
+	case "kubelet":
+		return "Check the pod's imagePullSecrets (a docker-registry secret for ghcr.io with a current classic PAT that has read:packages); " + fix
+	}
+	return fix
 }
 
 // predicted moves the causes check predicts for this image to the front,

@@ -47,30 +47,54 @@ type Options struct {
 	// Check, when set, is check's report of the workflow that failed (and
 	// its world): causes it predicts for the failure's image come first.
 	Check *check.Report
+	// MaxBytes bounds the log's size (DefaultMaxBytes when zero).
+	MaxBytes int64
 }
 
 // Result is what a log shows.
 type Result struct {
 	Failures []Failure `json:"failures"`
+	// Omitted counts failures beyond the first 1,000 distinct ones.
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // Failure is one GHCR failure in the log.
 type Failure struct {
-	Line    int    `json:"line"`
-	Text    string `json:"text"`
+	Line int    `json:"line"`
+	Text string `json:"text"`
+	// Client is the program that printed the line (helm, podman, ko,
+	// goreleaser, kubelet, ... when the log names it), Library the client
+	// family whose wording the line has (oras for helm's lines, skopeo for
+	// podman's).
 	Client  string `json:"client"`
+	Library string `json:"library"`
 	Version string `json:"version,omitempty"`
 	Stage   string `json:"stage"`
-	// Image is ghcr.io/OWNER/NAME (or another host), empty when the line
-	// does not name it.
-	Image     string   `json:"image"`
-	Status    int      `json:"status"`
-	Code      string   `json:"code"`
+	// Image is ghcr.io/OWNER/NAME, empty when neither the line nor the
+	// lines before it name it.
+	Image string `json:"image"`
+	// Account is "orgs" or "users" when the log or --workflow says which
+	// kind of account owns the package.
+	Account string `json:"account,omitempty"`
+	// Scope is what the /token request asked for ("pull" or "pull,push"),
+	// when the log shows it.
+	Scope  string `json:"scope,omitempty"`
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	// Message is GHCR's message; Inferred says the client printed only a
+	// code or a status and the body shown is reconstructed.
 	Message   string   `json:"message"`
+	Inferred  bool     `json:"inferred,omitempty"`
 	Causes    []Cause  `json:"causes"`
 	Questions []string `json:"questions"`
 
-	spec int // specificity of the matched line
+	spec      int    // specificity of the matched line
+	anonymous bool   // "failed to fetch anonymous token": no credential sent
+	oauth     bool   // "failed to fetch oauth token": a credential was sent
+	event     string // dependabot or pull_request when the log says so
+	special   string // a cause of its own (see special.go)
+	repo      string // the workflow's repository, from --workflow
+	repoOnly  string // OWNER/NAME when the line names no host
 }
 
 // Cause is one rule that gives the failure's answer.
@@ -82,6 +106,8 @@ type Cause struct {
 	Scenarios   []string `json:"scenarios,omitempty"`
 	Explanation string   `json:"explanation"`
 	Fix         string   `json:"fix"`
+	// Reproduce is a command that reproduces it when no scenario does.
+	Reproduce string `json:"reproduce,omitempty"`
 	// Predicted says check predicts this cause for the workflow given.
 	Predicted string `json:"predicted,omitempty"`
 }
@@ -115,59 +141,64 @@ func New(opts Options) (*Diagnoser, error) {
 	return &Diagnoser{pats: pats, sigs: signatures(opts.Scenarios), opts: opts}, nil
 }
 
-// Read reads a log and diagnoses every GHCR failure in it.
+// Read reads a log and diagnoses every GHCR failure in it. A log larger
+// than Options.MaxBytes (DefaultMaxBytes when zero) is refused with an
+// error naming the line and the limit; reading is one pass, in time linear
+// in the log's size.
 func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 	br := bufio.NewReaderSize(r, maxLine)
 	res := Result{Failures: []Failure{}}
 	seen := map[string]int{}
-	var prev *Failure
-	prevLine := 0
-	pushing := ""
+	prev, prevLine := -1, 0
+	limit := d.opts.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	var ctx context
+	var total int64
 	for n := 1; ; n++ {
 		line, err := readLine(br)
-		if i := strings.Index(line, "docker push "); i >= 0 {
-			if w := strings.Fields(line[i+len("docker push "):]); len(w) > 0 && strings.Contains(w[0], "/") {
-				ref := w[0]
-				if j := strings.LastIndexByte(ref, ':'); j > strings.LastIndexByte(ref, '/') {
-					ref = ref[:j]
-				}
-				pushing = clean(ref)
-			}
-		}
-		if i := strings.Index(line, "The push refers to repository ["); i >= 0 {
-			// docker push names the image once, before its layers.
-			rest := line[i+len("The push refers to repository ["):]
-			if j := strings.IndexByte(rest, ']'); j > 0 {
-				pushing = rest[:j]
-			}
+		total += int64(len(line)) + 1
+		if total > limit+1 {
+			return res, &SizeError{Line: n, Limit: limit}
 		}
 		if len(line) > 0 {
-			if f, ok := d.line(line); ok {
+			text := clean(line)
+			f, ok := d.line(text)
+			if !ok {
+				f, ok = specialLine(text)
+			}
+			if ok {
 				f.Line = n
-				if f.Image == "" && f.Client == string(answers.Docker) && pushing != "" && (f.Stage == string(answers.StageUploadPost) || f.Stage == string(answers.StageToken)) {
-					f.Image = pushing
-				}
-				switch {
-				case prev != nil && prevLine == n-1 && prev.Code == "" && f.Client == string(answers.Docker) && f.Stage == string(answers.StageUploadPost):
-					// containerd 2.1.3+ joins the body on the next line.
-					prev.Code, prev.Message = f.Code, f.Message
-					prevLine = n
-					continue
-				}
-				key := f.Stage + "|" + f.Image + "|" + strconv.Itoa(f.Status) + "|" + f.Message
-				if i, dup := seen[key]; dup && f.spec > res.Failures[i].spec {
-					// The same failure printed again, by a line that names
-					// its client better (BuildKit repeats containerd's).
-					line := res.Failures[i].Line
-					res.Failures[i] = f
-					res.Failures[i].Line = line
-				}
-				if _, dup := seen[key]; !dup {
-					seen[key] = len(res.Failures)
-					res.Failures = append(res.Failures, f)
-					prev, prevLine = &res.Failures[len(res.Failures)-1], n
+				if d.place(&f, text, &ctx, n) {
+					switch {
+					case prev >= 0 && prevLine == n-1 && res.Failures[prev].Code == "" && f.Library == string(answers.Docker) && f.Stage == string(answers.StageUploadPost):
+						// containerd 2.1.3+ joins the body on the next line.
+						res.Failures[prev].Code, res.Failures[prev].Message = f.Code, f.Message
+						prevLine = n
+						ctx.see(text, n)
+						continue
+					}
+					key := f.Stage + "|" + f.Image + "|" + strconv.Itoa(f.Status) + "|" + f.Message + "|" + f.special
+					i, dup := seen[key]
+					switch {
+					case dup && f.spec > res.Failures[i].spec:
+						// The same failure printed again, by a line that names
+						// its client better (BuildKit repeats containerd's).
+						line := res.Failures[i].Line
+						res.Failures[i] = f
+						res.Failures[i].Line = line
+					case dup:
+					case len(res.Failures) >= maxFailures:
+						res.Omitted++
+					default:
+						seen[key] = len(res.Failures)
+						res.Failures = append(res.Failures, f)
+						prev, prevLine = len(res.Failures)-1, n
+					}
 				}
 			}
+			ctx.see(text, n)
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -180,6 +211,77 @@ func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 		d.explain(&res.Failures[i])
 	}
 	return res, nil
+}
+
+// DefaultMaxBytes bounds the log diagnose reads (64 MiB; real job logs are
+// a few MiB).
+const DefaultMaxBytes = 64 << 20
+
+// maxFailures bounds the distinct failures listed; more are counted in
+// Result.Omitted.
+const maxFailures = 1000
+
+// SizeError is a log larger than the limit.
+type SizeError struct {
+	Line  int
+	Limit int64
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("log line %d: the log is larger than %d bytes (diagnose --max-bytes raises the limit)", e.Line, e.Limit)
+}
+
+// place ties a failure to its tool, its image and its registry, from the
+// line and the lines before it. It reports false for a failure of another
+// registry (Docker Hub, quay.io, ...), which is not GHCR's.
+func (d *Diagnoser) place(f *Failure, text string, ctx *context, n int) bool {
+	if t := toolOf(text); t != "" {
+		f.Client = t
+	} else if t := ctx.recentTool(n); t != "" {
+		f.Client = t
+	}
+	if f.Client == "" || (f.Client == "docker" && f.Library != string(answers.Docker) && f.Library != string(answers.LoginAction)) {
+		f.Client = f.Library
+	}
+	if f.Image == "" {
+		img := imageIn(text)
+		if img == "" {
+			img = ctx.recentImage(n)
+		}
+		switch {
+		case f.repoOnly != "" && (img == "" || !strings.HasSuffix(img, "/"+f.repoOnly)):
+			f.Image = "ghcr.io/" + f.repoOnly
+		default:
+			f.Image = img
+		}
+	}
+	if strings.Contains(text, "docker.com/increase-rate-limit") || strings.Contains(text, "registry-1.docker.io") {
+		f.Image = "docker.io/library"
+	}
+	host, path, _ := strings.Cut(f.Image, "/")
+	if f.Image != "" && host != "ghcr.io" {
+		if !typoOfGHCR(host) {
+			return false
+		}
+		f.special = specialTypo
+	}
+	if f.Image != "" && path == "" {
+		f.Image = ""
+	}
+	if f.Scope == "" && f.Image != "" {
+		f.Scope = ctx.scopes[strings.ToLower(f.Image)]
+	}
+	f.event = ctx.event
+	if strings.Contains(text, "failed to fetch anonymous token") {
+		f.anonymous = true
+	}
+	if strings.Contains(text, "failed to fetch oauth token") {
+		f.oauth = true
+	}
+	if f.special == "" {
+		f.special = specialOf(f, text)
+	}
+	return true
 }
 
 // readLine returns the next line without its end, at most maxLine bytes.
@@ -224,28 +326,41 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 		return Failure{}, false
 	}
 	l := d.pats[best].Line
-	f := Failure{Text: strings.TrimSpace(text), Client: string(l.Client), Version: l.Version, Stage: string(l.Stage), spec: bestSpec}
+	f := Failure{Text: strings.TrimSpace(text), Library: string(l.Client), Version: l.Version, Stage: string(l.Stage), spec: bestSpec}
 	host, repo, tag := bestVals["host"], bestVals["repo"], bestVals["tag"]
 	for _, k := range []string{"ref", "image"} {
 		if v := bestVals[k]; v != "" {
 			h, rest, ok := strings.Cut(v, "/")
 			if ok {
-				host, repo = h, rest
+				host, repo = strings.ToLower(h), rest
 				if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
 					repo, tag = repo[:i], repo[i+1:]
 				}
 			}
 		}
 	}
-	if q := bestVals["query"]; q != "" && repo == "" {
-		repo = repoFromQuery(q)
+	if q := bestVals["query"]; q != "" {
+		if repo == "" {
+			repo = repoFromQuery(q)
+		}
+		f.Scope = scopeOf(q)
 	}
 	_ = tag
 	if repo != "" {
-		if host == "" {
-			host = "ghcr.io"
+		if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
+			repo = repo[:i]
 		}
-		f.Image = host + "/" + repo
+		if host == "" {
+			f.Image = normalizeRef(repo)
+			if strings.HasPrefix(f.Image, "docker.io/") {
+				// A repository path without its host (skopeo, containerd
+				// name the host elsewhere): GHCR's unless the context says.
+				f.Image = ""
+				f.repoOnly = strings.ToLower(repo)
+			}
+		} else {
+			f.Image = strings.ToLower(host) + "/" + strings.ToLower(repo)
+		}
 	}
 	f.Code = strings.ToUpper(bestVals["CODE"] + bestVals["code"])
 	f.Message = strings.TrimRight(strings.TrimSpace(bestVals["message"]), "\"'")
@@ -259,6 +374,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 		// Docker prints only the code when GHCR's message is the code's
 		// standard one (docker/distribution's errcode).
 		f.Message = standardMessages[f.Code]
+		f.Inferred = f.Message != ""
 	}
 	if f.Status == 0 && f.Code != "" {
 		f.Status = statusOf(f.Code, f.Message)

@@ -25,9 +25,18 @@ func Write(w io.Writer, res Result, format string) error {
 	if len(res.Failures) == 0 {
 		b.WriteString("no GHCR failure recognized in the log\n")
 	}
+	if res.Omitted > 0 {
+		fmt.Fprintf(&b, "(%d more distinct failures omitted)\n", res.Omitted)
+	}
 	for _, f := range res.Failures {
 		client := f.Client
-		if f.Version != "" {
+		if f.Library != "" && f.Library != f.Client {
+			client += " (" + f.Library + "'s wording"
+			if f.Version != "" {
+				client += ", " + f.Version
+			}
+			client += ")"
+		} else if f.Version != "" {
 			client += " (" + f.Version + ")"
 		}
 		fmt.Fprintf(&b, "line %d: %s, %s", f.Line, client, f.Stage)
@@ -38,6 +47,8 @@ func Write(w io.Writer, res Result, format string) error {
 		switch {
 		case f.Status == 0:
 			b.WriteString("  GHCR was not asked: the client failed first\n")
+		case f.Code != "" && f.Inferred:
+			fmt.Fprintf(&b, "  GHCR answered %d {\"errors\":[{\"code\":\"%s\",\"message\":\"%s\"}]} (inferred: the client printed only the code)\n", f.Status, f.Code, f.Message)
 		case f.Code != "":
 			fmt.Fprintf(&b, "  GHCR answered %d {\"errors\":[{\"code\":\"%s\",\"message\":\"%s\"}]}\n", f.Status, f.Code, f.Message)
 		default:
@@ -56,8 +67,11 @@ func Write(w io.Writer, res Result, format string) error {
 			} else {
 				fmt.Fprintf(&b, "  %d. cause", i+1)
 			}
-			if c.Scenario != "" {
+			switch {
+			case c.Scenario != "":
 				fmt.Fprintf(&b, "   (reproduce: fakeghcr serve --scenario %s)", c.Scenario)
+			case c.Reproduce != "":
+				fmt.Fprintf(&b, "   (reproduce: %s)", c.Reproduce)
 			}
 			b.WriteString("\n")
 			if c.Predicted != "" {

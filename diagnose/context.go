@@ -1,0 +1,259 @@
+package diagnose
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Real logs rarely name the tool on the failing line: helm, podman, ko or
+// goreleaser print a library's error (oras-go, containers/image,
+// go-containerregistry, the docker CLI), and the image often appears only
+// on an earlier line ("The push refers to repository [...]", "Pulling
+// image ..."). context keeps what the lines before a failure said.
+
+// contextLines is how far back a tool or image named before a failure
+// still belongs to it.
+const contextLines = 60
+
+// context is what the log said before the current line.
+type context struct {
+	tool, toolVersion string
+	toolLine          int
+	image             string // host/owner/name, the last image reference seen
+	imageLine         int
+	event             string // "dependabot" or "pull_request" when the log says so
+	scopes            map[string]string
+}
+
+// tools are markers naming the program that printed a failure, most
+// specific first. A marker on the failing line wins over earlier lines.
+var tools = []struct{ marker, tool string }{
+	{"kubelet", "kubelet"},
+	{"Failed to pull image", "kubelet"},
+	{"ErrImagePull", "kubelet"},
+	{"ImagePullBackOff", "kubelet"},
+	{"nerdctl", "nerdctl"},
+	{"goreleaser", "goreleaser"},
+	{"release failed after", "goreleaser"},
+	{"ko://", "ko"},
+	{"ko publish", "ko"},
+	{"ko build", "ko"},
+	{"publish multi-arch image with ko", "ko"},
+	{"cosign", "cosign"},
+	{"error during command execution: signing", "cosign"},
+	{"helm ", "helm"},
+	{"Helm/", "helm"},
+	{"helm.go", "helm"},
+	{"oci://", "helm"},
+	{"failed to perform \"Push\" on destination", "helm"},
+	{"INSTALLATION FAILED", "helm"},
+	{"buildah", "buildah"},
+	{"podman", "podman"},
+	{"Emulate Docker CLI using podman", "podman"},
+	{"docker compose", "docker compose"},
+	{"docker-compose", "docker compose"},
+	{"Pulling proxy (", "docker compose"},
+	{" Error Head \"", "docker compose"},
+	{"✘", "docker compose"},
+	{"skopeo", "skopeo"},
+	{"crane ", "crane"},
+	{"oras ", "oras"},
+	{"regctl", "regctl"},
+	{"docker/build-push-action", "buildx"},
+	{"buildx", "buildx"},
+	{"failed to solve", "buildx"},
+	{"[auth] ", "buildx"},
+	{"docker push", "docker"},
+	{"docker pull", "docker"},
+	{"docker login", "docker"},
+	{"docker run", "docker"},
+	{"The push refers to repository", "docker"},
+}
+
+// toolOf names the program a line shows, or "".
+func toolOf(line string) string {
+	for _, t := range tools {
+		if strings.Contains(line, t.marker) {
+			return t.tool
+		}
+	}
+	return ""
+}
+
+// imageMarkers precede an image reference on a line.
+var imageMarkers = []string{
+	"The push refers to repository [", "docker push ", "docker pull ", "docker run ", "podman push ", "podman pull ",
+	"buildah push ", "nerdctl pull ", "nerdctl push ", "Pulling image \"", "Failed to pull image \"", "image=", "Pulling ",
+	"Trying to pull ", "Image ", "failed to push ", "pushing manifest for ", "oci://", "docker://", "crane push ", "crane pull ",
+	"skopeo copy ", "skopeo inspect ", "helm pull ", "helm install ", "cosign sign ", "signing [", "signing ",
+	"load metadata for ", "importing cache manifest from ", "Pushed: ",
+}
+
+// imageIn returns the last image reference a line names after one of
+// imageMarkers, normalised to host/path (docker.io for a name without a
+// registry host), or "".
+func imageIn(line string) string {
+	found := ""
+	for _, m := range imageMarkers {
+		i := strings.LastIndex(line, m)
+		if i < 0 {
+			continue
+		}
+		rest := line[i+len(m):]
+		w := strings.FieldsFunc(rest, func(r rune) bool {
+			return r == ' ' || r == '"' || r == ']' || r == ')' || r == '(' || r == '\'' || r == ',' || r == '`' || r == '@'
+		})
+		if len(w) == 0 {
+			continue
+		}
+		ref := w[0]
+		if m == "Pulling " && len(w) > 1 && strings.HasPrefix(rest, w[0]+" (") {
+			ref = w[1] // docker-compose v1: Pulling SERVICE (IMAGE)...
+		}
+		if !strings.Contains(ref, "/") && !strings.Contains(ref, ".") {
+			continue
+		}
+		if n := normalizeRef(ref); n != "" {
+			found = n
+		}
+	}
+	return found
+}
+
+// normalizeRef turns an image reference into host/path without tag or
+// digest; a reference without a registry host is Docker Hub's.
+func normalizeRef(ref string) string {
+	ref = strings.TrimSuffix(strings.TrimPrefix(ref, "oci://"), "...")
+	ref = strings.TrimPrefix(ref, "docker://")
+	ref = strings.TrimPrefix(ref, "https://")
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	ref = strings.TrimRight(ref, "/.:")
+	if ref == "" || strings.ContainsAny(ref, "{}$<>*") {
+		return ""
+	}
+	host, rest, ok := strings.Cut(ref, "/")
+	if !ok {
+		return ""
+	}
+	if !strings.ContainsAny(host, ".:") && host != "localhost" {
+		return "docker.io/" + ref
+	}
+	if rest == "" {
+		return ""
+	}
+	return strings.ToLower(host) + "/" + rest
+}
+
+// see updates the context with a line that is not a failure (or is).
+func (c *context) see(line string, n int) {
+	if t := toolOf(line); t != "" {
+		c.tool, c.toolLine = t, n
+	}
+	if img := imageIn(line); img != "" {
+		c.image, c.imageLine = img, n
+	}
+	low := strings.ToLower(line)
+	switch {
+	case strings.Contains(low, "dependabot"):
+		c.event = "dependabot"
+	case c.event == "" && (strings.Contains(low, "pull_request") || strings.Contains(low, "refs/pull/") || strings.Contains(low, "from a fork")):
+		c.event = "pull_request"
+	}
+	// BuildKit names each token's scopes: "[auth] acme/api:pull,push token for ghcr.io".
+	if i := strings.Index(line, "[auth] "); i >= 0 {
+		if j := strings.Index(line, " token for "); j > i {
+			host := strings.TrimSpace(line[j+len(" token for "):])
+			for _, s := range strings.Fields(line[i+len("[auth] ") : j]) {
+				if k := strings.LastIndexByte(s, ':'); k > 0 {
+					if c.scopes == nil {
+						c.scopes = map[string]string{}
+					}
+					if len(c.scopes) < 1000 {
+						c.scopes[host+"/"+strings.ToLower(s[:k])] = s[k+1:]
+					}
+				}
+			}
+		}
+	}
+}
+
+// recentTool is the tool named within contextLines before line n.
+func (c *context) recentTool(n int) string {
+	if c.tool != "" && n-c.toolLine <= contextLines {
+		return c.tool
+	}
+	return ""
+}
+
+// recentImage is the image named within contextLines before line n.
+func (c *context) recentImage(n int) string {
+	if c.image != "" && n-c.imageLine <= contextLines {
+		return c.image
+	}
+	return ""
+}
+
+// scopeOf reads the actions a /token query asked for, for its first
+// repository scope: "pull" or "pull,push" (or "push,pull").
+func scopeOf(query string) string {
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		return ""
+	}
+	for _, s := range v["scope"] {
+		if rest, ok := strings.CutPrefix(s, "repository:"); ok {
+			if i := strings.LastIndexByte(rest, ':'); i > 0 {
+				return rest[i+1:]
+			}
+		}
+	}
+	return ""
+}
+
+// knownRegistries are hosts one edit away from ghcr.io that are real
+// registries, not typos.
+var knownRegistries = map[string]bool{"gcr.io": true, "ghcr.io": true}
+
+// typoOfGHCR reports whether host looks like a misspelling of ghcr.io
+// (ghrc.io, gchr.io, ghcr.com, ...).
+func typoOfGHCR(host string) bool {
+	host = strings.ToLower(host)
+	if knownRegistries[host] {
+		return false
+	}
+	switch host {
+	case "ghrc.io", "gchr.io", "hgcr.io", "ghcr.com", "ghcr.oi", "ghcr.i", "ghc.io", "ghcrio", "ghcr.io.", "gh.cr.io", "ghcr.co":
+		return true
+	}
+	return editDistance(host, "ghcr.io") == 1 && strings.HasSuffix(host, ".io") && strings.HasPrefix(host, "g")
+}
+
+// editDistance is the Levenshtein distance of two short strings (or a
+// large number for long ones).
+func editDistance(a, b string) int {
+	if len(a) > 32 || len(b) > 32 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
