@@ -156,6 +156,22 @@ var Lines = []Line{
 	{Client: Docker, Stage: StageToken, Version: "docker push without a login", Template: "{code}", Whole: true},
 	{Client: Docker, Stage: StageReference, Template: "invalid reference format: repository name must be lowercase", Current: true},
 	{Client: Docker, Stage: StageUploadPost, Template: "{code}: {message}", Current: true},
+
+	// Forms seen in public reports (diagnose/testdata/corpus cites each
+	// thread); diagnose recognizes them, check prints none of them.
+	{Client: Docker, Stage: StageManifestGet, Version: "older engines, no body shown", Template: "Get {scheme}://{host}/v2/{repo}/manifests/{tag}: {code}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker 25+, no body shown", Template: "error from registry: {code}", Prefix: "Error response from daemon: "},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker pull, tag missing", Template: "manifest for {ref} not found: manifest unknown: {any}", Status: 404},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker pull, tag missing", Template: "manifest unknown", Whole: true, Status: 404},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker pull, tag missing", Template: "Error response from daemon: manifest unknown", Whole: true, Status: 404},
+	{Client: Docker, Stage: StageManifestGet, Version: "docker run, config blob", Template: "error pulling image configuration: download failed after attempts={any}: {code}: {message}"},
+	{Client: Containerd, Stage: StageManifestGet, Version: "kubelet, missing manifest", Template: "content at {scheme}://{host}/v2/{repo}/manifests/{any} not found", Status: 404},
+	{Client: Containerd, Stage: StageManifestGet, Version: "pull, blob GET", Template: "unexpected status code {scheme}://{host}/v2/{repo}/blobs/{digest}: {status} - Server message: {code}: {message}"},
+	{Client: Containerd, Stage: StageManifestGet, Version: "pull, manifest GET", Template: "unexpected status code {scheme}://{host}/v2/{repo}/manifests/{any}: {status} - Server message: {code}: {message}"},
+	{Client: Oras, Stage: StageManifestGet, Version: "by digest", Template: "GET \"{scheme}://{host}/v2/{repo}/manifests/{any}\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageManifestGet, Version: "tags list", Template: "GET \"{scheme}://{host}/v2/{repo}/tags/list\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageToken, Template: "GET \"{scheme}://{host}/token?{query}\": response status code {statuscode}: {code}: {message}"},
+	{Client: Oras, Stage: StageToken, Version: "oras-go before v2.3", Template: "GET \"{scheme}://{host}/token?{query}\": unexpected status code {statuscode}: {code}: {message}"},
 }
 
 // ErrorCodes are the registry error codes clients print lower-cased; a

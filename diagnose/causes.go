@@ -193,7 +193,7 @@ func (d *Diagnoser) explain(f *Failure) {
 	switch {
 	case f.special != "":
 		f.Causes = specialCauses(f, n)
-		if f.special != specialHelmScope {
+		if f.special != specialHelmScope && f.special != specialManifest {
 			return
 		}
 	case f.Stage == string(answers.StageReference):
@@ -270,6 +270,29 @@ func (d *Diagnoser) narrow(f *Failure, order []authz.Reason, byReason map[authz.
 		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(readReasons, r) })
 	case f.Scope == "pull":
 		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(writeReasons, r) })
+	}
+	if f.Stage == string(answers.StageManifestGet) {
+		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(writeReasons, r) })
+	}
+	front := func(rs ...authz.Reason) {
+		var head []authz.Reason
+		for _, r := range rs {
+			if slices.Contains(order, r) {
+				head = append(head, r)
+			}
+		}
+		order = append(head, slices.DeleteFunc(order, func(r authz.Reason) bool { return slices.Contains(head, r) })...)
+	}
+	if f.Status == 403 && f.Message == "" && f.Stage == string(answers.StageManifestGet) {
+		// A pull refused without a body (a HEAD): a stale or invalid login
+		// is the most common cause, then a credential without a role.
+		front(authz.DenyBadCredential, authz.DenyReadPackage, authz.DenyAnonymousMissing)
+	}
+	if f.event != "" {
+		front(authz.DenyWorkflowReadOnly, authz.DenyWorkflowCreate)
+	}
+	if f.app {
+		front(authz.DenyAppRead, authz.DenyAppWrite, authz.DenyAppCreate)
 	}
 	switch {
 	case f.anonymous:

@@ -22,6 +22,7 @@ type context struct {
 	image             string // host/owner/name, the last image reference seen
 	imageLine         int
 	event             string // "dependabot" or "pull_request" when the log says so
+	app               bool   // the log logs in with a GitHub App installation token
 	scopes            map[string]string
 }
 
@@ -40,6 +41,10 @@ var tools = []struct{ marker, tool string }{
 	{"ko build", "ko"},
 	{"publish multi-arch image with ko", "ko"},
 	{"cosign", "cosign"},
+	{"signing [", "cosign"},
+	{"Error: signing ", "cosign"},
+	{"signing digest", "cosign"},
+	{"• pushing", "goreleaser"},
 	{"error during command execution: signing", "cosign"},
 	{"helm ", "helm"},
 	{"Helm/", "helm"},
@@ -77,7 +82,25 @@ func toolOf(line string) string {
 			return t.tool
 		}
 	}
+	if buildkitStep(line) {
+		return "buildx"
+	}
+	if strings.Contains(line, "Error response from daemon") {
+		return "docker"
+	}
 	return ""
+}
+
+// buildkitStep: BuildKit's progress lines start with "#N ".
+func buildkitStep(line string) bool {
+	if len(line) < 3 || line[0] != '#' {
+		return false
+	}
+	i := 1
+	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+		i++
+	}
+	return i > 1 && i < len(line) && line[i] == ' '
 }
 
 // imageMarkers precede an image reference on a line.
@@ -86,7 +109,7 @@ var imageMarkers = []string{
 	"buildah push ", "nerdctl pull ", "nerdctl push ", "Pulling image \"", "Failed to pull image \"", "image=", "Pulling ",
 	"Trying to pull ", "Image ", "failed to push ", "pushing manifest for ", "oci://", "docker://", "crane push ", "crane pull ",
 	"skopeo copy ", "skopeo inspect ", "helm pull ", "helm install ", "cosign sign ", "signing [", "signing ",
-	"load metadata for ", "importing cache manifest from ", "Pushed: ",
+	"load metadata for ", "importing cache manifest from ", "Pushed: ", "Unable to find image '",
 }
 
 // imageIn returns the last image reference a line names after one of
@@ -117,13 +140,44 @@ func imageIn(line string) string {
 			found = n
 		}
 	}
+	if found == "" {
+		found = ghcrPath(line)
+	}
 	return found
+}
+
+// ghcrPath reads the last ghcr.io repository a line names, in an image
+// reference or a /v2/ URL, or "".
+func ghcrPath(line string) string {
+	i := strings.LastIndex(line, "ghcr.io/")
+	for i >= 0 {
+		rest := line[i+len("ghcr.io/"):]
+		end := strings.IndexFunc(rest, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '/' || r == '-' || r == '_' || r == '.' || r == ':')
+		})
+		if end >= 0 {
+			rest = rest[:end]
+		}
+		if p, ok := strings.CutPrefix(rest, "v2/"); ok {
+			for _, cut := range []string{"/manifests/", "/blobs/", "/tags/"} {
+				if j := strings.Index(p, cut); j > 0 {
+					return "ghcr.io/" + strings.ToLower(p[:j])
+				}
+			}
+		} else if !strings.HasPrefix(rest, "token") {
+			if n := normalizeRef("ghcr.io/" + rest); n != "" && strings.Count(n, "/") >= 2 {
+				return n
+			}
+		}
+		i = strings.LastIndex(line[:i], "ghcr.io/")
+	}
+	return ""
 }
 
 // normalizeRef turns an image reference into host/path without tag or
 // digest; a reference without a registry host is Docker Hub's.
 func normalizeRef(ref string) string {
-	ref = strings.TrimSuffix(strings.TrimPrefix(ref, "oci://"), "...")
+	ref = strings.TrimRight(strings.TrimSuffix(strings.TrimPrefix(ref, "oci://"), "..."), ":.")
 	ref = strings.TrimPrefix(ref, "docker://")
 	ref = strings.TrimPrefix(ref, "https://")
 	if i := strings.IndexByte(ref, '@'); i >= 0 {
@@ -152,12 +206,21 @@ func normalizeRef(ref string) string {
 // see updates the context with a line that is not a failure (or is).
 func (c *context) see(line string, n int) {
 	if t := toolOf(line); t != "" {
-		c.tool, c.toolLine = t, n
+		// docker and BuildKit lines also appear inside wrappers
+		// (goreleaser, compose, helm): they do not replace a wrapper
+		// named shortly before.
+		weak := t == "docker" || t == "buildx"
+		if !weak || c.tool == "" || n-c.toolLine > contextLines || c.tool == "docker" || c.tool == "buildx" {
+			c.tool, c.toolLine = t, n
+		}
 	}
 	if img := imageIn(line); img != "" {
 		c.image, c.imageLine = img, n
 	}
 	low := strings.ToLower(line)
+	if strings.Contains(low, "x-access-token") || strings.Contains(low, "installation token") || strings.Contains(low, "installation_token") {
+		c.app = true
+	}
 	switch {
 	case strings.Contains(low, "dependabot"):
 		c.event = "dependabot"
@@ -175,6 +238,9 @@ func (c *context) see(line string, n int) {
 					}
 					if len(c.scopes) < 1000 {
 						c.scopes[host+"/"+strings.ToLower(s[:k])] = s[k+1:]
+					}
+					if strings.Contains(s[k+1:], "push") {
+						c.image, c.imageLine = host+"/"+strings.ToLower(s[:k]), n
 					}
 				}
 			}

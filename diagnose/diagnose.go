@@ -95,6 +95,7 @@ type Failure struct {
 	special   string // a cause of its own (see special.go)
 	repo      string // the workflow's repository, from --workflow
 	repoOnly  string // OWNER/NAME when the line names no host
+	app       bool   // the log shows a GitHub App installation token
 }
 
 // Cause is one rule that gives the failure's answer.
@@ -181,6 +182,14 @@ func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 					}
 					key := f.Stage + "|" + f.Image + "|" + strconv.Itoa(f.Status) + "|" + f.Message + "|" + f.special
 					i, dup := seen[key]
+					if k0 := f.Stage + "||" + strconv.Itoa(f.Status) + "|" + f.Message + "|" + f.special; !dup && f.Image != "" {
+						if j, ok := seen[k0]; ok && res.Failures[j].Image == "" {
+							// The same failure again, after a line that names
+							// its image (BuildKit prints it below the error).
+							res.Failures[j].Image = f.Image
+							i, dup = j, true
+						}
+					}
 					switch {
 					case dup && f.spec > res.Failures[i].spec:
 						// The same failure printed again, by a line that names
@@ -235,12 +244,15 @@ func (e *SizeError) Error() string {
 // line and the lines before it. It reports false for a failure of another
 // registry (Docker Hub, quay.io, ...), which is not GHCR's.
 func (d *Diagnoser) place(f *Failure, text string, ctx *context, n int) bool {
-	if t := toolOf(text); t != "" {
+	if t := toolOf(text); t != "" && !(t == "docker" && ctx.recentTool(n) != "" && ctx.recentTool(n) != "docker" && ctx.recentTool(n) != "buildx") {
 		f.Client = t
 	} else if t := ctx.recentTool(n); t != "" {
 		f.Client = t
+		if t == "docker" && f.Library != string(answers.Docker) && f.Library != string(answers.LoginAction) {
+			f.Client = f.Library
+		}
 	}
-	if f.Client == "" || (f.Client == "docker" && f.Library != string(answers.Docker) && f.Library != string(answers.LoginAction)) {
+	if f.Client == "" {
 		f.Client = f.Library
 	}
 	if f.Image == "" {
@@ -271,7 +283,7 @@ func (d *Diagnoser) place(f *Failure, text string, ctx *context, n int) bool {
 	if f.Scope == "" && f.Image != "" {
 		f.Scope = ctx.scopes[strings.ToLower(f.Image)]
 	}
-	f.event = ctx.event
+	f.event, f.app = ctx.event, ctx.app
 	if strings.Contains(text, "failed to fetch anonymous token") {
 		f.anonymous = true
 	}
@@ -346,6 +358,9 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 		f.Scope = scopeOf(q)
 	}
 	_ = tag
+	if repo == "" && host != "" {
+		f.Image = strings.ToLower(host) + "/"
+	}
 	if repo != "" {
 		if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
 			repo = repo[:i]
@@ -370,7 +385,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if f.Code == "" && l.Status == 404 {
 		f.Code = "NAME_UNKNOWN" // docker's "name unknown"
 	}
-	if f.Code != "" && f.Message == "" && l.Client == answers.Docker {
+	if f.Code != "" && f.Message == "" && l.Client == answers.Docker && !strings.Contains(l.Version, "no body") {
 		// Docker prints only the code when GHCR's message is the code's
 		// standard one (docker/distribution's errcode).
 		f.Message = standardMessages[f.Code]

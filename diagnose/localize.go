@@ -84,12 +84,17 @@ var repoContexts = []string{"repository ", "workflow in ", "repository, ", "Add 
 // localize rewrites a scenario's explanation or fix (written for package
 // scenarioPkg of world w) into the log's names.
 func localize(text, scenarioPkg string, w worldNames, n names) string {
-	if n.pkg == "" || text == "" {
+	if text == "" {
 		return text
+	}
+	if n.pkg == "" {
+		// The log does not name the image: name the parts to fill in.
+		n.owner, n.pkg = "OWNER", "OWNER/NAME"
 	}
 	sp := strings.ToLower(scenarioPkg)
 	so, _, _ := strings.Cut(sp, "/")
 	const mark = "\x00URL\x00"
+	text = strings.ReplaceAll(text, "ghcr.io/OWNER/NAME", "ghcr.io/"+n.pkg)
 	text = settingsRE.ReplaceAllString(text, mark)
 	text = credNameRE.ReplaceAllString(text, " of ")
 	text = appNameRE.ReplaceAllString(text, "")
@@ -103,8 +108,8 @@ func localize(text, scenarioPkg string, w worldNames, n names) string {
 		low := strings.ToLower(tok)
 		switch {
 		case strings.HasPrefix(low, "ghcr.io/"):
-			o, rest, _ := strings.Cut(strings.TrimPrefix(low, "ghcr.io/"), "/")
-			b.WriteString("ghcr.io/" + replaceOwner(o, so, w, n))
+			o, rest, _ := strings.Cut(tok[len("ghcr.io/"):], "/")
+			b.WriteString("ghcr.io/" + replaceOwner(strings.ToLower(o), so, w, n))
 			if rest != "" {
 				b.WriteString("/" + rest)
 			}
@@ -142,6 +147,8 @@ func replaceOwner(o, so string, w worldNames, n names) string {
 	switch {
 	case o == so:
 		return n.owner
+	case o == "owner":
+		return "OWNER"
 	case slices.Contains(w.users, o):
 		return "<the token's user>"
 	case slices.Contains(w.owners, o):

@@ -17,6 +17,7 @@ const (
 	specialHelmScope     = "helm_extra_scope"
 	specialNerdctlLogin  = "nerdctl_login_404"
 	specialOwnerNotFound = "owner_not_found"
+	specialManifest      = "manifest_unknown"
 )
 
 // specialLine recognizes lines no client pattern knows.
@@ -49,6 +50,8 @@ func specialOf(f *Failure, text string) string {
 		return specialHelmScope
 	case strings.Contains(f.Message, "owner not found"):
 		return specialOwnerNotFound
+	case f.Status == 404 && (strings.Contains(text, "manifest unknown") || strings.Contains(text, "not found")) && !strings.Contains(text, "name unknown"):
+		return specialManifest
 	}
 	return ""
 }
@@ -81,6 +84,14 @@ func specialCauses(f *Failure, n names) []Cause {
 		return []Cause{{Reason: authz.Reason(specialNerdctlLogin),
 			Explanation: "nerdctl 0.16.0 logs in to ghcr.io at the wrong URL and gets 404; the password is not the problem (https://github.com/containerd/nerdctl/pull/735, https://github.com/rancher-sandbox/rancher-desktop/issues/1673).",
 			Fix:         "Upgrade nerdctl to 0.16.1 or later"}}
+	case specialManifest:
+		pkg := n.pkg
+		if pkg == "" {
+			pkg = "OWNER/NAME"
+		}
+		return []Cause{{Reason: authz.Reason(specialManifest),
+			Explanation: "Package " + pkg + " exists, but not the tag or digest asked for: never pushed (no latest tag), deleted, or a platform image a clean-up of untagged versions removed from a multi-arch index (https://github.com/alex3025/ilo-fans-controller/issues/16, https://github.com/shizunge/endlessh-go/issues/83).",
+			Fix:         "List the package's tags on its page (https://github.com/" + n.owner + "?tab=packages) and pull one that exists, or push the tag again; keep untagged versions a multi-arch index still points at"}}
 	case specialOwnerNotFound:
 		return []Cause{{Reason: authz.Reason(specialOwnerNotFound),
 			Explanation: "GHCR knows no user or organization named " + owner + ": the image's owner is misspelled (it must be the GitHub login, lower case, e.g. helium-diy for HeliumDIY) (https://github.com/goreleaser/goreleaser/issues/2815).",
