@@ -3,6 +3,7 @@ package diagnose_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fakeghcr/fakeghcr/diagnose"
@@ -43,6 +44,30 @@ func BenchmarkDiagnose10MBWithSetup(b *testing.B) {
 	b.SetBytes(int64(log.Len()))
 	for b.Loop() {
 		if _, err := diagnose.Read(bytes.NewReader(log.Bytes()), diagnose.Options{Scenarios: lib}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadHostile reads a 8 MiB log of long failure lines and noise:
+// the time per byte should stay flat as the log grows (linear).
+func BenchmarkReadHostile(b *testing.B) {
+	var sb strings.Builder
+	for sb.Len() < 8<<20 {
+		sb.WriteString("#12 [auth] acme/api:pull,push token for ghcr.io\n")
+		sb.WriteString("Error: writing blob: initiating layer upload to /v2/acme/" + strings.Repeat("a", 300) + "/blobs/uploads/ in ghcr.io: denied: permission_denied: write_package\n")
+		sb.WriteString(strings.Repeat("noise ", 200) + "\n")
+	}
+	log := sb.String()
+	d, err := diagnose.New(diagnose.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(log)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Read(strings.NewReader(log)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -214,17 +214,18 @@ func (c *context) see(line string, n int) {
 			c.tool, c.toolLine = t, n
 		}
 	}
-	if img := imageIn(line); img != "" {
-		c.image, c.imageLine = img, n
+	if strings.IndexByte(line, '/') >= 0 {
+		if img := imageIn(line); img != "" {
+			c.image, c.imageLine = img, n
+		}
 	}
-	low := strings.ToLower(line)
-	if strings.Contains(low, "x-access-token") || strings.Contains(low, "installation token") || strings.Contains(low, "installation_token") {
+	if strings.Contains(line, "x-access-token") || strings.Contains(line, "nstallation token") || strings.Contains(line, "INSTALLATION_TOKEN") {
 		c.app = true
 	}
 	switch {
-	case strings.Contains(low, "dependabot"):
+	case strings.Contains(line, "ependabot"):
 		c.event = "dependabot"
-	case c.event == "" && (strings.Contains(low, "pull_request") || strings.Contains(low, "refs/pull/") || strings.Contains(low, "from a fork")):
+	case c.event == "" && (strings.Contains(line, "pull_request") || strings.Contains(line, "refs/pull/") || strings.Contains(line, "from a fork")):
 		c.event = "pull_request"
 	}
 	// BuildKit names each token's scopes: "[auth] acme/api:pull,push token for ghcr.io".

@@ -28,6 +28,7 @@ func newDiagnoseCmd(cli *cliEnv) *cobra.Command {
 	var (
 		f        checkFlags
 		workflow string
+		maxBytes int64
 	)
 	c := &cobra.Command{
 		Use:   "diagnose [FILE|-]",
@@ -43,7 +44,10 @@ func newDiagnoseCmd(cli *cliEnv) *cobra.Command {
 			if f.format != "text" && f.format != "json" {
 				return usageErrorf("--format %q: want text or json", f.format)
 			}
-			opts := diagnose.Options{Scenarios: library()}
+			if maxBytes <= 0 {
+				return usageErrorf("--max-bytes %d: want a positive size", maxBytes)
+			}
+			opts := diagnose.Options{Scenarios: library(), MaxBytes: maxBytes}
 			if workflow != "" {
 				copts, err := f.options(cmd.Context(), cli)
 				if err != nil {
@@ -70,6 +74,14 @@ func newDiagnoseCmd(cli *cliEnv) *cobra.Command {
 				in = file
 			}
 			res, err := diagnose.Read(in, opts)
+			var se *diagnose.SizeError
+			if errors.As(err, &se) {
+				name := "-"
+				if len(args) == 1 {
+					name = args[0]
+				}
+				return usageErrorf("%s:%d: the log is larger than --max-bytes %d (raise it with --max-bytes)", name, se.Line, se.Limit)
+			}
 			if err != nil {
 				return err
 			}
@@ -85,6 +97,7 @@ func newDiagnoseCmd(cli *cliEnv) *cobra.Command {
 	f.register(c)
 	c.Flags().StringVar(&workflow, "workflow", "", "the workflow file that failed: causes check predicts for it come first")
 	c.Flags().StringVar(&f.format, "format", "text", "output: text or json")
+	c.Flags().Int64Var(&maxBytes, "max-bytes", diagnose.DefaultMaxBytes, "refuse a log larger than this many bytes")
 	return c
 }
 
