@@ -49,26 +49,31 @@ func BenchmarkDiagnose10MBWithSetup(b *testing.B) {
 	}
 }
 
-// BenchmarkReadHostile reads a 8 MiB log of long failure lines and noise:
-// the time per byte should stay flat as the log grows (linear).
+// BenchmarkReadHostile reads logs of long failure lines and noise at
+// three sizes: the throughput (MB/s) should stay flat as the log grows
+// (linear time), and B/op within a small multiple of the size.
 func BenchmarkReadHostile(b *testing.B) {
-	var sb strings.Builder
-	for sb.Len() < 8<<20 {
-		sb.WriteString("#12 [auth] acme/api:pull,push token for ghcr.io\n")
-		sb.WriteString("Error: writing blob: initiating layer upload to /v2/acme/" + strings.Repeat("a", 300) + "/blobs/uploads/ in ghcr.io: denied: permission_denied: write_package\n")
-		sb.WriteString(strings.Repeat("noise ", 200) + "\n")
-	}
-	log := sb.String()
-	d, err := diagnose.New(diagnose.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(log)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := d.Read(strings.NewReader(log)); err != nil {
-			b.Fatal(err)
-		}
+	for _, size := range []int{1 << 20, 4 << 20, 16 << 20} {
+		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
+			var sb strings.Builder
+			for i := 0; sb.Len() < size; i++ {
+				sb.WriteString("#12 [auth] acme/api:pull,push token for ghcr.io\n")
+				fmt.Fprintf(&sb, "Error: writing blob: initiating layer upload to /v2/acme/%s%d/blobs/uploads/ in ghcr.io: denied: permission_denied: write_package\n", strings.Repeat("a", 300), i%5000)
+				sb.WriteString(strings.Repeat("noise ", 200) + "\n")
+			}
+			log := sb.String()
+			d, err := diagnose.New(diagnose.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(log)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Read(strings.NewReader(log)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -15,15 +15,21 @@ import (
 // still belongs to it.
 const contextLines = 60
 
-// context is what the log said before the current line.
+// context is what the log said before the current line. The last
+// contextLines lines are kept and read back only when a failure needs them,
+// so the lines between failures cost a few substring tests each.
 type context struct {
-	tool, toolVersion string
-	toolLine          int
-	image             string // host/owner/name, the last image reference seen
-	imageLine         int
-	event             string // "dependabot" or "pull_request" when the log says so
-	app               bool   // the log logs in with a GitHub App installation token
-	scopes            map[string]string
+	ring     [contextLines]string
+	ringLine [contextLines]int
+	// what each kept line names, read once: done, tool, image
+	ringDone  [contextLines]bool
+	ringTool  [contextLines]string
+	ringImage [contextLines]string
+	authImage string // the last image BuildKit fetched a push token for
+	authLine  int
+	event     string // "dependabot" or "pull_request" when the log says so
+	app       bool   // the log logs in with a GitHub App installation token
+	scopes    map[string]string
 }
 
 // tools are markers naming the program that printed a failure, most
@@ -174,6 +180,23 @@ func ghcrPath(line string) string {
 	return ""
 }
 
+// imageGates: a line naming an image contains one of these (a cheap test
+// before imageIn's markers).
+var imageGates = []string{"ghcr", "push", "Push", "pull", "Pull", "mage", "://", "metadata", "cache", "sign", "login"}
+
+// mayNameImage reports whether a line may name an image reference.
+func mayNameImage(line string) bool {
+	if strings.IndexByte(line, '/') < 0 {
+		return false
+	}
+	for _, g := range imageGates {
+		if strings.Contains(line, g) {
+			return true
+		}
+	}
+	return false
+}
+
 // normalizeRef turns an image reference into host/path without tag or
 // digest; a reference without a registry host is Docker Hub's.
 func normalizeRef(ref string) string {
@@ -203,22 +226,10 @@ func normalizeRef(ref string) string {
 	return strings.ToLower(host) + "/" + rest
 }
 
-// see updates the context with a line that is not a failure (or is).
+// see records a line.
 func (c *context) see(line string, n int) {
-	if t := toolOf(line); t != "" {
-		// docker and BuildKit lines also appear inside wrappers
-		// (goreleaser, compose, helm): they do not replace a wrapper
-		// named shortly before.
-		weak := t == "docker" || t == "buildx"
-		if !weak || c.tool == "" || n-c.toolLine > contextLines || c.tool == "docker" || c.tool == "buildx" {
-			c.tool, c.toolLine = t, n
-		}
-	}
-	if strings.IndexByte(line, '/') >= 0 {
-		if img := imageIn(line); img != "" {
-			c.image, c.imageLine = img, n
-		}
-	}
+	k := n % contextLines
+	c.ring[k], c.ringLine[k], c.ringDone[k] = line, n, false
 	if strings.Contains(line, "x-access-token") || strings.Contains(line, "nstallation token") || strings.Contains(line, "INSTALLATION_TOKEN") {
 		c.app = true
 	}
@@ -241,7 +252,7 @@ func (c *context) see(line string, n int) {
 						c.scopes[host+"/"+strings.ToLower(s[:k])] = s[k+1:]
 					}
 					if strings.Contains(s[k+1:], "push") {
-						c.image, c.imageLine = host+"/"+strings.ToLower(s[:k]), n
+						c.authImage, c.authLine = host+"/"+strings.ToLower(s[:k]), n
 					}
 				}
 			}
@@ -249,20 +260,68 @@ func (c *context) see(line string, n int) {
 	}
 }
 
-// recentTool is the tool named within contextLines before line n.
-func (c *context) recentTool(n int) string {
-	if c.tool != "" && n-c.toolLine <= contextLines {
-		return c.tool
+// recent calls f with what the kept lines before line n name, the
+// nearest first, until it returns true. Each line is read once.
+func (c *context) recent(n int, f func(tool, image string, at int) bool) {
+	for at := n - 1; at > 0 && at >= n-contextLines; at-- {
+		k := at % contextLines
+		if c.ringLine[k] != at {
+			continue
+		}
+		if !c.ringDone[k] {
+			line := c.ring[k]
+			c.ringTool[k] = toolOf(line)
+			c.ringImage[k] = ""
+			if mayNameImage(line) {
+				c.ringImage[k] = imageIn(line)
+			}
+			c.ringDone[k], c.ring[k] = true, ""
+		}
+		if f(c.ringTool[k], c.ringImage[k], at) {
+			return
+		}
 	}
-	return ""
+}
+
+// recentTool is the tool named within contextLines before line n: the
+// nearest wrapper (goreleaser, compose, helm, ...), else the nearest docker
+// or BuildKit line, whose lines also appear inside wrappers.
+func (c *context) recentTool(n int) string {
+	weak := ""
+	strong := ""
+	c.recent(n, func(t, _ string, _ int) bool {
+		switch {
+		case t == "":
+		case t == "docker" || t == "buildx":
+			if weak == "" {
+				weak = t
+			}
+		default:
+			strong = t
+			return true
+		}
+		return false
+	})
+	if strong != "" {
+		return strong
+	}
+	return weak
 }
 
 // recentImage is the image named within contextLines before line n.
 func (c *context) recentImage(n int) string {
-	if c.image != "" && n-c.imageLine <= contextLines {
-		return c.image
+	img, at := "", 0
+	c.recent(n, func(_, i string, l int) bool {
+		if i != "" {
+			img, at = i, l
+			return true
+		}
+		return false
+	})
+	if c.authImage != "" && n-c.authLine <= contextLines && c.authLine > at {
+		return c.authImage
 	}
-	return ""
+	return img
 }
 
 // scopeOf reads the actions a /token query asked for, for its first
