@@ -241,7 +241,7 @@ func (c *context) see(line string, n int) {
 	}
 	// BuildKit names each token's scopes: "[auth] acme/api:pull,push token for ghcr.io".
 	if i := strings.Index(line, "[auth] "); i >= 0 {
-		if j := strings.Index(line, " token for "); j > i {
+		if j := strings.Index(line, " token for "); j >= i+len("[auth] ") {
 			host := strings.TrimSpace(line[j+len(" token for "):])
 			for _, s := range strings.Fields(line[i+len("[auth] ") : j]) {
 				if k := strings.LastIndexByte(s, ':'); k > 0 {
