@@ -85,6 +85,15 @@ func TestRenderMatchesItself(t *testing.T) {
 		if !p.Line.hasBody() {
 			a = bodyless
 		}
+		switch p.Line.When {
+		case "":
+		case MsgResourceDenied:
+			a = Answer{403, "DENIED", MsgResourceDenied}
+		case "401":
+			a = Answer{Status: 401}
+		default:
+			a = Answer{404, p.Line.When, "manifest unknown"}
+		}
 		line := p.Line.fill(Vars{Repo: "acme/api", Tag: "v1", Digest: "sha256:abc", Query: "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io", Answer: a})
 		vals, ok := p.Match(line)
 		if !ok {

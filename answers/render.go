@@ -17,8 +17,16 @@ type Vars struct {
 // carrying GHCR's message when the answer has one, else one with only the
 // status). It reports false when no line is known.
 func Render(client Client, stage Stage, v Vars) (string, bool) {
+	for _, l := range Lines {
+		if l.Client == client && l.Stage == stage && l.Current && l.When != "" && l.when(v.Answer) {
+			return l.fill(v), true
+		}
+	}
 	body := v.Answer.Code != ""
 	for _, l := range Lines {
+		if l.When != "" {
+			continue
+		}
 		if l.Client != client || l.Stage != stage || !l.Current {
 			continue
 		}
@@ -28,6 +36,11 @@ func Render(client Client, stage Stage, v Vars) (string, bool) {
 		return l.fill(v), true
 	}
 	return "", false
+}
+
+// when reports whether a narrowed line's condition holds for a.
+func (l Line) when(a Answer) bool {
+	return l.When == strconv.Itoa(a.Status) || l.When == a.Code || l.When == a.Message
 }
 
 func (l Line) hasBody() bool { return strings.Contains(l.Template, "{message}") }
