@@ -189,6 +189,19 @@ func namesIn(f *Failure) names {
 func (d *Diagnoser) explain(f *Failure) {
 	f.Causes = []Cause{}
 	f.Questions = []string{}
+	if d.opts.Repository != "" {
+		f.repo = d.opts.Repository
+	}
+	if w := d.opts.World; w != nil && f.Account == "" {
+		if rest, ok := strings.CutPrefix(f.Image, "ghcr.io/"); ok {
+			owner, _, _ := strings.Cut(strings.ToLower(rest), "/")
+			for login, o := range w.Owners {
+				if strings.EqualFold(login, owner) {
+					f.Account = map[authz.OwnerType]string{authz.User: "users", authz.Organization: "orgs"}[o.Type]
+				}
+			}
+		}
+	}
 	n := namesIn(f)
 	switch {
 	case f.special != "":

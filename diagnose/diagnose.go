@@ -49,6 +49,11 @@ type Options struct {
 	Check *check.Report
 	// MaxBytes bounds the log's size (DefaultMaxBytes when zero).
 	MaxBytes int64
+	// Repository and World, when --workflow gives them, add detail: the
+	// workflow's repository and each owner's account type (the settings
+	// URL's /orgs/ or /users/).
+	Repository string
+	World      *authz.World
 }
 
 // Result is what a log shows.

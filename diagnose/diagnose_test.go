@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/diagnose"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -163,4 +164,33 @@ func TestBuiltinQuotes(t *testing.T) {
 		t.Errorf("only %d quoted client lines recognized in the built-in descriptions", recognized)
 	}
 	t.Logf("%d quoted client lines diagnosed", recognized)
+}
+
+// TestWorkflowAddsAccountAndRepository: with the workflow's world and
+// repository (as --workflow gives them), the fix names the user account's
+// settings page and the repository; without them, both URLs and a
+// placeholder.
+func TestWorkflowAddsAccountAndRepository(t *testing.T) {
+	t.Parallel()
+	const log = "Error: POST https://ghcr.io/v2/octo-dev/tools/cli/blobs/uploads/: DENIED: permission_denied: write_package\n"
+	w := authz.World{Owners: map[string]authz.Owner{"octo-dev": {Login: "octo-dev", Type: authz.User}}}
+	for _, tc := range []struct {
+		opts      diagnose.Options
+		want, not string
+	}{
+		{diagnose.Options{Scenarios: library(), World: &w, Repository: "octo-dev/tools"}, "https://github.com/users/octo-dev/packages/container/tools%2Fcli/settings) -> Manage Actions access -> Add repository octo-dev/tools with role Write", "/orgs/"},
+		{diagnose.Options{Scenarios: library()}, "https://github.com/orgs/octo-dev/packages/container/tools%2Fcli/settings, or https://github.com/users/octo-dev/packages/container/tools%2Fcli/settings if octo-dev is a user account", "acme"},
+	} {
+		res, err := diagnose.Read(strings.NewReader(log), tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Failures) != 1 || len(res.Failures[0].Causes) == 0 {
+			t.Fatalf("failures: %+v", res.Failures)
+		}
+		fix := res.Failures[0].Causes[0].Fix
+		if !strings.Contains(fix, tc.want) || strings.Contains(fix, tc.not) {
+			t.Errorf("fix %q: want %q, not %q", fix, tc.want, tc.not)
+		}
+	}
 }

@@ -63,6 +63,7 @@ func newDiagnoseCmd(cli *cliEnv) *cobra.Command {
 					return err
 				}
 				opts.Check = &rep
+				opts.Repository, opts.World = copts.Repository, copts.World
 			}
 			var in io.Reader = cmd.InOrStdin()
 			if len(args) == 1 && args[0] != "-" {
