@@ -61,12 +61,12 @@ func (f filter) query() string {
 // rowData is one decision as the timeline draws it.
 type rowData struct {
 	registry.Record
-	ID    string // Unix ns of the decision, the row's id
+	ID     string        // Unix ns of the decision, the row's id
 	Change *authz.Change // the fix as a change of the world, if one fixes it
 	FixIn  string        // the change in words
-	Steps []step
-	CSRF  string
-	Back  string
+	Steps  []step
+	CSRF   string
+	Back   string
 }
 
 // step is one link of the decision path: "ok", "fail" or "unreached".
