@@ -21,14 +21,14 @@ const adminToken = "test-admin-token"
 
 // harness is a registry with the page mounted, and a logged-in browser.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ui     *UI
 	srv    *registry.Server
 	ts     *httptest.Server
 	client *http.Client
 }
 
-func newHarness(t *testing.T, sc *scenarios.Scenario) *harness {
+func newHarness(t testing.TB, sc *scenarios.Scenario) *harness {
 	t.Helper()
 	ui, err := New(Options{AdminToken: adminToken, Poll: 10e6})
 	if err != nil {
