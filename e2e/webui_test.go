@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The web page under /_fakeghcr/ui/ (package webui), in headless Chromium
@@ -241,9 +242,9 @@ func TestWebUIAddRepositoryEqualsCLI(t *testing.T) {
 	b.do(t, "add a repository",
 		chromedp.Navigate(page.URL+"/_fakeghcr/ui/package?name=acme/api"),
 		chromedp.WaitVisible(chromedp.CSS("#add-repo")),
-		chromedp.SendKeys(chromedp.CSS("#add-repo"), "acme/api"),
-		chromedp.SetValue(chromedp.CSS("#add-role"), "write"),
-		chromedp.Click(chromedp.CSS("#add-repo ~ button.primary")),
+		// By keyboard only: type the repository, Tab to the role, "w" picks
+		// Write, Tab to Add Repository, Enter.
+		chromedp.SendKeys(chromedp.CSS("#add-repo"), "acme/api"+kb.Tab+"w"+kb.Tab+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	wantOK(t, runIn(t, []string{"FAKEGHCR_SERVER=" + cli.URL, "FAKEGHCR_ADMIN_TOKEN=" + cli.adminToken}, "",
 		fakeghcr.path, "access", "add", "acme/api", "acme/api", "--role", "write"))
