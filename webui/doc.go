@@ -13,8 +13,10 @@
 // It imitates the layout and words of github.com's settings pages, not their
 // look. It knowingly differs: GitHub shows no history of refusals; teams
 // are shown but not changed (no admin operation changes them); an
-// organization's defaults are shown read-only; deleting and restoring
-// packages and versions is left to the packages REST API under /api/v3/.
+// organization's defaults are shown read-only; packages and versions are
+// listed, deleted and restored through the packages REST API as a
+// credential of the world the user picks, where github.com uses the
+// browser's session (INFERRED: the same roles decide, token scopes aside).
 //
 // Everything it serves is embedded; pages carry a strict
 // Content-Security-Policy, every change needs the session's CSRF token and

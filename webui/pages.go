@@ -26,6 +26,8 @@ type pageData struct {
 	Owner    *ownerView
 	Creds    []credView
 	Timeline *timelineView
+	Versions *versionsView
+	Restore  *restoreView
 
 	Repositories []string // every repository, for pickers
 	Roles        []authz.Role
@@ -143,8 +145,14 @@ func (u *UI) packagePage(r *http.Request, d *pageData) (string, int) {
 	p, ok := w.Package(name)
 	if !ok {
 		d.Title, d.Error = "No such package", "There is no package named "+name+"."
+		if strings.Contains(name, "/") {
+			_, creds, _ := actingCredential(w, "")
+			cred, _, _ := actingCredential(w, r.URL.Query().Get("as"))
+			d.Restore = &restoreView{Package: name, As: cred.Name, Creds: creds}
+		}
 		return "error", http.StatusNotFound
 	}
+	d.Versions = u.versionsOf(w, p.Name, r.URL.Query().Get("as"))
 	v := &packageView{Package: p, Tags: u.backend.Export().Tags[p.Name]}
 	for _, n := range sortedKeys(p.Users) {
 		v.Users = append(v.Users, grant{n, p.Users[n]})

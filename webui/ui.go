@@ -28,6 +28,9 @@ type Backend interface {
 	Export() *scenarios.Scenario
 	Apply(authz.Change) error
 	Decisions() []registry.Record
+	// ServeHTTP serves the packages REST API, through which the page
+	// deletes and restores packages and versions.
+	http.Handler
 }
 
 // Options configure a UI.
@@ -124,6 +127,7 @@ func (u *UI) Handler(backend Backend) http.Handler {
 	authed.HandleFunc("GET /timeline", u.page(u.timelinePage))
 	authed.HandleFunc("GET /timeline/events", u.handleEvents)
 	authed.HandleFunc("POST /change", u.handleChange)
+	authed.HandleFunc("POST /rest", u.handleREST)
 	authed.HandleFunc("POST /logout", u.handleLogout)
 	mux.Handle("/", u.requireSession(authed))
 	cop := http.NewCrossOriginProtection()
