@@ -68,6 +68,7 @@ func (u *UI) handleChange(w http.ResponseWriter, r *http.Request) {
 		u.failBack(w, r, status, "Not changed: "+err.Error(), back)
 		return
 	}
+	u.opts.Logger.Info("world changed", append(c.LogAttrs(), "by", "webui")...)
 	u.setFlash(sessionOf(r), "Changed: "+c.Describe()+".", false)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

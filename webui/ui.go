@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -42,6 +43,9 @@ type Options struct {
 	// addresses and localhost: a request naming another Host is refused, so
 	// a DNS name rebound to 127.0.0.1 reaches nothing.
 	Hosts []string
+	// Logger receives one record per change the page makes (as the admin
+	// API logs its changes), never with a secret; nil discards.
+	Logger *slog.Logger
 	// Poll is how often the live timeline looks for new decisions; zero is
 	// 100ms.
 	Poll time.Duration
@@ -70,6 +74,9 @@ type UI struct {
 
 // New makes a UI and its one-time login code.
 func New(opts Options) (*UI, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.Poll <= 0 {
 		opts.Poll = 100 * time.Millisecond
 	}
@@ -114,7 +121,7 @@ func (u *UI) Mount(backend *registry.Server) http.Handler { return u.Handler(bac
 func (u *UI) Handler(backend Backend) http.Handler {
 	u.backend = backend
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", u.static))
+	mux.Handle("GET /static/{file}", http.StripPrefix("/static/", u.static))
 	mux.HandleFunc("GET /login", u.handleLoginPage)
 	mux.HandleFunc("POST /login", u.handleLogin)
 	authed := http.NewServeMux()
@@ -129,6 +136,9 @@ func (u *UI) Handler(backend Backend) http.Handler {
 	authed.HandleFunc("POST /change", u.handleChange)
 	authed.HandleFunc("POST /rest", u.handleREST)
 	authed.HandleFunc("POST /logout", u.handleLogout)
+	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		u.fail(w, r, http.StatusNotFound, "There is no page "+r.Method+" "+Prefix+r.URL.Path+".")
+	})
 	mux.Handle("/", u.requireSession(authed))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -334,3 +334,17 @@ func TestOffWithoutAdminToken(t *testing.T) {
 		t.Errorf("login without an admin token: %d, want 404", rec.Code)
 	}
 }
+
+func TestUnknownPagesAndListing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scenarios.Default())
+	h.login()
+	for _, p := range []string{"/nothing", "/static/", "/static/nothing.css", "/package?name=acme/nothing"} {
+		if status, body, _ := h.get(Prefix + p); status != http.StatusNotFound || strings.Contains(body, "style.css</a>") {
+			t.Errorf("%s: %d", p, status)
+		}
+	}
+	if status, body, header := h.get(Prefix + "/static/style.css"); status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/css") || len(body) == 0 {
+		t.Errorf("style.css: %d %q", status, header.Get("Content-Type"))
+	}
+}

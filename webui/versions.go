@@ -162,6 +162,7 @@ func (u *UI) handleREST(w http.ResponseWriter, r *http.Request) {
 		u.failBack(w, r, status, "The packages REST API refused, as "+cred.Name+": "+msg, back)
 		return
 	}
+	u.opts.Logger.Info("packages REST API", "action", f.Get("action"), "package", pkg, "credential", cred.Name, "by", "webui")
 	u.setFlash(sessionOf(r), "Packages REST API, as "+cred.Name+": "+done+".", false)
 	if f.Get("action") == "delete-package" {
 		back = Prefix + "/package?name=" + url.QueryEscape(pkg) + "&as=" + url.QueryEscape(cred.Name)

@@ -128,7 +128,7 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 	if len(hosts) == 0 {
 		return usageErrorf("--hosts: no host name")
 	}
-	page, err := newWebPage(sc.adminToken, sc.publicURL)
+	page, err := newWebPage(logger, sc.adminToken, sc.publicURL, cfg.hosts)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 			return err
 		}
 	}
-	page, err := newWebPage(cfg.adminToken, cfg.publicURL)
+	page, err := newWebPage(logger, cfg.adminToken, cfg.publicURL, cfg.tlsHosts)
 	if err != nil {
 		return err
 	}
