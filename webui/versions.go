@@ -24,6 +24,10 @@ import (
 type versionsView struct {
 	As      string   // the credential acting
 	Creds   []string // credentials to act as
+	// Listed: the user asked to list the versions as As. A page view
+	// alone does not call the REST API, so it adds no decision to the
+	// timeline.
+	Listed bool
 	Active  []version
 	Deleted []version
 	// ActiveErr and DeletedErr are the REST API's refusal of the listing.
@@ -114,10 +118,14 @@ func (u *UI) rest(method, path string, cred authz.Credential, out any) (int, str
 	return rec.Code, ""
 }
 
-// versionsOf lists pkg's active and deleted versions as the credential as.
+// versionsOf lists pkg's active and deleted versions as the credential as;
+// with as empty it only picks the credential to offer.
 func (u *UI) versionsOf(w authz.World, pkg, as string) *versionsView {
 	cred, names, ok := actingCredential(w, as)
-	v := &versionsView{As: cred.Name, Creds: names}
+	v := &versionsView{As: cred.Name, Creds: names, Listed: as != ""}
+	if as == "" {
+		return v
+	}
 	if !ok {
 		v.ActiveErr = "no credential named " + as
 		return v

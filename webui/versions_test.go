@@ -73,3 +73,22 @@ func TestDeleteAndRestoreThroughREST(t *testing.T) {
 		}
 	}
 }
+
+// TestPackagePageAddsNoDecision: viewing a package's settings does not call
+// the REST API, so the timeline holds only what clients did.
+func TestPackagePageAddsNoDecision(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scenarios.Default())
+	h.login()
+	before := len(h.srv.Decisions())
+	if status, body, _ := h.get(Prefix + "/package?name=acme/api"); status != 200 || !strings.Contains(body, "press Show versions") {
+		t.Fatalf("package page: %d", status)
+	}
+	if after := len(h.srv.Decisions()); after != before {
+		t.Errorf("viewing the page added %d decisions", after-before)
+	}
+	h.get(Prefix + "/package?name=acme/api&as=alice")
+	if after := len(h.srv.Decisions()); after == before {
+		t.Error("listing versions as alice recorded no REST decision")
+	}
+}
