@@ -22,12 +22,12 @@ import (
 // versionsView is a package's versions as the REST API lists them for one
 // credential.
 type versionsView struct {
-	As      string   // the credential acting
-	Creds   []string // credentials to act as
+	As    string   // the credential acting
+	Creds []string // credentials to act as
 	// Listed: the user asked to list the versions as As. A page view
 	// alone does not call the REST API, so it adds no decision to the
 	// timeline.
-	Listed bool
+	Listed  bool
 	Active  []version
 	Deleted []version
 	// ActiveErr and DeletedErr are the REST API's refusal of the listing.
