@@ -297,7 +297,7 @@ func TestWebUIPagesAccessible(t *testing.T) {
 			b.check(t, "login")
 			b.do(t, "log in", chromedp.SendKeys(chromedp.CSS("#token"), s.adminToken), chromedp.Submit(chromedp.CSS("#token")),
 				chromedp.WaitVisible(chromedp.CSS("nav button.link"))) // Log out: only when logged in
-			for _, page := range []string{"/", "/package?name=acme/api", "/repository?name=acme/api", "/owner?login=acme",
+			for _, page := range []string{"/", "/package?name=acme/api", "/package?name=acme/public&as=alice", "/repository?name=acme/api", "/owner?login=acme",
 				"/credentials", "/timeline", "/timeline?outcome=refused&package=acme/api"} {
 				b.do(t, page, chromedp.Navigate(s.URL+"/_fakeghcr/ui"+page), chromedp.WaitVisible(chromedp.CSS("main h1")))
 				r := b.check(t, page)
