@@ -105,13 +105,14 @@ install_conformance() {
 
 install_apt() {
 	local missing=() pkg
-	for pkg in skopeo runc gh podman; do
+	# chromium: the headless browser e2e/webui_test.go drives (chromedp) for the web page.
+	for pkg in skopeo runc gh podman chromium; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc, gh, podman: already installed"
+		log "skopeo, runc, gh, podman, chromium: already installed"
 		return
 	fi
 	local sudo=()

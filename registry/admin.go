@@ -26,7 +26,11 @@ const AdminPrefix = "/_fakeghcr"
 //	POST /_fakeghcr/changes    apply one Change (JSON)
 //	POST /_fakeghcr/reset      restore the loaded scenario's world
 //	     /_fakeghcr/faults     injected failures (faults.go)
+//	     /_fakeghcr/ui/        the web page (Options.AdminUI), its own login
 func (s *Server) adminRoutes(r chi.Router) {
+	if s.opts.AdminUI != nil {
+		r.Mount("/ui", s.opts.AdminUI(s))
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -68,6 +68,9 @@ type Options struct {
 	// BodyRateWindow is the period MinBodyRate is checked over. Zero:
 	// DefaultBodyRateWindow.
 	BodyRateWindow time.Duration
+	// AdminUI, when set, makes the web page served under /_fakeghcr/ui/
+	// (package webui); it guards itself with the admin token.
+	AdminUI func(*Server) http.Handler
 }
 
 func (o Options) withDefaults() Options {

@@ -128,10 +128,16 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 	if len(hosts) == 0 {
 		return usageErrorf("--hosts: no host name")
 	}
+	page, err := newWebPage(logger, sc.adminToken, sc.publicURL, cfg.hosts)
+	if err != nil {
+		return err
+	}
+	defer page.Close()
 	srv, err := registry.New(registry.Options{
 		Scenario:   scenario,
 		Logger:     logger,
 		AdminToken: sc.adminToken,
+		AdminUI:    page.Mount,
 		PublicURL:  strings.TrimSuffix(sc.publicURL, "/"),
 		UploadTTL:  sc.uploadTTL,
 		TokenTTL:   sc.tokenTTL,
@@ -150,6 +156,7 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
 		outside = "http://" + ln.Addr().String()
+		printWebPage(cli.stderr, "fakeghcr sandbox: ", page, outside)
 		if sc.addrFile != "" {
 			if err := os.WriteFile(sc.addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 				return &exitError{code: sandboxFailed, err: fmt.Errorf("writing --addr-file: %w", err)}

@@ -111,10 +111,15 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 			return err
 		}
 	}
+	page, err := newWebPage(logger, cfg.adminToken, cfg.publicURL, cfg.tlsHosts)
+	if err != nil {
+		return err
+	}
 	srv, err := registry.New(registry.Options{
 		Scenario:   sc,
 		Logger:     logger,
 		AdminToken: cfg.adminToken,
+		AdminUI:    page.Mount,
 		PublicURL:  strings.TrimSuffix(cfg.publicURL, "/"),
 		UploadTTL:  cfg.uploadTTL,
 		TokenTTL:   cfg.tokenTTL,
@@ -150,11 +155,13 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if generated {
 		fmt.Fprintf(env.stdout, "admin token: %s (set --admin-token or %s to choose one)\n", cfg.adminToken, envName("admin-token"))
 	}
+	printWebPage(env.stdout, "", page, url)
 	if cfg.scenario == "" {
 		printCredentials(env, sc)
 	}
 	track := newInflight()
 	hs := &http.Server{Handler: track.wrap(srv), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: cfg.idleTimeout}
+	hs.RegisterOnShutdown(page.Close) // ends the timeline's streams
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -30,6 +30,9 @@ var rules = []rule{
 	{pkg: "diagnose", noHTTP: true},
 	{pkg: "faults", stdlibOnly: true},
 	{pkg: "restapi", own: []string{"authz", "storage"}, forbidden: []string{"github.com/go-chi/"}},
+	// webui changes the world through registry.Server.Apply only: never
+	// through the admin API's client or the CLI.
+	{pkg: "webui", forbidden: []string{module + "adminclient", module + "cmd", module + "verify", module + "ghcrtest", module + "sandbox"}},
 }
 
 // TestFloors checks every rule with go list -deps.
