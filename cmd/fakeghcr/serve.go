@@ -98,7 +98,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	sc, err := loadScenario(cfg.scenario)
+	sc, err := loadKnownScenario(cfg.scenario)
 	if err != nil {
 		return err
 	}
@@ -243,6 +243,20 @@ func loadScenario(name string) (*scenarios.Scenario, error) {
 		return sc, nil
 	}
 	return scenarios.Builtin(name)
+}
+
+// loadKnownScenario is loadScenario for what serves a world (serve,
+// scenario verify): a world with fields marked unknown is refused, naming
+// them, since a server cannot answer as GHCR would from a guess.
+func loadKnownScenario(name string) (*scenarios.Scenario, error) {
+	sc, err := loadScenario(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.RequireKnown(name); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return sc, nil
 }
 
 // fileHint adds what to do about a scenario file that cannot be read,
