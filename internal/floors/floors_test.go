@@ -30,6 +30,8 @@ var rules = []rule{
 	{pkg: "diagnose", noHTTP: true},
 	{pkg: "faults", stdlibOnly: true},
 	{pkg: "restapi", own: []string{"authz", "storage"}, forbidden: []string{"github.com/go-chi/"}},
+	// githubrest is a client: it writes worlds and never serves one.
+	{pkg: "githubrest", own: []string{"authz", "scenarios", "faults"}},
 }
 
 // TestFloors checks every rule with go list -deps.
