@@ -105,6 +105,10 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	for _, w := range sc.Warnings {
 		logger.Warn("scenario: " + w)
 	}
+	if names := redactedCredentials(sc); len(names) > 0 {
+		logger.Warn("scenario: credentials with a redacted secret (exported by `fakeghcr world` without --secrets): clients presenting the real secret are refused with denied: denied; write the secrets back",
+			"credentials", strings.Join(names, ","))
+	}
 	generated := cfg.adminToken == ""
 	if generated {
 		if cfg.adminToken, err = randomToken(); err != nil {
