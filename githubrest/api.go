@@ -131,3 +131,13 @@ func escapeRepo(full string) string {
 	owner, name, _ := strings.Cut(full, "/")
 	return url.PathEscape(owner) + "/" + url.PathEscape(name)
 }
+
+// Account gets a user or organization (GET /users/{username}); org says
+// which.
+func (c *Client) Account(ctx context.Context, login string) (org bool, err error) {
+	var o Owner
+	if _, err := c.get(ctx, "/users/"+url.PathEscape(login), &o); err != nil {
+		return false, err
+	}
+	return o.Type == "Organization", nil
+}

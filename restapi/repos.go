@@ -10,8 +10,10 @@ import (
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// GitHub's repository endpoints that `fakeghcr world import` reads:
+// GitHub's repository and account endpoints that `fakeghcr world import`
+// and `fakeghcr check --github` read:
 //
+//	GET /users/{username}                                 https://docs.github.com/rest/users/users#get-a-user
 //	GET /repos/{owner}/{repo}                             https://docs.github.com/rest/repos/repos#get-a-repository
 //	GET /repos/{owner}/{repo}/actions/permissions/workflow https://docs.github.com/rest/actions/permissions#get-default-workflow-permissions-for-a-repository
 //
@@ -96,6 +98,47 @@ func RepositoryID(r authz.Repository) int64 {
 // nodeID is GitHub's legacy global node id: base64 of "0NN:Type<id>".
 func nodeID(kind string, id int64) string {
 	return base64.StdEncoding.EncodeToString([]byte(itoa(int64(len(kind))) + ":" + kind + itoa(id)))
+}
+
+// userPath parses GET /users/{username}.
+func userPath(method, escaped string) (string, bool) {
+	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	if method != http.MethodGet || len(segs) != 2 || segs[0] != "users" {
+		return "", false
+	}
+	login, err := url.PathUnescape(segs[1])
+	if err != nil || login == "" || strings.Contains(login, "/") {
+		return "", false
+	}
+	return login, true
+}
+
+// userJSON is the part of GitHub's "public-user" fakeghcr can fill.
+type userJSON struct {
+	Login     string `json:"login"`
+	ID        int64  `json:"id"`
+	NodeID    string `json:"node_id"`
+	URL       string `json:"url"`
+	HTMLURL   string `json:"html_url"`
+	Type      string `json:"type"`
+	SiteAdmin bool   `json:"site_admin"`
+}
+
+// serveUser answers GET /users/{username} for the world's owners (users
+// and organizations alike, as GitHub does); anyone may read it.
+func (s *Service) serveUser(w http.ResponseWriter, r *http.Request, root, login string) {
+	world := s.opts.Worlds.World()
+	if _, ok := principal(world, r); !ok {
+		writeError(w, endpoint{}, &apiError{Status: http.StatusUnauthorized, Message: msgBadCredentials, DocURL: docsRoot})
+		return
+	}
+	if _, ok := world.Owner(login); !ok {
+		writeError(w, endpoint{}, &apiError{Status: http.StatusNotFound, Message: msgNotFound, DocURL: "https://docs.github.com/rest/users/users#get-a-user"})
+		return
+	}
+	l := (&request{world: world, root: root}).linksFor(login + "/x")
+	o := l.ownerJSON(ownerID(l.owner))
+	writeJSON(w, userJSON{Login: o.Login, ID: o.ID, NodeID: nodeID(o.Type, o.ID), URL: o.URL, HTMLURL: o.HTMLURL, Type: o.Type})
 }
 
 // repoAccess says whether p may see repo and whether it has admin on it.

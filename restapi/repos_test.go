@@ -103,6 +103,16 @@ func TestGoGitHubRepository(t *testing.T) {
 			t.Errorf("%s: %v, want %d %q", c.name, err, c.status, c.message)
 		}
 	}
+	// Any caller reads an account's type.
+	if u, _, err := anon.Users.Get(ctx, "acme"); err != nil || u.GetType() != "Organization" || u.GetLogin() != "acme" {
+		t.Errorf("GET /users/acme: %+v, %v", u, err)
+	}
+	if u, _, err := anon.Users.Get(ctx, "carol"); err != nil || u.GetType() != "User" {
+		t.Errorf("GET /users/carol: %+v, %v", u, err)
+	}
+	if _, _, err := anon.Users.Get(ctx, "nobody"); err == nil {
+		t.Error("GET /users/nobody: found")
+	}
 	// The repository's own GITHUB_TOKEN reads its repository.
 	if r, _, err := f.client(t, "ghs_wf").Repositories.Get(ctx, "acme", "api"); err != nil || r.GetID() != 11 {
 		t.Errorf("GITHUB_TOKEN reading its repository: %v", err)

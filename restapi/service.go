@@ -102,6 +102,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveRepo(w, r, root, full, workflow)
 		return
 	}
+	if login, ok := userPath(r.Method, escaped); ok {
+		s.serveUser(w, r, root, login)
+		return
+	}
 	ep, ok := parsePath(r.Method, escaped)
 	if !ok {
 		s.unmodeled(r)
