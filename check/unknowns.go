@@ -35,23 +35,29 @@ type option struct {
 type dimension struct {
 	key     string
 	options []option
+	// strict is the option that refuses the most, played alone when the
+	// states would exceed maxVariants.
+	strict int
 }
 
 // unknownStates multiplies the variants by the plausible values of the
 // world's unknown fields that the job's packages and repository depend on.
-// Dimensions past maxVariants keep their zero value (no access, off),
-// which can only refuse more, never allow more.
+// A dimension that would take the states past maxVariants is played in
+// its strictest value only, and its label says so: it can refuse more,
+// never allow more.
 func (a *analyzer) unknownStates(vs []variant, pkgs []string) []variant {
 	if len(a.opts.Unknowns) == 0 {
 		return vs
 	}
 	for _, d := range a.dimensions(pkgs) {
-		if len(vs)*len(d.options) > maxVariants {
-			continue
+		opts := d.options
+		if len(vs)*len(opts) > maxVariants {
+			o := opts[d.strict]
+			opts = []option{{label: "assumed " + o.label + " (its other values not played: too many states)", apply: o.apply}}
 		}
 		var next []variant
 		for _, v := range vs {
-			for _, o := range d.options {
+			for _, o := range opts {
 				w := v.world.Clone()
 				o.apply(&w)
 				labels := map[string]string{}
@@ -95,49 +101,13 @@ func (a *analyzer) userLogins() []string {
 	return out
 }
 
-// dimensions lists the unknown fields the job depends on, most telling
-// first.
+// dimensions lists the unknown fields the job depends on: the
+// repository's and the owners' first (few, and deciding for every
+// package), then the packages', those linked to the workflow's repository
+// first and other owners' last.
 func (a *analyzer) dimensions(pkgs []string) []dimension {
 	repo := strings.ToLower(a.repo)
-	users := a.userLogins()
 	var dims []dimension
-	for _, pkg := range pkgs {
-		if a.isUnknown("packages", pkg, KeyExists) {
-			dims = append(dims, dimension{key: pkg, options: a.existence(pkg)})
-			continue
-		}
-		p, ok := a.world.Package(pkg)
-		if !ok {
-			continue
-		}
-		name := strings.ToLower(p.Name)
-		if a.isUnknown("packages", name, "actions_access") && repo != "" {
-			opts := []option{{"with no Manage Actions access for " + repo, func(*authz.World) {}}}
-			for _, r := range []authz.Role{authz.RoleRead, authz.RoleWrite} {
-				opts = append(opts, option{fmt.Sprintf("granting %s %s (Manage Actions access)", repo, r), editPackage(name, func(p *authz.Package) {
-					p.ActionsAccess = append(p.ActionsAccess, authz.RepoGrant{Repository: repo, Role: r})
-				})})
-			}
-			dims = append(dims, dimension{key: pkg, options: opts})
-		}
-		if a.isUnknown("packages", name, "inherit_access") && p.Repository != "" {
-			dims = append(dims, dimension{key: pkg, options: []option{
-				{"not inheriting access from " + p.Repository, func(*authz.World) {}},
-				{"inheriting access from " + p.Repository, editPackage(name, func(p *authz.Package) { p.InheritAccess = true })},
-			}})
-		}
-		if a.isUnknown("packages", name, "users") && len(users) > 0 {
-			dims = append(dims, dimension{key: pkg, options: []option{
-				{"with no per-user roles", func(*authz.World) {}},
-				{"giving " + strings.Join(users, ", ") + " admin (Manage access)", editPackage(name, func(p *authz.Package) {
-					p.Users = map[string]authz.Role{}
-					for _, u := range users {
-						p.Users[u] = authz.RoleAdmin
-					}
-				})},
-			}})
-		}
-	}
 	if repo != "" && a.isUnknown("repositories", repo, "workflow_permission") {
 		dims = append(dims, dimension{key: "repository", options: []option{
 			{"repository default workflow permission read (restricted)", editRepo(repo, func(r *authz.Repository) { r.WorkflowPermission = authz.RoleRead })},
@@ -157,17 +127,80 @@ func (a *analyzer) dimensions(pkgs []string) []dimension {
 		owner := ownerOf(pkg)
 		if a.isUnknown("owners", owner, "inherit_access_default") {
 			off := false
-			dims = append(dims, dimension{key: pkg, options: []option{
+			dims = append(dims, dimension{key: pkg, strict: 1, options: []option{
 				{owner + "'s new packages inherit access (GitHub's default)", func(*authz.World) {}},
 				{owner + "'s new packages do not inherit access", editOwner(owner, func(o *authz.Owner) { o.InheritAccessDefault = &off })},
 			}})
 		}
 		if a.isUnknown("owners", owner, "package_creation") {
-			dims = append(dims, dimension{key: pkg, options: []option{
+			dims = append(dims, dimension{key: pkg, strict: 1, options: []option{
 				{owner + " lets members create packages of any visibility", func(*authz.World) {}},
 				{owner + " lets members create private packages only", editOwner(owner, func(o *authz.Owner) { o.PackageCreation = []authz.Visibility{authz.Private} })},
 			}})
 		}
+	}
+	ordered := slices.Clone(pkgs)
+	slices.SortStableFunc(ordered, func(x, y string) int { return a.priority(x) - a.priority(y) })
+	for _, pkg := range ordered {
+		dims = append(dims, a.packageDimensions(pkg)...)
+	}
+	return dims
+}
+
+// priority orders packages: linked to the workflow's repository, then of
+// its owner, then the others.
+func (a *analyzer) priority(pkg string) int {
+	p, _ := a.world.Package(pkg)
+	switch {
+	case a.repo != "" && strings.EqualFold(p.Repository, a.repo):
+		return 0
+	case a.repo != "" && ownerOf(pkg) == ownerOf(a.repo):
+		return 1
+	}
+	return 2
+}
+
+// packageDimensions lists one package's unknown fields.
+func (a *analyzer) packageDimensions(pkg string) []dimension {
+	repo := strings.ToLower(a.repo)
+	if a.isUnknown("packages", pkg, KeyExists) {
+		return []dimension{{key: pkg, options: a.existence(pkg), strict: 1}}
+	}
+	p, ok := a.world.Package(pkg)
+	if !ok {
+		return nil
+	}
+	var dims []dimension
+	name := strings.ToLower(p.Name)
+	if a.isUnknown("packages", name, "actions_access") && repo != "" {
+		roles := []authz.Role{authz.RoleRead, authz.RoleWrite}
+		if p.Visibility == authz.Public {
+			roles = roles[1:] // anyone reads a public package
+		}
+		opts := []option{{"with no Manage Actions access for " + repo, func(*authz.World) {}}}
+		for _, r := range roles {
+			opts = append(opts, option{fmt.Sprintf("granting %s %s (Manage Actions access)", repo, r), editPackage(name, func(p *authz.Package) {
+				p.ActionsAccess = append(p.ActionsAccess, authz.RepoGrant{Repository: repo, Role: r})
+			})})
+		}
+		dims = append(dims, dimension{key: pkg, options: opts})
+	}
+	if a.isUnknown("packages", name, "inherit_access") && p.Repository != "" {
+		dims = append(dims, dimension{key: pkg, options: []option{
+			{"not inheriting access from " + p.Repository, func(*authz.World) {}},
+			{"inheriting access from " + p.Repository, editPackage(name, func(p *authz.Package) { p.InheritAccess = true })},
+		}})
+	}
+	if users := a.userLogins(); a.isUnknown("packages", name, "users") && len(users) > 0 {
+		dims = append(dims, dimension{key: pkg, options: []option{
+			{"with no per-user roles", func(*authz.World) {}},
+			{"giving " + strings.Join(users, ", ") + " admin (Manage access)", editPackage(name, func(p *authz.Package) {
+				p.Users = map[string]authz.Role{}
+				for _, u := range users {
+					p.Users[u] = authz.RoleAdmin
+				}
+			})},
+		}})
 	}
 	return dims
 }
