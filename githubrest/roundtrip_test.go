@@ -2,6 +2,7 @@ package githubrest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -202,4 +203,42 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// TestAPIHost: the repository endpoints answer for Host api.github.com at
+// the root, as the packages API does, so a client whose api.github.com
+// resolves to fakeghcr (the sandbox) reads them unchanged.
+func TestAPIHost(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Builtin("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withImporters(sc)
+	hs := serve(t, sc)
+	tr := hs.Client().Transport
+	c, err := New(Options{BaseURL: "http://api.github.com", Token: importerSecret("acme"),
+		HTTPClient: &http.Client{Transport: hostTransport{tr, strings.TrimPrefix(hs.URL, "http://")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Repository(context.Background(), "acme/api")
+	if err != nil || r.FullName != "acme/api" || r.Visibility != "private" {
+		t.Fatalf("GET /repos/acme/api with Host api.github.com: %+v, %v", r, err)
+	}
+	if _, err := c.WorkflowPermissions(context.Background(), "acme/api"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hostTransport sends every request to addr, keeping its Host.
+type hostTransport struct {
+	rt   http.RoundTripper
+	addr string
+}
+
+func (h hostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Host = h.addr
+	return h.rt.RoundTrip(r)
 }
