@@ -33,6 +33,8 @@ type Options struct {
 	// AnonymousPrivateTokenStatus is the world's status for an anonymous
 	// /token request of an existing non-public package: 401 (zero) or 403.
 	AnonymousPrivateTokenStatus int
+	// Unknowns are World's fields marked unknown (unknowns.go).
+	Unknowns []UnknownField
 }
 
 // Report is what check found.

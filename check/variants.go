@@ -46,6 +46,7 @@ func (a *analyzer) variants(pkgs []string, dependsOnDefault bool) []variant {
 			vs = append(vs, variant{world: w, labels: map[string]string{"repository": label}, repoDefault: d})
 		}
 	}
+	vs = a.unknownStates(vs, pkgs) // the world's unknown fields (unknowns.go)
 	if a.opts.World != nil {
 		return vs
 	}

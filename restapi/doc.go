@@ -2,7 +2,10 @@
 // (https://docs.github.com/rest/packages/packages): listing an owner's
 // packages, getting, deleting and restoring a package, and listing,
 // getting, deleting and restoring its versions, under /orgs/{org}/,
-// /users/{user}/ and /user/.
+// /users/{user}/ and /user/. Beside them it serves what `fakeghcr world
+// import` reads (repos.go): GET /repos/{owner}/{repo}, its
+// /actions/permissions/workflow and GET /users/{username}; any other call
+// answers GitHub's 404 "Not Found" at once and is logged with its path.
 //
 // It answers with GitHub's JSON shapes, status codes and error bodies
 // ({"message":"Package not found.","documentation_url":"…","status":"404"}),

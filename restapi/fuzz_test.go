@@ -19,6 +19,9 @@ func FuzzServe(f *testing.F) {
 		"/api/v3/users/%2e%2e/packages/container/%2e%2e%2f",
 		"/api/v3/orgs/acme/packages/container/a%zz",
 		"/api/v3/orgs//packages/container//versions/",
+		"/api/v3/repos/acme/api",
+		"/repos/acme/api/actions/permissions/workflow",
+		"/api/v3/repos/acme%2Fapi/x/actions/permissions/workflow",
 	} {
 		f.Add("GET", s, "ghp_alice")
 		f.Add("DELETE", s, "ghp_bob")

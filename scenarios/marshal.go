@@ -27,7 +27,7 @@ func Marshal(s *Scenario) ([]byte, error) {
 			return nil, fmt.Errorf("marshal scenario %q: tags for package %q, which is not in the world", s.Name, name)
 		}
 	}
-	var w writer
+	w := writer{s: s}
 	w.field(0, "name", s.Name)
 	w.text("description", s.Description)
 	w.text("fix", s.Fix)
@@ -47,7 +47,20 @@ func Marshal(s *Scenario) ([]byte, error) {
 	return out, nil
 }
 
-type writer struct{ buf bytes.Buffer }
+type writer struct {
+	buf bytes.Buffer
+	s   *Scenario
+}
+
+// unknown writes "key: unknown" when the scenario marks section[name].key
+// unknown, and says so.
+func (w *writer) unknown(indent int, section, name, key string) bool {
+	if !w.s.Unknown(section, name, key) {
+		return false
+	}
+	w.line(indent, key+": "+UnknownValue)
+	return true
+}
 
 func (w *writer) line(indent int, s string) {
 	w.buf.WriteString(strings.Repeat(" ", indent))
@@ -143,24 +156,38 @@ func (w *writer) owners(owners map[string]authz.Owner) {
 				orgOwners = append(orgOwners, m.Login)
 			}
 		}
-		w.list(4, "members", members)
-		w.list(4, "owners", orgOwners)
-		if len(o.Teams) > 0 {
+		if !w.unknown(4, "owners", k, "members") {
+			w.list(4, "members", members)
+		}
+		if !w.unknown(4, "owners", k, "owners") {
+			w.list(4, "owners", orgOwners)
+		}
+		switch {
+		case w.unknown(4, "owners", k, "teams"):
+		case len(o.Teams) > 0:
 			w.line(4, "teams:")
 			for _, slug := range slices.Sorted(maps.Keys(o.Teams)) {
 				w.line(6, scalar(slug)+": "+flowList(o.Teams[slug]))
 			}
 		}
-		if o.PackageCreation != nil {
+		switch {
+		case w.unknown(4, "owners", k, "package_creation"):
+		case o.PackageCreation != nil:
 			vis := make([]string, 0, len(o.PackageCreation))
 			for _, v := range o.PackageCreation {
 				vis = append(vis, string(v))
 			}
 			w.list(4, "package_creation", vis)
 		}
-		w.flag(4, "forbid_classic_pat", o.ForbidClassicPAT)
-		w.flag(4, "forbid_workflow_write", o.ForbidWorkflowWrite)
-		if o.InheritAccessDefault != nil {
+		if !w.unknown(4, "owners", k, "forbid_classic_pat") {
+			w.flag(4, "forbid_classic_pat", o.ForbidClassicPAT)
+		}
+		if !w.unknown(4, "owners", k, "forbid_workflow_write") {
+			w.flag(4, "forbid_workflow_write", o.ForbidWorkflowWrite)
+		}
+		switch {
+		case w.unknown(4, "owners", k, "inherit_access_default"):
+		case o.InheritAccessDefault != nil:
 			w.line(4, "inherit_access_default: "+strconv.FormatBool(*o.InheritAccessDefault))
 		}
 		w.field(4, "enterprise", o.Enterprise)
@@ -185,9 +212,15 @@ func (w *writer) repositories(repos map[string]authz.Repository) {
 		if r.ID != 0 {
 			w.line(4, "id: "+strconv.FormatInt(r.ID, 10))
 		}
-		w.field(4, "visibility", string(r.Visibility))
-		w.field(4, "workflow_permission", string(r.WorkflowPermission))
-		w.roles(4, "collaborators", r.Collaborators)
+		if !w.unknown(4, "repositories", k, "visibility") {
+			w.field(4, "visibility", string(r.Visibility))
+		}
+		if !w.unknown(4, "repositories", k, "workflow_permission") {
+			w.field(4, "workflow_permission", string(r.WorkflowPermission))
+		}
+		if !w.unknown(4, "repositories", k, "collaborators") {
+			w.roles(4, "collaborators", r.Collaborators)
+		}
 	}
 }
 
@@ -216,8 +249,12 @@ func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]strin
 		if p.RepositoryID != 0 {
 			w.line(4, "repository_id: "+strconv.FormatInt(p.RepositoryID, 10))
 		}
-		w.flag(4, "inherit_access", p.InheritAccess)
-		if len(p.ActionsAccess) > 0 {
+		if !w.unknown(4, "packages", k, "inherit_access") {
+			w.flag(4, "inherit_access", p.InheritAccess)
+		}
+		switch {
+		case w.unknown(4, "packages", k, "actions_access"):
+		case len(p.ActionsAccess) > 0:
 			w.line(4, "actions_access:")
 			for _, g := range p.ActionsAccess {
 				id := ""
@@ -227,8 +264,12 @@ func (w *writer) packages(pkgs map[string]authz.Package, tags map[string][]strin
 				w.line(6, "- {repository: "+scalar(g.Repository)+", role: "+scalar(string(g.Role))+id+"}")
 			}
 		}
-		w.roles(4, "users", p.Users)
-		w.roles(4, "teams", p.Teams)
+		if !w.unknown(4, "packages", k, "users") {
+			w.roles(4, "users", p.Users)
+		}
+		if !w.unknown(4, "packages", k, "teams") {
+			w.roles(4, "teams", p.Teams)
+		}
 		if t := tags[name]; len(t) > 0 {
 			w.list(4, "tags", t)
 		}

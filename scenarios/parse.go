@@ -22,11 +22,11 @@ import (
 // An invalid file gives a *FileError, or several joined with errors.Join
 // (in file order); find them with errors.As.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	doc, pos, unknown, err := decode(filename, data)
+	doc, pos, unknown, marks, err := decode(filename, data)
 	if err != nil {
 		return nil, err
 	}
-	return build(filename, doc, pos, unknown)
+	return build(filename, doc, pos, unknown, marks)
 }
 
 // Load reads and parses the scenario file at path.
@@ -50,16 +50,16 @@ func defaultName(filename string) string {
 // decode parses YAML into a fileDoc and indexes the positions of its
 // fields. Unknown fields are returned as problems, not an error, so that
 // the rest of the file is still validated.
-func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error) {
+func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, []unknownMark, error) {
 	if !utf8.Valid(data) {
 		line, col := invalidUTF8At(data)
-		return nil, nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
+		return nil, nil, nil, nil, &FileError{File: file, Line: line, Column: col, Err: errors.New("file is not valid UTF-8")}
 	}
 	// Duplicate keys are left to the decoder, which reports them with the
 	// AST at hand, so the error can name the field.
 	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
-		return nil, nil, nil, yamlError(file, nil, err)
+		return nil, nil, nil, nil, yamlError(file, nil, err)
 	}
 	var body ast.Node
 	for _, d := range f.Docs {
@@ -71,17 +71,19 @@ func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error
 			if tok := d.Body.GetToken(); tok != nil && tok.Position != nil {
 				fe.Line, fe.Column = tok.Position.Line, tok.Position.Column
 			}
-			return nil, nil, nil, fe
+			return nil, nil, nil, nil, fe
 		}
 		body = d.Body
 	}
 	doc := &fileDoc{}
 	var unknown []*FileError
+	var marks []unknownMark
 	if body != nil {
 		if err := emptyTagError(file, body); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		if _, null := body.(*ast.NullNode); !null {
+			marks = takeUnknowns(body)
 			unknown = unknownFields(file, body, "")
 			// With unknown fields reported, decode the rest leniently; with
 			// none found, strictly, which also catches a mapping an alias
@@ -90,18 +92,16 @@ func decode(file string, data []byte) (*fileDoc, *positions, []*FileError, error
 			if len(unknown) == 0 {
 				opts = append(opts, yaml.Strict())
 			}
-			if err := nodeToValue(file, body, doc, opts...); err != nil {
-				fe, decoderPanicked := err.(*FileError)
-				if !decoderPanicked {
-					fe = yamlError(file, body, err).(*FileError)
-				}
-				return nil, nil, nil, joinFileErrors(append(unknown, fe))
+			typeErrs, fatal := decodeAll(file, body, &doc, opts...)
+			unknown = append(unknown, typeErrs...)
+			if fatal {
+				return nil, nil, nil, nil, joinFileErrors(unknown)
 			}
 		}
 	}
 	pos := &positions{byPath: map[string]*token.Position{}}
 	pos.index(body, "")
-	return doc, pos, unknown, nil
+	return doc, pos, unknown, marks, nil
 }
 
 // unknownFields finds every key of a mapping that is not a field of the

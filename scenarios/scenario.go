@@ -44,6 +44,9 @@ type Scenario struct {
 	Expect    []Expect
 	// Faults are failures the server injects from the start (faults.go).
 	Faults []faults.Rule
+	// Unknowns are the fields the file marks `unknown` (unknown.go); the
+	// world holds their zero values. Nil when there are none.
+	Unknowns []Unknown
 	// Warnings are things a valid file probably did not mean (an empty
 	// file), for the caller to print. Parse sets them; Marshal ignores them.
 	Warnings []string

@@ -38,7 +38,7 @@ func (b *builder) errorf(field, format string, args ...any) {
 	b.errs = append(b.errs, &FileError{File: b.file, Line: line, Column: col, Field: field, Err: fmt.Errorf(format, args...)})
 }
 
-func build(file string, d *fileDoc, pos *positions, prior []*FileError) (*Scenario, error) {
+func build(file string, d *fileDoc, pos *positions, prior []*FileError, marks []unknownMark) (*Scenario, error) {
 	b := &builder{
 		file:  file,
 		pos:   pos,
@@ -70,6 +70,7 @@ func build(file string, d *fileDoc, pos *positions, prior []*FileError) (*Scenar
 	b.owners(d.Owners)
 	b.repositories(d.Repositories)
 	b.packages(d.Packages)
+	b.unknowns(marks)
 	b.credentials(d.Credentials)
 	if d.Settings != nil {
 		b.settings(*d.Settings)
@@ -111,7 +112,7 @@ func (b *builder) validateWorld() {
 	}
 }
 
-func (b *builder) err() error { return joinFileErrors(b.errs) }
+func (b *builder) err() error { return joinFileErrors(withoutEchoes(b.errs)) }
 
 // joinFileErrors sorts problems by position and joins them, at most
 // maxErrors; one problem is returned as itself.

@@ -168,7 +168,9 @@ func newWorldCmd(cli *cliEnv) *cobra.Command {
 		Use:   "world",
 		Short: "print a running server's current world as YAML",
 		Long: "Prints the running server's current world as a scenario file (YAML), each credential's secret\n" +
-			"replaced by " + registry.RedactedSecret + "NAME unless --secrets is given (secrets may be real GitHub tokens).",
+			"replaced by " + registry.RedactedSecret + "NAME unless --secrets is given (secrets may be real GitHub tokens).\n" +
+			"The file has no name (it takes its file's) and no expectations (they described the world the\n" +
+			"server started with). `fakeghcr world import` writes a world from GitHub's REST API instead.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			world := sf.client().WorldRedacted
@@ -179,11 +181,15 @@ func newWorldCmd(cli *cliEnv) *cobra.Command {
 			if err != nil {
 				return sf.explain(err)
 			}
+			if out, err = exported(out, secrets); err != nil {
+				return err
+			}
 			_, err = cli.stdout.Write(out)
 			return err
 		},
 	}
 	c.Flags().BoolVar(&secrets, "secrets", false, "print the credentials' secrets too")
 	sf.register(c.Flags())
+	c.AddCommand(newWorldImportCmd(cli))
 	return c
 }

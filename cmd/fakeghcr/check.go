@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fakeghcr/fakeghcr/check"
+	"github.com/fakeghcr/fakeghcr/githubrest"
 	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
@@ -24,14 +25,21 @@ fakeghcr serve makes.
 
 Without --scenario, a package is predicted in every state it could be in (not yet
 published, published by this repository's workflow, with a PAT, by another
-repository); with --scenario, the world is authoritative. What cannot be
-evaluated is shown unresolved.
+repository); with --scenario, the world is authoritative, and each field it marks
+unknown (fakeghcr world import) is predicted in each plausible value. With
+--github, each package the workflows touch and the repository are looked up on
+GitHub (visibility, linked repository, existence) instead of guessed. What cannot
+be evaluated is shown unresolved.
 
 Exit status: 1 if any finding is a denial, 0 otherwise, 2 for usage errors and
 unreadable workflows (file:line:col).`
 
 func newCheckCmd(cli *cliEnv) *cobra.Command {
-	var f checkFlags
+	var (
+		f      checkFlags
+		github bool
+		apiURL string
+	)
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "predict what ghcr.io will answer a repository's workflows, before they run",
@@ -49,6 +57,14 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 				opts.Paths = []string{".github/workflows"}
 				if _, err := os.Stat(opts.Paths[0]); err != nil {
 					return usageErrorf("no .github/workflows here: run check at the repository's root, or name the workflow files or directory")
+				}
+			}
+			if github {
+				if f.scenario != "" {
+					return usageErrorf("--github and --scenario exclude each other: --github builds the world from GitHub")
+				}
+				if opts, err = githubOptions(cmd.Context(), cli, opts, apiURL); err != nil {
+					return err
 				}
 			}
 			rep, err := check.Run(opts)
@@ -70,6 +86,8 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 	}
 	f.register(c)
 	c.Flags().StringVar(&f.format, "format", "text", "output: text, json, github (workflow commands) or sarif")
+	c.Flags().BoolVar(&github, "github", false, "look up each package the workflows touch, and the repository, on GitHub (token from GH_TOKEN, GITHUB_TOKEN or gh; needs read:packages)")
+	c.Flags().StringVar(&apiURL, "api-url", githubrest.DefaultBaseURL, "GitHub's REST API root for --github (GitHub Enterprise Server: https://HOST/api/v3)")
 	return c
 }
 
@@ -93,6 +111,7 @@ func (f *checkFlags) options(ctx context.Context, cli *cliEnv) (check.Options, e
 		}
 		opts.World = &sc.World
 		opts.AnonymousPrivateTokenStatus = sc.Settings.AnonymousPrivateTokenStatus
+		opts.Unknowns = checkUnknowns(sc.Unknowns)
 	}
 	opts.Repository = f.repository
 	if opts.Repository == "" {

@@ -109,7 +109,7 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	scenario, err := loadScenario(sc.scenario)
+	scenario, err := loadKnownScenario(sc.scenario)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

@@ -107,7 +107,7 @@ func newScenarioVerifyCmd(cli *cliEnv) *cobra.Command {
 				all = scenarios.Builtins()
 			}
 			for _, name := range args {
-				sc, err := loadScenario(name)
+				sc, err := loadKnownScenario(name)
 				if err != nil {
 					return err
 				}

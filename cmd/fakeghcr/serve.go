@@ -98,12 +98,16 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	sc, err := loadScenario(cfg.scenario)
+	sc, err := loadKnownScenario(cfg.scenario)
 	if err != nil {
 		return err
 	}
 	for _, w := range sc.Warnings {
 		logger.Warn("scenario: " + w)
+	}
+	if names := redactedCredentials(sc); len(names) > 0 {
+		logger.Warn("scenario: credentials with a redacted secret (exported by `fakeghcr world` without --secrets): clients presenting the real secret are refused with denied: denied; write the secrets back",
+			"credentials", strings.Join(names, ","))
 	}
 	generated := cfg.adminToken == ""
 	if generated {
@@ -250,6 +254,20 @@ func loadScenario(name string) (*scenarios.Scenario, error) {
 		return sc, nil
 	}
 	return scenarios.Builtin(name)
+}
+
+// loadKnownScenario is loadScenario for what serves a world (serve,
+// scenario verify): a world with fields marked unknown is refused, naming
+// them, since a server cannot answer as GHCR would from a guess.
+func loadKnownScenario(name string) (*scenarios.Scenario, error) {
+	sc, err := loadScenario(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.RequireKnown(name); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return sc, nil
 }
 
 // fileHint adds what to do about a scenario file that cannot be read,

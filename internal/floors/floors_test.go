@@ -33,6 +33,8 @@ var rules = []rule{
 	// webui changes the world through registry.Server.Apply only: never
 	// through the admin API's client or the CLI.
 	{pkg: "webui", forbidden: []string{module + "adminclient", module + "cmd", module + "verify", module + "ghcrtest", module + "sandbox"}},
+	// githubrest is a client: it writes worlds and never serves one.
+	{pkg: "githubrest", own: []string{"authz", "scenarios", "faults"}},
 }
 
 // TestFloors checks every rule with go list -deps.
