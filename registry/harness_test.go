@@ -166,7 +166,13 @@ type recorder struct {
 	log   []exchange
 }
 
-func newRecorder() *recorder { return &recorder{inner: http.DefaultTransport} }
+// newRecorder sends through a transport of its own: tests run in parallel, and
+// httptest.Server.Close calls CloseIdleConnections on http.DefaultTransport, which
+// fails another test's POST on a reused connection with "http: CloseIdleConnections
+// called" (TestSection9SeedFixedByApply flaked so).
+func newRecorder() *recorder {
+	return &recorder{inner: http.DefaultTransport.(*http.Transport).Clone()}
+}
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.inner.RoundTrip(req)
