@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -157,13 +158,21 @@ type found struct {
 // runJob predicts every interaction of one job for one event.
 func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, c *call) []Finding {
 	var out []Finding
-	for _, combo := range matrixCombos(job.Matrix) {
+	for _, combo := range matrixCombos(job.Matrix, job.MatrixInclude) {
 		sc := a.scope(wf, job, ev, c, combo)
 		var jobAssume []string
 		if c != nil {
 			jobAssume = append(jobAssume, fmt.Sprintf("called from job %q of %s: the caller's repository and GITHUB_TOKEN", c.job.ID, c.wf.File))
 		} else if ev.base == "workflow_call" {
 			jobAssume = append(jobAssume, "called from a workflow of the same repository; a caller in another repository runs it with its own repository's GITHUB_TOKEN")
+		}
+		if c != nil {
+			// The calling job's if: decides whether the called workflow runs.
+			if ok, known := a.scope(c.wf, c.job, ev, nil, nil).condition(c.job.If.Text); known && !ok {
+				return nil
+			} else if !known {
+				jobAssume = append(jobAssume, fmt.Sprintf("the calling job runs only if %q (not evaluated)", c.job.If.Text))
+			}
 		}
 		if ok, known := sc.condition(job.If.Text); known && !ok {
 			continue
@@ -185,21 +194,39 @@ func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c
 	set := func(k, v string) { sc.ctx[strings.ToLower(k)] = v }
 	set("github.event_name", ev.base)
 	set("github.server_url", "https://github.com")
+	sc.typed = map[string]val{}
 	if a.repo != "" {
 		owner, name, _ := strings.Cut(a.repo, "/")
 		set("github.repository", a.repo)
 		set("github.repository_owner", owner)
+		set("github.event.repository.name", name)
+		set("github.event.repository.full_name", a.repo)
+		set("github.event.repository.owner.login", owner)
 		head := a.repo
 		if ev.fork {
 			head = "a-fork-owner/" + name
 		}
 		if ev.base == "pull_request" || ev.base == "pull_request_target" {
 			set("github.event.pull_request.head.repo.full_name", head)
-			set("github.event.pull_request.head.repo.fork", fmt.Sprint(ev.fork))
+			sc.typed["github.event.pull_request.head.repo.fork"] = val{kind: 'b', b: ev.fork}
 		}
 	}
+	// github.ref per event: a pull request runs on its merge ref, so a
+	// condition on a branch or tag ref is false there [GitHub docs:
+	// "Events that trigger workflows", GITHUB_REF per event].
+	if ev.base == "pull_request" {
+		set("github.ref", "refs/pull/N/merge")
+		set("github.ref_type", "branch")
+		sc.typed["github.event.pull_request.merged"] = val{kind: 'b'}
+	}
 	if ev.base != "pull_request" && ev.base != "pull_request_target" {
-		sc.null = append(sc.null, "github.event.pull_request")
+		sc.null = append(sc.null, "github.event.pull_request", "github.head_ref", "github.base_ref")
+	}
+	if ev.base != "workflow_dispatch" && ev.base != "workflow_call" {
+		// inputs is empty outside workflow_dispatch and workflow_call.
+		if c == nil {
+			sc.null = append(sc.null, "inputs", "github.event.inputs")
+		}
 	}
 	if ev.dependabot {
 		set("github.actor", "dependabot[bot]")
@@ -227,11 +254,13 @@ func (a *analyzer) callerValue(c *call, ev event, text string) string {
 	return a.scope(c.wf, c.job, ev, nil, nil).interpolate(text)
 }
 
-func matrixCombos(m map[string][]workflows.Value) []map[string]string {
+// matrixCombos lists a job's matrix combinations (at most maxCombos):
+// the product of its lists, then each include entry added to the
+// combinations it fits (it overwrites none of their list values) or, when
+// it fits none, as a combination of its own, as GitHub expands them
+// [GitHub docs: "Expanding or adding matrix configurations"].
+func matrixCombos(m map[string][]workflows.Value, include []map[string]workflows.Value) []map[string]string {
 	combos := []map[string]string{{}}
-	if len(m) == 0 {
-		return combos
-	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -245,10 +274,7 @@ func matrixCombos(m map[string][]workflows.Value) []map[string]string {
 				if len(next) == maxCombos {
 					break
 				}
-				n := map[string]string{}
-				for ck, cv := range c {
-					n[ck] = cv
-				}
+				n := maps.Clone(c)
 				n[k] = v.Text
 				next = append(next, n)
 			}
@@ -256,6 +282,39 @@ func matrixCombos(m map[string][]workflows.Value) []map[string]string {
 		if len(next) > 0 {
 			combos = next
 		}
+	}
+	if len(m) == 0 && len(include) > 0 {
+		combos = nil
+	}
+	base := len(combos)
+	for _, inc := range include {
+		fitted := false
+		for _, c := range combos[:base] {
+			fits := true
+			for k, v := range inc {
+				if _, isList := m[k]; isList && c[k] != v.Text {
+					fits = false
+				}
+			}
+			if fits && len(m) > 0 {
+				fitted = true
+				for k, v := range inc {
+					if _, isList := m[k]; !isList {
+						c[k] = v.Text
+					}
+				}
+			}
+		}
+		if !fitted && len(combos) < maxCombos {
+			n := map[string]string{}
+			for k, v := range inc {
+				n[k] = v.Text
+			}
+			combos = append(combos, n)
+		}
+	}
+	if len(combos) == 0 {
+		combos = []map[string]string{{}}
 	}
 	return combos
 }

@@ -91,6 +91,9 @@ type scope struct {
 	// ctx maps a dotted context path (github.repository, env.IMAGE,
 	// steps.meta.outputs.tags, matrix.arch, inputs.image) to its value.
 	ctx map[string]string
+	// typed holds context values that are not strings (booleans such as
+	// github.event.pull_request.head.repo.fork).
+	typed map[string]val
 	// null lists path prefixes known to be absent in this event (e.g.
 	// github.event.pull_request on a push): they evaluate to null.
 	null []string

@@ -331,6 +331,9 @@ func (sc *scope) lookup(path string) (val, bool) {
 			return val{kind: 'z'}, true
 		}
 	}
+	if v, ok := sc.typed[low]; ok {
+		return v, true
+	}
 	if v, ok := sc.ctx[low]; ok {
 		// A value with unresolved parts is still a value to interpolate;
 		// comparisons and functions on it are unknown.

@@ -30,6 +30,10 @@ type Options struct {
 	// world is authoritative for packages: one it does not list does not
 	// exist yet.
 	World *authz.World
+	// RepoRoot is the repository's checkout, where local actions
+	// (uses: ./path) are read from; empty means not available, and what a
+	// local action does is reported unknown.
+	RepoRoot string
 	// AnonymousPrivateTokenStatus is the world's status for an anonymous
 	// /token request of an existing non-public package: 401 (zero) or 403.
 	AnonymousPrivateTokenStatus int

@@ -108,6 +108,9 @@ type Job struct {
 	Services       []*Image
 	// Matrix holds strategy.matrix's plain lists, by key.
 	Matrix map[string][]Value
+	// MatrixInclude holds strategy.matrix.include's entries (scalar
+	// values only).
+	MatrixInclude []map[string]Value
 	Steps  []*Step
 }
 
