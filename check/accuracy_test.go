@@ -123,13 +123,13 @@ func readExpectations(t testing.TB, file string, c *corpusCase) {
 
 // score is what the corpus measures.
 type score struct {
-	files, interactions, found           int
+	files, interactions, found            int
 	findings, unknown, falseDeny, falseOK int
-	wrongUnknown, unmatched              int
-	filesDenied, filesFalselyDenied      int
-	perFile                              []time.Duration
-	problems                             []string
-	repos                                map[string]bool
+	wrongUnknown, unmatched               int
+	filesDenied, filesFalselyDenied       int
+	perFile                               []time.Duration
+	problems                              []string
+	repos                                 map[string]bool
 }
 
 func measure(t testing.TB, cases []corpusCase) score {

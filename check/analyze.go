@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -22,7 +23,7 @@ func Run(opts Options) (Report, error) {
 	}
 	var wfs []*workflows.Workflow
 	for _, f := range files {
-		wf, err := workflows.ReadFile(f)
+		wf, err := workflows.ReadFileLimited(f, opts.Limits)
 		if err != nil {
 			return Report{}, err
 		}
@@ -358,7 +359,7 @@ func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *
 		} else if !known {
 			assume = append(assume, fmt.Sprintf("the step runs only if %q (not evaluated)", st.If.Text))
 		}
-		for _, in := range a.stepInteractions(st, sc) {
+		for _, in := range a.stepInteractions(st, sc, 0) {
 			out = append(out, found{in: in, step: st, stepName: name, assumptions: assume})
 		}
 		a.clearStepEnv(sc, st, wf, job)
@@ -404,7 +405,7 @@ func with(st *workflows.Step, sc *scope, name string) (string, bool) {
 }
 
 // stepInteractions finds what one step does with registries.
-func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction {
+func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []interaction {
 	line := st.Line
 	action := strings.ToLower(st.Uses.Text)
 	action, _, _ = strings.Cut(action, "@")
@@ -432,7 +433,16 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction
 		push, _ := with(st, sc, "push")
 		outputs, _ := with(st, sc, "outputs")
 		tagText, _ := with(st, sc, "tags")
-		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/build-push-action", refs: splitList(tagText), line: line, headFirst: true}
+		refs := splitList(tagText)
+		if len(refs) == 0 {
+			// outputs: type=image,name=IMAGE,push=true names the image.
+			for _, attr := range strings.Split(outputs, ",") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(attr), "name="); ok {
+					refs = append(refs, strings.Trim(v, "\"'"))
+				}
+			}
+		}
+		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/build-push-action", refs: refs, line: line, headFirst: true}
 		switch {
 		case strings.EqualFold(push, "true") || strings.Contains(outputs, "push=true"):
 			out = append(out, in)
@@ -443,6 +453,49 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction
 		cacheTo, _ := with(st, sc, "cache-to")
 		cacheFrom, _ := with(st, sc, "cache-from")
 		return append(out, cacheRefs(lines(cacheTo), lines(cacheFrom), "docker/build-push-action", line)...)
+	case "ko-build/setup-ko", "imjasonh/setup-ko", "step-security/setup-ko":
+		// setup-ko sets KO_DOCKER_REPO=ghcr.io/OWNER/REPO (lower-cased,
+		// INFERRED from its README) for later steps and logs in to ghcr.io
+		// with github.token, unless KO_DOCKER_REPO is already set
+		// [https://github.com/ko-build/setup-ko].
+		if _, set := sc.ctx["env.ko_docker_repo"]; set || a.repo == "" {
+			return nil
+		}
+		sc.ctx["env.ko_docker_repo"] = "ghcr.io/" + strings.ToLower(a.repo)
+		return []interaction{{action: ActionLogin, client: answers.Crane, tool: st.Uses.Text + " (ko login with github.token)", refs: []string{"ghcr.io"}, line: line,
+			password: secretValue("GITHUB_TOKEN"), passwordSet: true}}
+	case "docker/bake-action":
+		push, _ := with(st, sc, "push")
+		if !strings.EqualFold(push, "true") && resolved(push) {
+			return nil
+		}
+		set, _ := with(st, sc, "set")
+		var refs []string
+		for _, l := range lines(set) {
+			if k, v, ok := strings.Cut(l, "="); ok && strings.HasSuffix(k, ".tags") {
+				refs = append(refs, splitList(v)...)
+			}
+		}
+		if len(refs) == 0 {
+			refs = []string{unresolved("<tags from the bake file>")}
+		}
+		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/bake-action", refs: refs, line: line, headFirst: true}
+		if !resolved(push) {
+			in.pushUnknown = display(push)
+		}
+		return []interaction{in}
+	case "goreleaser/goreleaser-action":
+		// goreleaser pushes the images its .goreleaser.yaml lists (dockers:
+		// image_templates), which check does not read; a snapshot or a
+		// release with --skip=publish pushes nothing.
+		args, _ := with(st, sc, "args")
+		if !strings.Contains(args, "release") || strings.Contains(args, "--snapshot") || strings.Contains(args, "--skip-publish") || strings.Contains(args, "--skip=publish") {
+			return nil
+		}
+		return []interaction{{action: ActionPush, client: answers.Docker, tool: "goreleaser release", refs: []string{unresolved("<images from .goreleaser.yaml>")}, line: line}}
+	}
+	if strings.HasPrefix(st.Uses.Text, "./") {
+		return a.localAction(st, sc, depth)
 	}
 	if st.Run.Text == "" {
 		return nil
@@ -521,4 +574,53 @@ func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev eve
 		Explanation: fmt.Sprintf("Job %s calls %s, which check did not read: what it pushes or pulls is unknown. It runs with this repository's GITHUB_TOKEN, whose packages permission it cannot raise.", job.ID, job.Uses.Text),
 		Fix:         "Check that workflow too: pass its file (for a local one) or run check in its repository with --repository set to this one",
 		Assumptions: []string{}}
+}
+
+// maxActionDepth bounds local actions calling local actions.
+const maxActionDepth = 4
+
+// localAction reads a local composite action (uses: ./path) from the
+// repository's checkout and finds its steps' interactions, with its
+// inputs set from the step's with: (else their defaults). An action that
+// is not there, or not composite, is a call whose effect is unknown.
+func (a *analyzer) localAction(st *workflows.Step, sc *scope, depth int) []interaction {
+	unknown := []interaction{{action: ActionCall, tool: st.Uses.Text, line: st.Line}}
+	if a.opts.RepoRoot == "" || depth >= maxActionDepth {
+		return unknown
+	}
+	rel := path.Clean(strings.TrimPrefix(st.Uses.Text, "./"))
+	if strings.HasPrefix(rel, "..") {
+		return unknown
+	}
+	act, err := workflows.ReadAction(filepath.Join(a.opts.RepoRoot, filepath.FromSlash(rel)))
+	if err != nil || !act.Composite {
+		return unknown
+	}
+	inner := &scope{ctx: maps.Clone(sc.ctx), typed: sc.typed, null: sc.null}
+	for k := range inner.ctx {
+		if strings.HasPrefix(k, "inputs.") {
+			delete(inner.ctx, k)
+		}
+	}
+	for _, in := range act.Inputs {
+		if v, ok := workflows.Lookup(st.With, in.Name); ok {
+			inner.ctx["inputs."+strings.ToLower(in.Name)] = sc.interpolate(v.Text)
+		} else if in.Value.Text != "" {
+			inner.ctx["inputs."+strings.ToLower(in.Name)] = sc.interpolate(in.Value.Text)
+		}
+	}
+	var out []interaction
+	for _, s := range act.Steps {
+		if ok, known := inner.condition(s.If.Text); known && !ok {
+			continue
+		}
+		for _, in := range a.stepInteractions(s, inner, depth+1) {
+			in.line = st.Line
+			in.tool = st.Uses.Text + ": " + in.tool
+			out = append(out, in)
+		}
+	}
+	// What the action writes to GITHUB_ENV is not followed; its env
+	// changes stay inside.
+	return out
 }

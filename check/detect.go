@@ -99,6 +99,10 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 			out = append(out, skopeoCommand(args[1:], c.stdin, line)...)
 		case "helm":
 			out = append(out, helmCommand(args[1:], c.stdin, line)...)
+		case "cosign":
+			out = append(out, cosignCommand(args[1:], c.stdin, line)...)
+		case "ko":
+			out = append(out, koCommand(args[1:], c.env, line)...)
 		}
 	}
 	return out
@@ -169,6 +173,10 @@ func loginCmd(client answers.Client, tool string, p parsedArgs, stdin string, li
 	return []interaction{in}
 }
 
+// dockerRunValueFlags are docker run's options that take a value.
+var dockerRunValueFlags = []string{"-e", "--env", "-v", "--volume", "-w", "--workdir", "-p", "--publish", "--name", "--network", "--entrypoint",
+	"-u", "--user", "--platform", "--env-file", "--mount", "-l", "--label", "--add-host", "--pull", "-m", "--memory", "--cpus", "--hostname", "-h", "--shm-size", "--ulimit", "--cap-add", "--security-opt", "--device", "--gpus", "--restart", "--log-driver", "--tmpfs", "--ipc", "--pid", "--cidfile", "--stop-signal"}
+
 var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "-a", "--all-tags"}
 
 func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
@@ -213,6 +221,21 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 			return nil
 		}
 		return []interaction{{action: ActionPull, client: client, tool: tool + " pull", refs: p.pos[:1], line: line, prefix: prefix}}
+	case "run", "create":
+		// docker run [OPTIONS] IMAGE [COMMAND]: the first positional
+		// argument is the image, pulled when it is not present.
+		p := parseArgs(rest, dockerRunValueFlags...)
+		if len(p.pos) == 0 {
+			return nil
+		}
+		return []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+	case "manifest":
+		// docker manifest push LIST pushes the manifest list (and the
+		// manifests it names, within the same repository).
+		if len(p.pos) >= 2 && p.pos[0] == "push" {
+			return []interaction{{action: ActionPush, client: client, tool: tool + " manifest push", refs: p.pos[1:2], line: line, manifestOnly: true}}
+		}
+		return nil
 	case "build", "buildx build":
 		push := p.bools["--push"]
 		for _, o := range p.all("-o", "--output") {
@@ -384,10 +407,15 @@ func helmCommand(args []string, stdin string, line int) []interaction {
 	return nil
 }
 
-// chartOf splits a packaged chart file name, NAME-VERSION.tgz.
+// chartOf splits a packaged chart file name, NAME-VERSION.tgz. A version
+// written as an expression (NAME-${{ ... }}.tgz) is the tag: the chart
+// name is still the package.
 func chartOf(file string) (name, version string) {
 	base := file[strings.LastIndexByte(file, '/')+1:]
 	base = strings.TrimSuffix(base, ".tgz")
+	if i := strings.Index(base, "-"+string(unresolvedOpen)); i > 0 && resolved(base[:i]) {
+		return base[:i], base[i+1:]
+	}
 	for i := len(base) - 1; i > 0; i-- {
 		if base[i] == '-' && i+1 < len(base) && base[i+1] >= '0' && base[i+1] <= '9' {
 			// the first '-' followed by a digit that starts a semver
@@ -417,4 +445,65 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// cosignCommand: cosign login, and the commands that write to the
+// image's repository (sign, attest, attach): cosign stores signatures,
+// attestations and attachments as tags of the signed image's repository
+// [https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md].
+func cosignCommand(args []string, stdin string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	valueFlags := []string{"-u", "--username", "-p", "--password", "--key", "--predicate", "--type", "-a", "--annotations", "--certificate", "--signature", "--sbom", "--attestation", "--output-signature", "--output-certificate", "--identity-token", "--fulcio-url", "--rekor-url", "--oidc-issuer", "--payload"}
+	sub, rest := args[0], args[1:]
+	if sub == "attach" && len(rest) > 0 {
+		sub, rest = "attach "+rest[0], rest[1:]
+	}
+	p := parseArgs(rest, valueFlags...)
+	switch sub {
+	case "login":
+		return loginCmd(answers.Crane, "cosign login", p, stdin, line)
+	case "sign", "attest", "attach sbom", "attach signature", "attach attestation", "sign-blob-to-registry":
+		if len(p.pos) == 0 {
+			return nil
+		}
+		return []interaction{{action: ActionPush, client: answers.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line, headFirst: true}}
+	case "verify", "verify-attestation", "download", "tree", "triangulate":
+		if len(p.pos) == 0 {
+			return nil
+		}
+		return []interaction{{action: ActionPull, client: answers.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line}}
+	}
+	return nil
+}
+
+// koCommand: ko build/publish/resolve push to $KO_DOCKER_REPO: with
+// --bare the image is KO_DOCKER_REPO itself, otherwise a name derived from
+// the Go import path below it [https://ko.build/configuration/].
+func koCommand(args []string, env map[string]string, line int) []interaction {
+	if len(args) == 0 {
+		return nil
+	}
+	switch args[0] {
+	case "login":
+		p := parseArgs(args[1:], "-u", "--username", "-p", "--password")
+		return loginCmd(answers.Crane, "ko login", p, "", line)
+	case "build", "publish", "resolve", "apply":
+	default:
+		return nil
+	}
+	p := parseArgs(args[1:], "--platform", "-t", "--tags", "-f", "--filename", "--image-refs", "--sbom", "--image-label", "--base-import-paths")
+	if p.bools["--local"] || p.bools["-L"] {
+		return nil
+	}
+	repo, ok := env["KO_DOCKER_REPO"]
+	if !ok || repo == "" {
+		repo = unresolved("$KO_DOCKER_REPO")
+	}
+	ref := repo
+	if !p.bools["--bare"] {
+		ref = repo + "/" + unresolved("<name from the import path>")
+	}
+	return []interaction{{action: ActionPush, client: answers.Crane, tool: "ko " + args[0], refs: []string{ref}, line: line, headFirst: true}}
 }

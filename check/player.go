@@ -48,6 +48,14 @@ func (p *player) play() ([]Finding, []result) {
 		if p.call != nil {
 			base.Via = fmt.Sprintf("%s:%d job %s", p.call.wf.File, p.call.job.Line, p.call.job.ID)
 		}
+		if in.action == ActionCall {
+			f := base
+			f.Step = in.tool
+			f.Tool = "local action"
+			fs = append(fs, f)
+			rs = append(rs, result{Outcome: Unknown, Explanation: fmt.Sprintf("Step uses %s, which check could not read here (run check at the repository's root, where the action's action.yml is): what it pushes or pulls is unknown.", in.tool)})
+			continue
+		}
 		if in.action == ActionLogin {
 			host := display(in.refs[0])
 			if !isGHCR(strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")) {

@@ -15,6 +15,7 @@ package check
 
 import (
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
 // Options configure Run.
@@ -30,6 +31,8 @@ type Options struct {
 	// world is authoritative for packages: one it does not list does not
 	// exist yet.
 	World *authz.World
+	// Limits bound the workflow files read (size, nesting).
+	Limits workflows.Limits
 	// RepoRoot is the repository's checkout, where local actions
 	// (uses: ./path) are read from; empty means not available, and what a
 	// local action does is reported unknown.

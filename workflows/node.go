@@ -54,28 +54,25 @@ func (n *Node) Str() string {
 	return n.Value
 }
 
-// maxDepth bounds nesting so hostile input cannot exhaust the stack.
-const maxDepth = 200
-
 // convert turns a goccy AST node into a Node, resolving aliases to their
 // anchors.
-func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
+func convert(n ast.Node, anchors map[string]*Node, depth, maxDepth int) (*Node, error) {
 	if n == nil {
 		return &Node{Kind: Null}, nil
 	}
 	if depth > maxDepth {
-		return nil, errorAt(n, "nesting deeper than %d levels", maxDepth)
+		return nil, errorAt(n, "nesting deeper than %d levels (raise the limit with --max-depth)", maxDepth)
 	}
 	line, col := pos(n)
 	switch v := n.(type) {
 	case *ast.DocumentNode:
-		return convert(v.Body, anchors, depth+1)
+		return convert(v.Body, anchors, depth+1, maxDepth)
 	case *ast.NullNode:
 		return &Node{Kind: Null, Line: line, Col: col}, nil
 	case *ast.MappingNode:
 		out := &Node{Kind: Map, Line: line, Col: col}
 		for _, mv := range v.Values {
-			if err := addPair(out, mv, anchors, depth); err != nil {
+			if err := addPair(out, mv, anchors, depth, maxDepth); err != nil {
 				return nil, err
 			}
 		}
@@ -85,7 +82,7 @@ func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 		return out, nil
 	case *ast.MappingValueNode:
 		out := &Node{Kind: Map, Line: line, Col: col}
-		if err := addPair(out, v, anchors, depth); err != nil {
+		if err := addPair(out, v, anchors, depth, maxDepth); err != nil {
 			return nil, err
 		}
 		out.Line, out.Col = out.Keys[0].Line, out.Keys[0].Col
@@ -93,7 +90,7 @@ func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 	case *ast.SequenceNode:
 		out := &Node{Kind: Seq, Line: line, Col: col}
 		for _, item := range v.Values {
-			c, err := convert(item, anchors, depth+1)
+			c, err := convert(item, anchors, depth+1, maxDepth)
 			if err != nil {
 				return nil, err
 			}
@@ -101,7 +98,7 @@ func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 		}
 		return out, nil
 	case *ast.AnchorNode:
-		c, err := convert(v.Value, anchors, depth+1)
+		c, err := convert(v.Value, anchors, depth+1, maxDepth)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +116,7 @@ func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 		}
 		return nil, errorAt(n, "alias *%s names no anchor defined before it", name)
 	case *ast.TagNode:
-		return convert(v.Value, anchors, depth+1)
+		return convert(v.Value, anchors, depth+1, maxDepth)
 	case *ast.LiteralNode:
 		s := ""
 		if v.Value != nil {
@@ -136,12 +133,12 @@ func convert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 	return nil, errorAt(n, "unsupported YAML node %s", n.Type())
 }
 
-func addPair(out *Node, mv *ast.MappingValueNode, anchors map[string]*Node, depth int) error {
+func addPair(out *Node, mv *ast.MappingValueNode, anchors map[string]*Node, depth, maxDepth int) error {
 	if mv.Key == nil {
 		return errorAt(mv, "mapping entry without a key")
 	}
 	if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
-		v, err := convert(mv.Value, anchors, depth+1)
+		v, err := convert(mv.Value, anchors, depth+1, maxDepth)
 		if err != nil {
 			return err
 		}
@@ -151,14 +148,14 @@ func addPair(out *Node, mv *ast.MappingValueNode, anchors map[string]*Node, dept
 		}
 		return nil
 	}
-	k, err := convert(mv.Key, anchors, depth+1)
+	k, err := convert(mv.Key, anchors, depth+1, maxDepth)
 	if err != nil {
 		return err
 	}
 	if k.Kind != Scalar {
 		return errorAt(mv.Key, "a mapping key must be a plain value")
 	}
-	v, err := convert(mv.Value, anchors, depth+1)
+	v, err := convert(mv.Value, anchors, depth+1, maxDepth)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ type Job struct {
 	// MatrixInclude holds strategy.matrix.include's entries (scalar
 	// values only).
 	MatrixInclude []map[string]Value
-	Steps  []*Step
+	Steps         []*Step
 }
 
 // Image is a job container or service container.
@@ -144,29 +144,17 @@ func Lookup(vars []Var, name string) (Value, bool) {
 	return Value{}, false
 }
 
-// Read parses one workflow file's content.
-func Read(file string, data []byte) (wf *Workflow, err error) {
-	defer func() {
-		// The YAML library is third-party code: a panic on hostile input
-		// becomes an error, never a crash.
-		if r := recover(); r != nil {
-			wf, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
-		}
-	}()
-	f, perr := parser.ParseBytes(data, 0)
-	if perr != nil {
-		return nil, syntaxError(file, perr)
-	}
-	if len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
-		return nil, &Error{File: file, Line: 1, Msg: "empty file: a workflow needs \"on\" and \"jobs\""}
-	}
-	root, cerr := convert(f.Docs[0], map[string]*Node{}, 0)
-	if cerr != nil {
-		var ne *nodeError
-		if errors.As(cerr, &ne) {
-			return nil, &Error{File: file, Line: ne.line, Col: ne.col, Msg: ne.msg}
-		}
-		return nil, &Error{File: file, Msg: cerr.Error()}
+// Read parses one workflow file's content within the default Limits.
+func Read(file string, data []byte) (*Workflow, error) {
+	return ReadLimited(file, data, Limits{})
+}
+
+// ReadLimited parses one workflow file's content, refusing a file over
+// the limits before the YAML library reads it.
+func ReadLimited(file string, data []byte, lim Limits) (wf *Workflow, err error) {
+	root, err := parseLimited(file, data, lim)
+	if err != nil {
+		return nil, err
 	}
 	r := reader{file: file}
 	wf = r.workflow(root)
@@ -176,13 +164,59 @@ func Read(file string, data []byte) (wf *Workflow, err error) {
 	return wf, nil
 }
 
-// ReadFile reads one workflow file.
-func ReadFile(path string) (*Workflow, error) {
+// parse reads YAML into a Node tree within the default limits.
+func parse(file string, data []byte) (*Node, error) { return parseLimited(file, data, Limits{}) }
+
+func parseLimited(file string, data []byte, lim Limits) (root *Node, err error) {
+	if err := lim.checkSize(file, int64(len(data))); err != nil {
+		return nil, err
+	}
+	if err := lim.checkDepth(file, data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// The YAML library is third-party code: a panic on hostile input
+		// becomes an error, never a crash.
+		if r := recover(); r != nil {
+			root, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
+		}
+	}()
+	f, perr := parser.ParseBytes(data, 0)
+	if perr != nil {
+		return nil, syntaxError(file, perr)
+	}
+	if len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
+		return nil, &Error{File: file, Line: 1, Msg: "empty file: a workflow needs \"on\" and \"jobs\""}
+	}
+	root, cerr := convert(f.Docs[0], map[string]*Node{}, 0, lim.depth())
+	if cerr != nil {
+		var ne *nodeError
+		if errors.As(cerr, &ne) {
+			return nil, &Error{File: file, Line: ne.line, Col: ne.col, Msg: ne.msg}
+		}
+		return nil, &Error{File: file, Msg: cerr.Error()}
+	}
+	return root, nil
+}
+
+// ReadFile reads one workflow file within the default Limits.
+func ReadFile(path string) (*Workflow, error) { return ReadFileLimited(path, Limits{}) }
+
+// ReadFileLimited reads one workflow file; a file over lim.Bytes is
+// refused before it is read.
+func ReadFileLimited(path string, lim Limits) (*Workflow, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: unwrapPathError(err)}
+	}
+	if err := lim.checkSize(path, st.Size()); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: unwrapPathError(err)}
 	}
-	return Read(path, data)
+	return ReadLimited(path, data, lim)
 }
 
 // Files lists the workflow files (*.yml, *.yaml) at paths: a file is taken
