@@ -29,12 +29,28 @@ func Run(opts Options) (Report, error) {
 		}
 		wfs = append(wfs, wf)
 	}
-	return Analyze(wfs, opts), nil
+	a := &analyzer{opts: opts, wfs: wfs}
+	rep := a.analyze()
+	if a.err != nil {
+		return Report{}, a.err
+	}
+	return rep, nil
 }
 
-// Analyze predicts the answers for already-read workflows.
+// Analyze predicts the answers for already-read workflows. A job over
+// the interaction limit is cut at the limit, with a warning.
 func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 	a := &analyzer{opts: opts, wfs: wfs}
+	rep := a.analyze()
+	if a.err != nil {
+		rep.Warnings = append(rep.Warnings, a.err.Error())
+	}
+	return rep
+}
+
+func (a *analyzer) analyze() Report {
+	opts := a.opts
+	wfs := a.wfs
 	a.repo = opts.Repository
 	if opts.World != nil {
 		a.world = opts.World.Clone()
@@ -66,6 +82,8 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 			}
 		}
 	}
+	rep.Findings = groupRepeated(rep.Findings)
+	rep.Warnings = a.warnings(rep.Findings)
 	for i := range rep.Findings {
 		// JSON readers get lists, never null.
 		if rep.Findings[i].Tags == nil {
@@ -79,10 +97,30 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 }
 
 type analyzer struct {
+	// err is the first limit exceeded: Run returns it.
+	err   error
 	opts  Options
 	wfs   []*workflows.Workflow
 	repo  string
 	world authz.World
+}
+
+// MaxInteractions is the default bound on registry interactions read in
+// one job: beyond it the file is refused (a hostile file of repeated
+// pushes), not analyzed.
+const MaxInteractions = 10000
+
+func (a *analyzer) maxInteractions() int {
+	if a.opts.MaxInteractions > 0 {
+		return a.opts.MaxInteractions
+	}
+	return MaxInteractions
+}
+
+func (a *analyzer) fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
 }
 
 // call is a job of another workflow calling a reusable workflow.
@@ -360,6 +398,10 @@ func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *
 			assume = append(assume, fmt.Sprintf("the step runs only if %q (not evaluated)", st.If.Text))
 		}
 		for _, in := range a.stepInteractions(st, sc, 0) {
+			if len(out) >= a.maxInteractions() {
+				a.fail(&workflows.Error{File: wf.File, Line: in.line, Msg: fmt.Sprintf("job %s has more than %d registry interactions, the limit (raise it with --max-interactions)", job.ID, a.maxInteractions())})
+				return out
+			}
 			out = append(out, found{in: in, step: st, stepName: name, assumptions: assume})
 		}
 		a.clearStepEnv(sc, st, wf, job)
@@ -596,7 +638,12 @@ func (a *analyzer) localAction(st *workflows.Step, sc *scope, depth int) []inter
 	if err != nil || !act.Composite {
 		return unknown
 	}
-	inner := &scope{ctx: maps.Clone(sc.ctx), typed: sc.typed, null: sc.null}
+	inner := &scope{ctx: maps.Clone(sc.ctx), typed: sc.typed}
+	for _, n := range sc.null {
+		if n != "inputs" {
+			inner.null = append(inner.null, n)
+		}
+	}
 	for k := range inner.ctx {
 		if strings.HasPrefix(k, "inputs.") {
 			delete(inner.ctx, k)
@@ -622,5 +669,60 @@ func (a *analyzer) localAction(st *workflows.Step, sc *scope, depth int) []inter
 	}
 	// What the action writes to GITHUB_ENV is not followed; its env
 	// changes stay inside.
+	return out
+}
+
+// maxAlsoAt bounds the lines listed for one grouped finding.
+const maxAlsoAt = 50
+
+// groupRepeated folds findings that differ only in their line into the
+// first, listing the other lines (at most maxAlsoAt of them).
+func groupRepeated(fs []Finding) []Finding {
+	out := fs[:0:0]
+	index := map[string]int{}
+	for _, f := range fs {
+		k := f
+		k.Line = 0
+		key := fmt.Sprintf("%#v", k)
+		if i, ok := index[key]; ok {
+			if len(out[i].AlsoAt) < maxAlsoAt && f.Line != out[i].Line && !slices.Contains(out[i].AlsoAt, f.Line) {
+				out[i].AlsoAt = append(out[i].AlsoAt, f.Line)
+			}
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+// warnings name what a given world does not describe: the repository,
+// its owner, and each ghcr.io package of the findings. Without a world
+// every state is played, and nothing is silently assumed.
+func (a *analyzer) warnings(fs []Finding) []string {
+	out := []string{}
+	if a.opts.World == nil {
+		return out
+	}
+	if a.repo == "" {
+		return append(out, "the repository is unknown (pass --repository OWNER/NAME): the world cannot be matched to it")
+	}
+	if _, ok := a.world.Repository(a.repo); !ok {
+		out = append(out, fmt.Sprintf("the world does not describe repository %s: its default workflow permission is predicted in both states (read and write)", a.repo))
+	}
+	if _, ok := a.world.Owner(ownerOf(a.repo)); !ok {
+		out = append(out, fmt.Sprintf("the world does not describe owner %s: it is treated as a user account with GitHub's defaults (add it under owners: with its type to predict an organization)", ownerOf(a.repo)))
+	}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		rf, ok := parseRef(f.Image)
+		if !ok || f.Action == ActionLogin || !isGHCR(rf.host) || !resolved(rf.repo) || seen[rf.repo] {
+			continue
+		}
+		seen[rf.repo] = true
+		if _, ok := a.world.Package(strings.ToLower(rf.repo)); !ok {
+			out = append(out, fmt.Sprintf("the world does not describe package ghcr.io/%s: it is predicted as not published yet", rf.repo))
+		}
+	}
 	return out
 }

@@ -20,6 +20,11 @@ type player struct {
 	world       authz.World
 	repoDefault authz.Role
 	items       []found
+	// nextLogin[i] is the line of the first ghcr.io login at or after
+	// item i (0 for none), built on first use.
+	nextLogin []int
+	// skip lists undescribed packages whose states were not played.
+	skip map[string]bool
 }
 
 // login is the credential a job logged in to ghcr.io with.
@@ -119,6 +124,9 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		}
 		return r
 	}
+	if p.skip[rf.repo] {
+		return result{Outcome: Unknown, Explanation: fmt.Sprintf("This job names more than %d packages the world does not describe; the states of %s were not played.", maxEnumerated, f.Image)}
+	}
 	var l login
 	switch {
 	case in.inline != "":
@@ -173,13 +181,19 @@ func tagSuffix(tag string) string {
 }
 
 // laterLogin returns the line of a ghcr.io login after item index, or 0.
+// The answers are computed once per job, so a job of many pushes is not
+// rescanned for each (linear, not quadratic).
 func (p *player) laterLogin(index int) int {
-	for _, it := range p.items[index+1:] {
-		if it.in.action == ActionLogin && len(it.in.refs) > 0 && isGHCR(display(it.in.refs[0])) {
-			return it.in.line
+	if p.nextLogin == nil {
+		p.nextLogin = make([]int, len(p.items)+1)
+		for i := len(p.items) - 1; i >= 0; i-- {
+			p.nextLogin[i] = p.nextLogin[i+1]
+			if in := p.items[i].in; in.action == ActionLogin && len(in.refs) > 0 && isGHCR(display(in.refs[0])) {
+				p.nextLogin[i] = in.line
+			}
 		}
 	}
-	return 0
+	return p.nextLogin[index+1]
 }
 
 func (p *player) loginResult(in interaction, l login) result {

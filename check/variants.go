@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -24,11 +23,15 @@ type variant struct {
 // maxVariants bounds the states played per job.
 const maxVariants = 256
 
+// maxEnumerated bounds the undescribed packages whose states are played
+// in one job.
+const maxEnumerated = 8
+
 // variants builds the states to play a job in: the world as given, times
 // the repository's default workflow permission when the world does not
 // say it and the token depends on it, times each plausible state of every
 // package the world does not describe.
-func (a *analyzer) variants(pkgs []string, pushed map[string]bool, dependsOnDefault bool) []variant {
+func (a *analyzer) variants(pkgs []string, pushed, skip map[string]bool, dependsOnDefault bool) []variant {
 	base := variant{world: a.world, labels: map[string]string{}, repoDefault: authz.RoleRead}
 	repo, repoKnown := a.world.Repository(a.repo)
 	if repoKnown && repo.WorkflowPermission.AtLeast(authz.RoleWrite) {
@@ -51,7 +54,7 @@ func (a *analyzer) variants(pkgs []string, pushed map[string]bool, dependsOnDefa
 		return vs
 	}
 	for _, pkg := range pkgs {
-		if _, ok := a.world.Package(pkg); ok {
+		if _, ok := a.world.Package(pkg); ok || skip[pkg] {
 			continue
 		}
 		var next []variant
@@ -224,11 +227,11 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 	for _, it := range items {
 		for _, r := range it.in.refs {
 			if rf, ok := parseRef(r); ok && isGHCR(rf.host) && resolved(rf.repo) && rf.repo == strings.ToLower(rf.repo) {
-				if !slices.Contains(pkgs, rf.repo) {
+				if _, seen := pushed[rf.repo]; !seen {
 					// A package the job reads before it pushes exists already.
 					pushed[rf.repo] = it.in.action == ActionPush
+					pkgs = append(pkgs, rf.repo)
 				}
-				pkgs = appendUnique(pkgs, rf.repo)
 			}
 		}
 	}
@@ -238,7 +241,19 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		caller, _ := perms(c.wf, c.job)
 		dependsOnDefault = caller == ""
 	}
-	vs := a.variants(pkgs, pushed, dependsOnDefault)
+	// Each undescribed package multiplies the states; past
+	// maxEnumerated of them a package is not predicted (unknown).
+	skip := map[string]bool{}
+	if a.opts.World == nil {
+		n := 0
+		for _, pkg := range pkgs {
+			if _, ok := a.world.Package(pkg); !ok {
+				n++
+				skip[pkg] = n > maxEnumerated
+			}
+		}
+	}
+	vs := a.variants(pkgs, pushed, skip, dependsOnDefault)
 	// per finding key, the result in each variant
 	type slot struct {
 		f       Finding
@@ -247,7 +262,7 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 	}
 	var slots []*slot
 	for vi, v := range vs {
-		p := &player{a: a, wf: wf, job: job, ev: ev, call: c, world: v.world.Clone(), repoDefault: v.repoDefault, items: items}
+		p := &player{a: a, wf: wf, job: job, ev: ev, call: c, world: v.world.Clone(), repoDefault: v.repoDefault, items: items, skip: skip}
 		fs, rs := p.play()
 		for i := range fs {
 			if vi == 0 {
@@ -275,7 +290,8 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		f.Assumptions = append(append([]string{}, jobAssume...), f.Assumptions...)
 		merge(&f, s.results, s.labels)
 		if rf, ok := parseRef(f.Image); ok && f.Action != ActionLogin && a.opts.World == nil {
-			if _, described := a.world.Package(rf.repo); !described && slices.Contains(pkgs, rf.repo) {
+			_, described := a.world.Package(rf.repo)
+			if _, inJob := pushed[rf.repo]; inJob && !described && !skip[rf.repo] {
 				f.Assumptions = append(f.Assumptions, a.defaultsAssumed(rf.repo, pushed[rf.repo])...)
 			}
 		}
