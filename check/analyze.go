@@ -681,9 +681,7 @@ func groupRepeated(fs []Finding) []Finding {
 	out := fs[:0:0]
 	index := map[string]int{}
 	for _, f := range fs {
-		k := f
-		k.Line = 0
-		key := fmt.Sprintf("%#v", k)
+		key := findingKey(f)
 		if i, ok := index[key]; ok {
 			if len(out[i].AlsoAt) < maxAlsoAt && f.Line != out[i].Line && !slices.Contains(out[i].AlsoAt, f.Line) {
 				out[i].AlsoAt = append(out[i].AlsoAt, f.Line)
@@ -725,4 +723,14 @@ func (a *analyzer) warnings(fs []Finding) []string {
 		}
 	}
 	return out
+}
+
+// findingKey is everything a finding says but its line.
+func findingKey(f Finding) string {
+	parts := []string{f.File, f.Job, f.Via, f.Step, f.Event, f.Action, f.Image, strings.Join(f.Tags, ","), f.Client, f.Tool, f.Credential,
+		f.Outcome, fmt.Sprint(f.Status), f.Code, f.Message, f.Stage, f.Prints, string(f.Reason), f.Explanation, f.Fix, strings.Join(f.Assumptions, "\x00")}
+	for _, s := range f.States {
+		parts = append(parts, s.State, s.Outcome, fmt.Sprint(s.Status), s.Code, s.Message, s.Stage, s.Prints, string(s.Reason), s.Explanation, s.Fix)
+	}
+	return strings.Join(parts, "\x01")
 }

@@ -125,7 +125,7 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		return r
 	}
 	if p.skip[rf.repo] {
-		return result{Outcome: Unknown, Explanation: fmt.Sprintf("This job names more than %d packages the world does not describe; the states of %s were not played.", maxEnumerated, f.Image)}
+		return result{Outcome: Unknown, Explanation: fmt.Sprintf("This job names too many packages the world does not describe to play every combination of their states (more than %d); the states of %s were not played.", maxVariants, f.Image)}
 	}
 	var l login
 	switch {

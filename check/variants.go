@@ -20,12 +20,10 @@ type variant struct {
 	repoDefault authz.Role
 }
 
-// maxVariants bounds the states played per job.
-const maxVariants = 256
-
-// maxEnumerated bounds the undescribed packages whose states are played
-// in one job.
-const maxEnumerated = 8
+// maxVariants bounds the states played per job: the states of further
+// undescribed packages are not played, and those packages are UNKNOWN
+// (never truncated silently).
+const maxVariants = 64
 
 // variants builds the states to play a job in: the world as given, times
 // the repository's default workflow permission when the world does not
@@ -245,11 +243,15 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 	// maxEnumerated of them a package is not predicted (unknown).
 	skip := map[string]bool{}
 	if a.opts.World == nil {
-		n := 0
+		product := 2 // the repository default's two states
 		for _, pkg := range pkgs {
 			if _, ok := a.world.Package(pkg); !ok {
-				n++
-				skip[pkg] = n > maxEnumerated
+				n := len(a.packageStates(a.world, pkg, pushed[pkg]))
+				if product*n > maxVariants {
+					skip[pkg] = true
+					continue
+				}
+				product *= n
 			}
 		}
 	}
