@@ -357,3 +357,17 @@ func replaceSection(t *testing.T, path, name, body string) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkCorpus checks every corpus case once per iteration, as one
+// `fakeghcr check` run over the corpus does (without process start).
+func BenchmarkCorpus(b *testing.B) {
+	cases := loadCorpus(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range cases {
+			if _, err := check.Run(c.opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -138,7 +138,7 @@ func BenchmarkHostile(b *testing.B) {
 		script func(int) string
 		sizes  []int
 	}{
-		{"continuation", continuationLines, []int{25000, 50000}},
+		{"continuation", continuationLines, []int{20000, 40000}},
 		{"chained", chainedPushes, []int{4500, 9000}},
 		{"lines", pushLines, []int{4500, 9000}},
 	} {

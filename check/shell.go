@@ -256,6 +256,9 @@ func (sh *shell) variable(s string) (string, int) {
 		}
 		inner := s[2:end]
 		name, lower := strings.CutSuffix(inner, ",,")
+		if !lower {
+			name, lower = strings.CutSuffix(inner, "@L")
+		}
 		v, ok := sh.lookupVar(name)
 		if !ok {
 			return unresolved(s[:end+1]), end + 1

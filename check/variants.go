@@ -287,6 +287,7 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		}
 	}
 	var out []Finding
+	defaults := map[string][]string{}
 	for _, s := range slots {
 		f := s.f
 		f.Assumptions = append(append([]string{}, jobAssume...), f.Assumptions...)
@@ -294,7 +295,12 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		if rf, ok := parseRef(f.Image); ok && f.Action != ActionLogin && a.opts.World == nil {
 			_, described := a.world.Package(rf.repo)
 			if _, inJob := pushed[rf.repo]; inJob && !described && !skip[rf.repo] {
-				f.Assumptions = append(f.Assumptions, a.defaultsAssumed(rf.repo, pushed[rf.repo])...)
+				d, ok := defaults[rf.repo]
+				if !ok {
+					d = a.defaultsAssumed(rf.repo, pushed[rf.repo])
+					defaults[rf.repo] = d
+				}
+				f.Assumptions = append(f.Assumptions, d...)
 			}
 		}
 		out = append(out, f)
