@@ -48,8 +48,12 @@ func (e expectation) matches(f check.Finding) bool {
 	case check.ActionCall:
 		return f.Step == e.image
 	}
-	return e.image == "*" && !strings.HasPrefix(f.Image, "ghcr.io/") || f.Image == e.image ||
-		e.image == "*" && strings.Contains(f.Image, "<")
+	if e.image == "*" {
+		// an image the workflow does not name, or names with what check
+		// cannot evaluate
+		return !strings.HasPrefix(f.Image, "ghcr.io/") || strings.ContainsAny(f.Image, "<$")
+	}
+	return f.Image == e.image
 }
 
 // corpusCase is one corpus entry: the paths to check and their options.
@@ -214,8 +218,11 @@ func TestAccuracy(t *testing.T) {
 	if s.falseDeny > 0 || s.falseOK > 0 || s.filesFalselyDenied > 0 {
 		t.Errorf("%d false denials, %d false allows, %d files falsely exit 1", s.falseDeny, s.falseOK, s.filesFalselyDenied)
 	}
-	if s.found < s.interactions {
-		t.Errorf("found %d of %d interactions", s.found, s.interactions)
+	if s.found*100 < 95*s.interactions {
+		t.Errorf("found %d of %d interactions, under the 95%% target", s.found, s.interactions)
+	}
+	if s.unknown*100 > 25*s.findings {
+		t.Errorf("%d of %d findings UNKNOWN, over the 25%% target", s.unknown, s.findings)
 	}
 	if *update {
 		writeAccuracy(t, cases, s)

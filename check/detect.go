@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fakeghcr/fakeghcr/answers"
@@ -80,7 +81,9 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 	var out []interaction
 	for _, c := range cmds {
 		args := c.args
-		for len(args) > 0 && (args[0] == "sudo" || args[0] == "time") {
+		// A command after a shell keyword (if docker push ...; then, do
+		// docker push ...; done) or a wrapper (sudo, time, exec, command).
+		for len(args) > 0 && shellLead[args[0]] {
 			args = args[1:]
 		}
 		if len(args) == 0 {
@@ -91,6 +94,8 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 		switch tool {
 		case "docker", "podman":
 			out = append(out, dockerCommand(tool, args[1:], c.stdin, line)...)
+		case "docker-compose", "podman-compose":
+			out = append(out, dockerCommand("docker", append([]string{"compose"}, args[1:]...), c.stdin, line)...)
 		case "crane":
 			out = append(out, craneCommand(args[1:], c.stdin, line)...)
 		case "oras":
@@ -107,6 +112,10 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 	}
 	return out
 }
+
+// shellLead are words that may come before a command on its line.
+var shellLead = map[string]bool{"sudo": true, "time": true, "exec": true, "command": true, "if": true, "then": true, "else": true,
+	"elif": true, "do": true, "while": true, "until": true, "!": true, "{": true, "(": true, "nohup": true, "retry": true}
 
 // flags collects the positional arguments and the values of the options
 // named in withValue (long or short), e.g. -t, --tag.
@@ -231,9 +240,19 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		return []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
 	case "manifest":
 		// docker manifest push LIST pushes the manifest list (and the
-		// manifests it names, within the same repository).
+		// manifests it names, within the same repository); inspect reads.
 		if len(p.pos) >= 2 && p.pos[0] == "push" {
 			return []interaction{{action: ActionPush, client: client, tool: tool + " manifest push", refs: p.pos[1:2], line: line, manifestOnly: true}}
+		}
+		if len(p.pos) >= 2 && p.pos[0] == "inspect" {
+			return []interaction{{action: ActionPull, client: client, tool: tool + " manifest inspect", refs: p.pos[len(p.pos)-1:], line: line}}
+		}
+		return nil
+	case "compose":
+		// docker compose push pushes the images docker-compose.yml names,
+		// which check does not read.
+		if slices.Contains(p.pos, "push") {
+			return []interaction{{action: ActionPush, client: client, tool: tool + " compose push", refs: []string{unresolved("<images from the compose file>")}, line: line}}
 		}
 		return nil
 	case "build", "buildx build":

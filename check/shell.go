@@ -78,7 +78,7 @@ func (sh *shell) line(n int, s string) []command {
 			return
 		}
 		c := sh.expandCommand(n, cur)
-		if len(pipeFrom) > 0 {
+		if len(pipeFrom) > 0 && c.stdin == "" {
 			c.stdin = stdinOf(sh.expandCommand(n, pipeFrom).args)
 		}
 		out = append(out, sh.pending...)
@@ -159,6 +159,7 @@ func (sh *shell) expandCommand(n int, raw []string) command {
 	for _, w := range raw[i:] {
 		c.args = append(c.args, sh.expand(w))
 	}
+	c.args, c.stdin = redirections(c.args)
 	if len(c.args) > 0 && c.args[0] == "ko" {
 		c.env = map[string]string{}
 		if v, ok := sh.vars["KO_DOCKER_REPO"]; ok {
@@ -427,4 +428,33 @@ func splitWords(s string) []word {
 	}
 	emit()
 	return out
+}
+
+// redirections removes a command's redirections (> f, >> f, 2>&1, < f)
+// from its words and returns what a here-string (<<< WORD) feeds it.
+// echo and printf keep theirs: a write to $GITHUB_ENV is read from them.
+func redirections(args []string) ([]string, string) {
+	if len(args) == 0 || args[0] == "echo" || args[0] == "printf" {
+		return args, ""
+	}
+	out := args[:0:0]
+	stdin := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		op := strings.TrimLeft(a, "0123456789&")
+		switch {
+		case op == "<<<":
+			if i+1 < len(args) {
+				stdin = args[i+1]
+				i++
+			}
+		case op == ">" || op == ">>" || op == "<" || op == ">|":
+			i++ // the target is the next word
+		case strings.HasPrefix(op, ">") || strings.HasPrefix(op, "<") && !strings.HasPrefix(op, "<<"):
+			// >file, >&2, 2>&1, <file: glued to its target
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, stdin
 }
