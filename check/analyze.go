@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
@@ -20,13 +23,15 @@ func Run(opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	var wfs []*workflows.Workflow
-	for _, f := range files {
-		wf, err := workflows.ReadFileLimited(f, opts.Limits)
+	wfs := make([]*workflows.Workflow, len(files))
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) {
+		wfs[i], errs[i] = workflows.ReadFileLimited(files[i], opts.Limits)
+	})
+	for _, err := range errs {
 		if err != nil {
-			return Report{}, err
+			return Report{}, err // the first file's error, in file order
 		}
-		wfs = append(wfs, wf)
 	}
 	a := &analyzer{opts: opts, wfs: wfs}
 	rep := a.analyze()
@@ -34,6 +39,33 @@ func Run(opts Options) (Report, error) {
 		return Report{}, a.err
 	}
 	return rep, nil
+}
+
+// parallel runs f(0..n-1) on as many goroutines as there are CPUs.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Analyze predicts the answers for already-read workflows. A job over
@@ -58,28 +90,13 @@ func (a *analyzer) analyze() Report {
 	}
 	rep := Report{Findings: []Finding{}}
 	called := a.calledLocally()
-	for _, wf := range wfs {
+	// Workflows are analyzed side by side (each reads the world, none
+	// writes it) and their findings joined in file order.
+	perFile := make([][]Finding, len(wfs))
+	parallel(len(wfs), func(i int) { perFile[i] = a.analyzeWorkflow(wfs[i], called) })
+	for i, wf := range wfs {
 		rep.Files = append(rep.Files, wf.File)
-		for _, ev := range eventsOf(wf.On) {
-			if ev.base == "workflow_call" && called[wf.File] {
-				continue // analyzed with each caller's events and token
-			}
-			for _, job := range wf.Jobs {
-				if job.Uses.Text != "" {
-					if callee := a.local(job.Uses.Text); callee != nil {
-						for _, cj := range callee.Jobs {
-							if cj.Uses.Text == "" {
-								rep.Findings = append(rep.Findings, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
-							}
-						}
-					} else {
-						rep.Findings = append(rep.Findings, a.unreadCall(wf, job, ev))
-					}
-					continue
-				}
-				rep.Findings = append(rep.Findings, a.runJob(wf, job, ev, nil)...)
-			}
-		}
+		rep.Findings = append(rep.Findings, perFile[i]...)
 	}
 	rep.Findings = groupRepeated(rep.Findings)
 	rep.Warnings = a.warnings(rep.Findings)
@@ -95,7 +112,38 @@ func (a *analyzer) analyze() Report {
 	return rep
 }
 
+// analyzeWorkflow predicts every job of one workflow for each event.
+func (a *analyzer) analyzeWorkflow(wf *workflows.Workflow, called map[string]bool) []Finding {
+	var out []Finding
+	for _, ev := range eventsOf(wf.On) {
+		if ev.base == "workflow_call" && called[wf.File] {
+			continue // analyzed with each caller's events and token
+		}
+		for _, job := range wf.Jobs {
+			if job.Uses.Text == "" {
+				out = append(out, a.runJob(wf, job, ev, nil)...)
+				continue
+			}
+			if callee := a.local(job.Uses.Text); callee != nil {
+				for _, cj := range callee.Jobs {
+					if cj.Uses.Text == "" {
+						out = append(out, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
+					}
+				}
+				continue
+			}
+			if ok, known := a.scope(wf, job, ev, nil, nil).condition(job.If.Text); known && !ok {
+				continue // the calling job does not run for this event
+			}
+			out = append(out, a.unreadCall(wf, job, ev))
+		}
+	}
+	return out
+}
+
 type analyzer struct {
+	// mu guards err: workflows are analyzed side by side.
+	mu sync.Mutex
 	// err is the first limit exceeded: Run returns it.
 	err   error
 	opts  Options
@@ -117,6 +165,8 @@ func (a *analyzer) maxInteractions() int {
 }
 
 func (a *analyzer) fail(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.err == nil {
 		a.err = err
 	}

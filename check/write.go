@@ -41,7 +41,7 @@ func byEvent(fs []Finding) []*group {
 	for _, f := range fs {
 		k := f
 		k.Event = ""
-		key := fmt.Sprintf("%#v", k)
+		key := fmt.Sprint(f.Line, "\x01", f.AlsoAt, "\x01", findingKey(k))
 		if g, ok := index[key]; ok {
 			g.events = append(g.events, f.Event)
 			continue

@@ -1,8 +1,8 @@
 package workflows
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 )
 
 // Limits bound what Read accepts, so that a hostile file is refused
@@ -61,7 +61,7 @@ func (l Limits) checkDepth(file string, data []byte) error {
 	for len(data) > 0 {
 		lineNo++
 		var line []byte
-		if i := indexByte(data, '\n'); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
 			line, data = data, nil
@@ -71,7 +71,7 @@ func (l Limits) checkDepth(file string, data []byte) error {
 			indent++
 		}
 		rest := line[indent:]
-		if len(strings.TrimSpace(string(rest))) == 0 || rest[0] == '#' {
+		if len(bytes.TrimSpace(rest)) == 0 || rest[0] == '#' {
 			continue
 		}
 		if blockIndent >= 0 {
@@ -122,19 +122,10 @@ func (l Limits) checkDepth(file string, data []byte) error {
 		if d := len(indents) + dashes + flow; d > max {
 			return &Error{File: file, Line: lineNo, Msg: fmt.Sprintf("nesting deeper than %d levels (raise the limit with --max-depth)", max)}
 		}
-		t := strings.TrimRight(string(rest), " \t")
-		if k := strings.LastIndexAny(t, "|>"); k >= 0 && flow == 0 && (k == 0 || t[k-1] == ' ') && strings.Trim(t[k+1:], "+-0123456789") == "" {
+		t := bytes.TrimRight(rest, " \t\r")
+		if k := bytes.LastIndexAny(t, "|>"); k >= 0 && flow == 0 && (k == 0 || t[k-1] == ' ') && len(bytes.Trim(t[k+1:], "+-0123456789")) == 0 {
 			blockIndent = indent
 		}
 	}
 	return nil
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }

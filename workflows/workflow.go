@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml/parser"
 )
 
 // Error is an unreadable or invalid workflow file.
@@ -181,22 +180,7 @@ func parseLimited(file string, data []byte, lim Limits) (root *Node, err error) 
 			root, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
 		}
 	}()
-	f, perr := parser.ParseBytes(data, 0)
-	if perr != nil {
-		return nil, syntaxError(file, perr)
-	}
-	if len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
-		return nil, &Error{File: file, Line: 1, Msg: "empty file: a workflow needs \"on\" and \"jobs\""}
-	}
-	root, cerr := convert(f.Docs[0], map[string]*Node{}, 0, lim.depth())
-	if cerr != nil {
-		var ne *nodeError
-		if errors.As(cerr, &ne) {
-			return nil, &Error{File: file, Line: ne.line, Col: ne.col, Msg: ne.msg}
-		}
-		return nil, &Error{File: file, Msg: cerr.Error()}
-	}
-	return root, nil
+	return parseYAML(file, data, lim.depth())
 }
 
 // ReadFile reads one workflow file within the default Limits.
@@ -254,23 +238,4 @@ func unwrapPathError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// syntaxError turns goccy's error (which prints "[line:col] message" and
-// the source) into an *Error.
-func syntaxError(file string, err error) error {
-	e := &Error{File: file, Msg: "invalid YAML"}
-	msg := err.Error()
-	var line, col int
-	if _, scanErr := fmt.Sscanf(msg, "[%d:%d]", &line, &col); scanErr == nil {
-		e.Line, e.Col = line, col
-		if i := strings.Index(msg, "] "); i >= 0 {
-			rest := msg[i+2:]
-			if j := strings.IndexByte(rest, '\n'); j >= 0 {
-				rest = rest[:j]
-			}
-			e.Msg = "invalid YAML: " + strings.TrimSpace(rest)
-		}
-	}
-	return e
 }
