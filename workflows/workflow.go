@@ -17,7 +17,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
 )
 
 // Error is an unreadable or invalid workflow file.
