@@ -270,6 +270,7 @@ func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, 
 		if len(combo) > 0 {
 			jobAssume = append(jobAssume, "matrix "+comboString(combo))
 		}
+		jobAssume = append(jobAssume, sc.assumed...)
 		items := a.interactions(wf, job, sc)
 		out = append(out, a.predictJob(wf, job, ev, c, items, jobAssume)...)
 	}
@@ -446,7 +447,10 @@ func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *
 		} else if !known {
 			assume = append(assume, fmt.Sprintf("the step runs only if %q (not evaluated)", st.If.Text))
 		}
-		for _, in := range a.stepInteractions(st, sc, 0) {
+		before := len(sc.assumed)
+		ins := a.stepInteractions(st, sc, 0)
+		assume = append(assume, sc.assumed[before:]...)
+		for _, in := range ins {
 			if len(out) >= a.maxInteractions() {
 				a.fail(&workflows.Error{File: wf.File, Line: in.line, Msg: fmt.Sprintf("job %s has more than %d registry interactions, the limit (raise it with --max-interactions)", job.ID, a.maxInteractions())})
 				return out

@@ -97,6 +97,20 @@ type scope struct {
 	// null lists path prefixes known to be absent in this event (e.g.
 	// github.event.pull_request on a push): they evaluate to null.
 	null []string
+	// assumed lists what evaluating took for granted (an || default).
+	assumed []string
+}
+
+// assume records an assumption once.
+func (sc *scope) assume(s string) {
+	for _, a := range sc.assumed {
+		if a == s {
+			return
+		}
+	}
+	if len(sc.assumed) < 20 {
+		sc.assumed = append(sc.assumed, s)
+	}
 }
 
 // interpolate replaces every ${{ expr }} in s by its value or an
