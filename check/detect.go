@@ -104,6 +104,8 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 			out = append(out, skopeoCommand(args[1:], c.stdin, line)...)
 		case "helm":
 			out = append(out, helmCommand(args[1:], c.stdin, line)...)
+		case "regctl":
+			out = append(out, regctlCommand(args[1:], c.stdin, line)...)
 		case "cosign":
 			out = append(out, cosignCommand(args[1:], c.stdin, line)...)
 		case "ko":
@@ -371,10 +373,20 @@ func skopeoCommand(args []string, stdin string, line int) []interaction {
 	if len(args) == 0 {
 		return nil
 	}
-	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f")
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f", "--src", "--dest")
 	switch args[0] {
 	case "login":
 		return loginCmd(answers.Skopeo, "skopeo login", p, stdin, line)
+	case "sync":
+		// skopeo sync --dest docker SOURCE DEST-PREFIX pushes every image
+		// the source lists under the prefix: which ones is not in the
+		// workflow.
+		if len(p.pos) < 2 {
+			return nil
+		}
+		in := interaction{action: ActionPush, client: answers.Skopeo, tool: "skopeo sync", refs: []string{strings.TrimSuffix(p.pos[1], "/") + "/" + unresolved("<images from the sync source>")}, line: line, headFirst: true}
+		in.inline, _ = p.first("--dest-creds", "--creds")
+		return []interaction{in}
 	case "copy":
 		if len(p.pos) < 2 {
 			return nil

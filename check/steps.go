@@ -177,6 +177,19 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 			refs = append(refs, image+":"+t)
 		}
 		return []interaction{{action: ActionPush, client: answers.Docker, tool: "devcontainers/ci", refs: refs, line: line}}
+	case "regclient/actions/regctl-login":
+		registry, _ := with(st, sc, "registry")
+		in := interaction{action: ActionLogin, client: answers.Regctl, tool: "regclient/actions/regctl-login", refs: []string{registry}, line: line}
+		in.password, in.passwordSet = with(st, sc, "password")
+		return []interaction{in}
+	case "aszc/change-string-case-action":
+		// outputs lowercase, uppercase and capitalized of its string input
+		// [https://github.com/ASzc/change-string-case-action].
+		str, _ := with(st, sc, "string")
+		if st.ID != "" {
+			sc.ctx["steps."+strings.ToLower(st.ID)+".outputs.lowercase"] = lowerResolved(str)
+		}
+		return nil
 	case "imjasonh/setup-crane":
 		// setup-crane logs in to ghcr.io with github.token
 		// [https://github.com/imjasonh/setup-crane].

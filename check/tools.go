@@ -4,8 +4,8 @@ import (
 	"github.com/fakeghcr/fakeghcr/answers"
 )
 
-// This file reads the commands of signing and building tools that write
-// to a registry on their own: cosign and ko.
+// This file reads the commands of tools that write to a registry on their
+// own: cosign, ko and regctl.
 
 // cosignCommand: cosign login, and the commands that write to the
 // image's repository (sign, attest, attach): cosign stores signatures,
@@ -66,4 +66,38 @@ func koCommand(args []string, env map[string]string, line int) []interaction {
 		ref = repo + "/" + unresolved("<name from the import path>")
 	}
 	return []interaction{{action: ActionPush, client: answers.Crane, tool: "ko " + args[0], refs: []string{ref}, line: line, headFirst: true}}
+}
+
+// regctlCommand: regctl registry login, and image copy/mod (a push to the
+// destination), image get/inspect/manifest (a read)
+// [https://github.com/regclient/regclient/blob/main/docs/regctl.md].
+func regctlCommand(args []string, stdin string, line int) []interaction {
+	if len(args) < 2 {
+		return nil
+	}
+	p := parseArgs(args[2:], "-u", "--user", "-p", "--pass", "--platform", "--create", "--format")
+	switch args[0] + " " + args[1] {
+	case "registry login":
+		in := loginCmd(answers.Regctl, "regctl registry login", p, stdin, line)
+		for i := range in {
+			if pw, ok := p.first("-p", "--pass"); ok {
+				in[i].password, in[i].passwordSet = pw, true
+			} else if p.bools["--pass-stdin"] {
+				in[i].password, in[i].passwordSet = stdin, true
+			}
+		}
+		return in
+	case "image copy", "image cp":
+		if len(p.pos) >= 2 {
+			return []interaction{
+				{action: ActionPull, client: answers.Regctl, tool: "regctl image copy (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: answers.Regctl, tool: "regctl image copy", refs: p.pos[1:2], line: line, headFirst: true},
+			}
+		}
+	case "image get", "image inspect", "image manifest", "image digest", "manifest get", "tag ls":
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPull, client: answers.Regctl, tool: "regctl " + args[0] + " " + args[1], refs: p.pos[:1], line: line}}
+		}
+	}
+	return nil
 }
