@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fakeghcr/fakeghcr/check"
+	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
 // The corpus: testdata/corpus holds workflow forms seen in public
@@ -103,8 +104,16 @@ func readExpectations(t testing.TB, file string, c *corpusCase) {
 		line := sc.Text()
 		if h, ok := strings.CutPrefix(line, "# fakeghcr-check:"); ok {
 			for _, kv := range strings.Fields(h) {
-				if k, v, _ := strings.Cut(kv, "="); k == "repository" {
+				k, v, _ := strings.Cut(kv, "=")
+				switch k {
+				case "repository":
 					c.opts.Repository = v
+				case "world":
+					sc, err := scenarios.Load(filepath.Join("testdata", v))
+					if err != nil {
+						t.Fatalf("%s: %v", file, err)
+					}
+					c.opts.World, c.opts.AnonymousPrivateTokenStatus = &sc.World, sc.Settings.AnonymousPrivateTokenStatus
 				}
 			}
 		}
@@ -389,6 +398,37 @@ func BenchmarkCorpus(b *testing.B) {
 			if _, err := check.Run(c.opts); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestFixURLAccountType: the fix for a user account's package links its
+// /users/ settings page (an organization's /orgs/ page is asserted by
+// cmd/fakeghcr/testdata/check.txtar).
+func TestFixURLAccountType(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ file, want string }{
+		{"user-unlinked.yml", "https://github.com/users/ledgerfox/packages/container/tally/settings"},
+	} {
+		var c corpusCase
+		p := filepath.Join("testdata/corpus", tc.file)
+		readExpectations(t, p, &c)
+		c.opts.Paths = []string{p}
+		rep, err := check.Run(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range rep.Findings {
+			if f.Outcome == check.Deny && f.Action == check.ActionPush {
+				found = true
+				if !strings.Contains(f.Fix, tc.want) {
+					t.Errorf("%s: fix %q does not link %s", tc.file, f.Fix, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no denied push", tc.file)
 		}
 	}
 }
