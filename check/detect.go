@@ -58,6 +58,10 @@ func parseRef(s string) (ref, bool) {
 		s = s[:i]
 	}
 	host, rest, ok := strings.Cut(s, "/")
+	if strings.ContainsRune(host, secretOpen) {
+		// The registry is a secret's value: unknown, maybe ghcr.io.
+		host = unresolved(display(host))
+	}
 	if !resolved(host) && strings.HasPrefix(host, string(unresolvedOpen)) {
 		// The registry itself is unknown: the caller reports it.
 		return ref{host: host, repo: rest}, true

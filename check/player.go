@@ -63,6 +63,13 @@ func (p *player) play() ([]Finding, []result) {
 		}
 		if in.action == ActionLogin {
 			host := display(in.refs[0])
+			if !resolved(in.refs[0]) || strings.ContainsRune(in.refs[0], secretOpen) {
+				f := base
+				f.Image = host
+				f.Assumptions = append(f.Assumptions, "the registry "+host+" could not be evaluated; if it is ghcr.io, run check with the values it needs")
+				fs, rs = append(fs, f), append(rs, result{Outcome: Unknown, Explanation: fmt.Sprintf("The login's registry %s could not be evaluated.", host)})
+				continue
+			}
 			if !isGHCR(strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")) {
 				continue
 			}
