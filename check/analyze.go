@@ -2,10 +2,14 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
@@ -19,20 +23,65 @@ func Run(opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	var wfs []*workflows.Workflow
-	for _, f := range files {
-		wf, err := workflows.ReadFile(f)
+	wfs := make([]*workflows.Workflow, len(files))
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) {
+		wfs[i], errs[i] = workflows.ReadFileLimited(files[i], opts.Limits)
+	})
+	for _, err := range errs {
 		if err != nil {
-			return Report{}, err
+			return Report{}, err // the first file's error, in file order
 		}
-		wfs = append(wfs, wf)
 	}
-	return Analyze(wfs, opts), nil
+	a := &analyzer{opts: opts, wfs: wfs}
+	rep := a.analyze()
+	if a.err != nil {
+		return Report{}, a.err
+	}
+	return rep, nil
 }
 
-// Analyze predicts the answers for already-read workflows.
+// parallel runs f(0..n-1) on as many goroutines as there are CPUs.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Analyze predicts the answers for already-read workflows. A job over
+// the interaction limit is cut at the limit, with a warning.
 func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 	a := &analyzer{opts: opts, wfs: wfs}
+	rep := a.analyze()
+	if a.err != nil {
+		rep.Warnings = append(rep.Warnings, a.err.Error())
+	}
+	return rep
+}
+
+func (a *analyzer) analyze() Report {
+	opts := a.opts
+	wfs := a.wfs
 	a.repo = opts.Repository
 	if opts.World != nil {
 		a.world = opts.World.Clone()
@@ -41,29 +90,16 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 	}
 	rep := Report{Findings: []Finding{}}
 	called := a.calledLocally()
-	for _, wf := range wfs {
+	// Workflows are analyzed side by side (each reads the world, none
+	// writes it) and their findings joined in file order.
+	perFile := make([][]Finding, len(wfs))
+	parallel(len(wfs), func(i int) { perFile[i] = a.analyzeWorkflow(wfs[i], called) })
+	for i, wf := range wfs {
 		rep.Files = append(rep.Files, wf.File)
-		for _, ev := range eventsOf(wf.On) {
-			if ev.base == "workflow_call" && called[wf.File] {
-				continue // analyzed with each caller's events and token
-			}
-			for _, job := range wf.Jobs {
-				if job.Uses.Text != "" {
-					if callee := a.local(job.Uses.Text); callee != nil {
-						for _, cj := range callee.Jobs {
-							if cj.Uses.Text == "" {
-								rep.Findings = append(rep.Findings, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
-							}
-						}
-					} else {
-						rep.Findings = append(rep.Findings, a.unreadCall(wf, job, ev))
-					}
-					continue
-				}
-				rep.Findings = append(rep.Findings, a.runJob(wf, job, ev, nil)...)
-			}
-		}
+		rep.Findings = append(rep.Findings, perFile[i]...)
 	}
+	rep.Findings = groupRepeated(rep.Findings)
+	rep.Warnings = a.warnings(rep.Findings)
 	for i := range rep.Findings {
 		// JSON readers get lists, never null.
 		if rep.Findings[i].Tags == nil {
@@ -76,11 +112,64 @@ func Analyze(wfs []*workflows.Workflow, opts Options) Report {
 	return rep
 }
 
+// analyzeWorkflow predicts every job of one workflow for each event.
+func (a *analyzer) analyzeWorkflow(wf *workflows.Workflow, called map[string]bool) []Finding {
+	var out []Finding
+	for _, ev := range eventsOf(wf.On) {
+		if ev.base == "workflow_call" && called[wf.File] {
+			continue // analyzed with each caller's events and token
+		}
+		for _, job := range wf.Jobs {
+			if job.Uses.Text == "" {
+				out = append(out, a.runJob(wf, job, ev, nil)...)
+				continue
+			}
+			if callee := a.local(job.Uses.Text); callee != nil {
+				for _, cj := range callee.Jobs {
+					if cj.Uses.Text == "" {
+						out = append(out, a.runJob(callee, cj, ev, &call{wf: wf, job: job})...)
+					}
+				}
+				continue
+			}
+			if ok, known := a.scope(wf, job, ev, nil, nil).condition(job.If.Text); known && !ok {
+				continue // the calling job does not run for this event
+			}
+			out = append(out, a.unreadCall(wf, job, ev))
+		}
+	}
+	return out
+}
+
 type analyzer struct {
+	// mu guards err: workflows are analyzed side by side.
+	mu sync.Mutex
+	// err is the first limit exceeded: Run returns it.
+	err   error
 	opts  Options
 	wfs   []*workflows.Workflow
 	repo  string
 	world authz.World
+}
+
+// MaxInteractions is the default bound on registry interactions read in
+// one job: beyond it the file is refused (a hostile file of repeated
+// pushes), not analyzed.
+const MaxInteractions = 10000
+
+func (a *analyzer) maxInteractions() int {
+	if a.opts.MaxInteractions > 0 {
+		return a.opts.MaxInteractions
+	}
+	return MaxInteractions
+}
+
+func (a *analyzer) fail(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err == nil {
+		a.err = err
+	}
 }
 
 // call is a job of another workflow calling a reusable workflow.
@@ -157,13 +246,21 @@ type found struct {
 // runJob predicts every interaction of one job for one event.
 func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, c *call) []Finding {
 	var out []Finding
-	for _, combo := range matrixCombos(job.Matrix) {
+	for _, combo := range matrixCombos(job.Matrix, job.MatrixInclude) {
 		sc := a.scope(wf, job, ev, c, combo)
 		var jobAssume []string
 		if c != nil {
 			jobAssume = append(jobAssume, fmt.Sprintf("called from job %q of %s: the caller's repository and GITHUB_TOKEN", c.job.ID, c.wf.File))
 		} else if ev.base == "workflow_call" {
 			jobAssume = append(jobAssume, "called from a workflow of the same repository; a caller in another repository runs it with its own repository's GITHUB_TOKEN")
+		}
+		if c != nil {
+			// The calling job's if: decides whether the called workflow runs.
+			if ok, known := a.scope(c.wf, c.job, ev, nil, nil).condition(c.job.If.Text); known && !ok {
+				return nil
+			} else if !known {
+				jobAssume = append(jobAssume, fmt.Sprintf("the calling job runs only if %q (not evaluated)", c.job.If.Text))
+			}
 		}
 		if ok, known := sc.condition(job.If.Text); known && !ok {
 			continue
@@ -173,6 +270,7 @@ func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, 
 		if len(combo) > 0 {
 			jobAssume = append(jobAssume, "matrix "+comboString(combo))
 		}
+		jobAssume = append(jobAssume, sc.assumed...)
 		items := a.interactions(wf, job, sc)
 		out = append(out, a.predictJob(wf, job, ev, c, items, jobAssume)...)
 	}
@@ -185,21 +283,39 @@ func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c
 	set := func(k, v string) { sc.ctx[strings.ToLower(k)] = v }
 	set("github.event_name", ev.base)
 	set("github.server_url", "https://github.com")
+	sc.typed = map[string]val{}
 	if a.repo != "" {
 		owner, name, _ := strings.Cut(a.repo, "/")
 		set("github.repository", a.repo)
 		set("github.repository_owner", owner)
+		set("github.event.repository.name", name)
+		set("github.event.repository.full_name", a.repo)
+		set("github.event.repository.owner.login", owner)
 		head := a.repo
 		if ev.fork {
 			head = "a-fork-owner/" + name
 		}
 		if ev.base == "pull_request" || ev.base == "pull_request_target" {
 			set("github.event.pull_request.head.repo.full_name", head)
-			set("github.event.pull_request.head.repo.fork", fmt.Sprint(ev.fork))
+			sc.typed["github.event.pull_request.head.repo.fork"] = val{kind: 'b', b: ev.fork}
 		}
 	}
+	// github.ref per event: a pull request runs on its merge ref, so a
+	// condition on a branch or tag ref is false there [GitHub docs:
+	// "Events that trigger workflows", GITHUB_REF per event].
+	if ev.base == "pull_request" {
+		set("github.ref", "refs/pull/N/merge")
+		set("github.ref_type", "branch")
+		sc.typed["github.event.pull_request.merged"] = val{kind: 'b'}
+	}
 	if ev.base != "pull_request" && ev.base != "pull_request_target" {
-		sc.null = append(sc.null, "github.event.pull_request")
+		sc.null = append(sc.null, "github.event.pull_request", "github.head_ref", "github.base_ref")
+	}
+	if ev.base != "workflow_dispatch" && ev.base != "workflow_call" {
+		// inputs is empty outside workflow_dispatch and workflow_call.
+		if c == nil {
+			sc.null = append(sc.null, "inputs", "github.event.inputs")
+		}
 	}
 	if ev.dependabot {
 		set("github.actor", "dependabot[bot]")
@@ -227,11 +343,13 @@ func (a *analyzer) callerValue(c *call, ev event, text string) string {
 	return a.scope(c.wf, c.job, ev, nil, nil).interpolate(text)
 }
 
-func matrixCombos(m map[string][]workflows.Value) []map[string]string {
+// matrixCombos lists a job's matrix combinations (at most maxCombos):
+// the product of its lists, then each include entry added to the
+// combinations it fits (it overwrites none of their list values) or, when
+// it fits none, as a combination of its own, as GitHub expands them
+// [GitHub docs: "Expanding or adding matrix configurations"].
+func matrixCombos(m map[string][]workflows.Value, include []map[string]workflows.Value) []map[string]string {
 	combos := []map[string]string{{}}
-	if len(m) == 0 {
-		return combos
-	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -245,10 +363,7 @@ func matrixCombos(m map[string][]workflows.Value) []map[string]string {
 				if len(next) == maxCombos {
 					break
 				}
-				n := map[string]string{}
-				for ck, cv := range c {
-					n[ck] = cv
-				}
+				n := maps.Clone(c)
 				n[k] = v.Text
 				next = append(next, n)
 			}
@@ -256,6 +371,39 @@ func matrixCombos(m map[string][]workflows.Value) []map[string]string {
 		if len(next) > 0 {
 			combos = next
 		}
+	}
+	if len(m) == 0 && len(include) > 0 {
+		combos = nil
+	}
+	base := len(combos)
+	for _, inc := range include {
+		fitted := false
+		for _, c := range combos[:base] {
+			fits := true
+			for k, v := range inc {
+				if _, isList := m[k]; isList && c[k] != v.Text {
+					fits = false
+				}
+			}
+			if fits && len(m) > 0 {
+				fitted = true
+				for k, v := range inc {
+					if _, isList := m[k]; !isList {
+						c[k] = v.Text
+					}
+				}
+			}
+		}
+		if !fitted && len(combos) < maxCombos {
+			n := map[string]string{}
+			for k, v := range inc {
+				n[k] = v.Text
+			}
+			combos = append(combos, n)
+		}
+	}
+	if len(combos) == 0 {
+		combos = []map[string]string{{}}
 	}
 	return combos
 }
@@ -299,7 +447,14 @@ func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *
 		} else if !known {
 			assume = append(assume, fmt.Sprintf("the step runs only if %q (not evaluated)", st.If.Text))
 		}
-		for _, in := range a.stepInteractions(st, sc) {
+		before := len(sc.assumed)
+		ins := a.stepInteractions(st, sc, 0)
+		assume = append(assume, sc.assumed[before:]...)
+		for _, in := range ins {
+			if len(out) >= a.maxInteractions() {
+				a.fail(&workflows.Error{File: wf.File, Line: in.line, Msg: fmt.Sprintf("job %s has more than %d registry interactions, the limit (raise it with --max-interactions)", job.ID, a.maxInteractions())})
+				return out
+			}
 			out = append(out, found{in: in, step: st, stepName: name, assumptions: assume})
 		}
 		a.clearStepEnv(sc, st, wf, job)
@@ -320,135 +475,6 @@ func (a *analyzer) clearStepEnv(sc *scope, st *workflows.Step, wf *workflows.Wor
 	}
 }
 
-func stepName(st *workflows.Step) string {
-	switch {
-	case st.Name != "":
-		return st.Name
-	case st.ID != "":
-		return st.ID
-	case st.Uses.Text != "":
-		return st.Uses.Text
-	}
-	first, _, _ := strings.Cut(strings.TrimSpace(st.Run.Text), "\n")
-	if len(first) > 60 {
-		first = first[:60] + "…"
-	}
-	return first
-}
-
-func with(st *workflows.Step, sc *scope, name string) (string, bool) {
-	v, ok := workflows.Lookup(st.With, name)
-	if !ok {
-		return "", false
-	}
-	return sc.interpolate(v.Text), true
-}
-
-// stepInteractions finds what one step does with registries.
-func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope) []interaction {
-	line := st.Line
-	action := strings.ToLower(st.Uses.Text)
-	action, _, _ = strings.Cut(action, "@")
-	switch action {
-	case "docker/login-action":
-		registry, _ := with(st, sc, "registry")
-		if registry == "" {
-			registry = "docker.io"
-		}
-		in := interaction{action: ActionLogin, client: answers.Docker, tool: "docker/login-action", refs: []string{registry}, line: line, prefix: "Error: "}
-		in.password, in.passwordSet = with(st, sc, "password")
-		return []interaction{in}
-	case "docker/metadata-action":
-		imgs, _ := with(st, sc, "images")
-		var tags []string
-		for _, img := range metadataImages(imgs) {
-			tags = append(tags, lowerResolved(img)+":"+unresolved("<tag from docker/metadata-action>"))
-		}
-		if st.ID != "" {
-			sc.ctx["steps."+strings.ToLower(st.ID)+".outputs.tags"] = strings.Join(tags, "\n")
-		}
-		return nil
-	case "docker/build-push-action":
-		var out []interaction
-		push, _ := with(st, sc, "push")
-		outputs, _ := with(st, sc, "outputs")
-		tagText, _ := with(st, sc, "tags")
-		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/build-push-action", refs: splitList(tagText), line: line, headFirst: true}
-		switch {
-		case strings.EqualFold(push, "true") || strings.Contains(outputs, "push=true"):
-			out = append(out, in)
-		case !resolved(push):
-			in.pushUnknown = display(push)
-			out = append(out, in)
-		}
-		cacheTo, _ := with(st, sc, "cache-to")
-		cacheFrom, _ := with(st, sc, "cache-from")
-		return append(out, cacheRefs(lines(cacheTo), lines(cacheFrom), "docker/build-push-action", line)...)
-	}
-	if st.Run.Text == "" {
-		return nil
-	}
-	sh := &shell{vars: map[string]string{}}
-	for k, v := range sc.ctx {
-		if name, ok := strings.CutPrefix(k, "env."); ok {
-			sh.vars[strings.ToUpper(name)] = v
-			sh.vars[name] = v
-		}
-	}
-	for _, v := range st.Env {
-		sh.vars[v.Name] = sc.ctx["env."+strings.ToLower(v.Name)]
-	}
-	for k, v := range map[string]string{"GITHUB_REPOSITORY": "github.repository", "GITHUB_REPOSITORY_OWNER": "github.repository_owner", "GITHUB_EVENT_NAME": "github.event_name", "GITHUB_ACTOR": "github.actor", "GITHUB_SERVER_URL": "github.server_url"} {
-		if val, ok := sc.ctx[v]; ok {
-			sh.vars[k] = val
-		}
-	}
-	script := sc.interpolate(st.Run.Text)
-	return fromRun(sh.commands(script), st.Run.LineOf)
-}
-
-// metadataImages reads docker/metadata-action's images input: one image
-// per line or comma, or name=IMAGE attributes.
-func metadataImages(s string) []string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if strings.Contains(line, "name=") {
-			enabled := true
-			var name string
-			for _, attr := range strings.Split(line, ",") {
-				k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
-				switch k {
-				case "name":
-					name = v
-				case "enable":
-					enabled = v != "false"
-				}
-			}
-			if name != "" && enabled {
-				out = append(out, name)
-			}
-			continue
-		}
-		out = append(out, splitList(line)...)
-	}
-	return slices.Compact(out)
-}
-
-// lines splits a multi-line input into its non-empty lines.
-func lines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // unreadCall reports a reusable workflow check could not read: what it
 // does with ghcr.io is unknown, never assumed harmless.
 func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev event) Finding {
@@ -462,4 +488,67 @@ func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev eve
 		Explanation: fmt.Sprintf("Job %s calls %s, which check did not read: what it pushes or pulls is unknown. It runs with this repository's GITHUB_TOKEN, whose packages permission it cannot raise.", job.ID, job.Uses.Text),
 		Fix:         "Check that workflow too: pass its file (for a local one) or run check in its repository with --repository set to this one",
 		Assumptions: []string{}}
+}
+
+// maxAlsoAt bounds the lines listed for one grouped finding.
+const maxAlsoAt = 50
+
+// groupRepeated folds findings that differ only in their line into the
+// first, listing the other lines (at most maxAlsoAt of them).
+func groupRepeated(fs []Finding) []Finding {
+	out := fs[:0:0]
+	index := map[string]int{}
+	for _, f := range fs {
+		key := findingKey(f)
+		if i, ok := index[key]; ok {
+			if len(out[i].AlsoAt) < maxAlsoAt && f.Line != out[i].Line && !slices.Contains(out[i].AlsoAt, f.Line) {
+				out[i].AlsoAt = append(out[i].AlsoAt, f.Line)
+			}
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+// warnings name what a given world does not describe: the repository,
+// its owner, and each ghcr.io package of the findings. Without a world
+// every state is played, and nothing is silently assumed.
+func (a *analyzer) warnings(fs []Finding) []string {
+	out := []string{}
+	if a.opts.World == nil {
+		return out
+	}
+	if a.repo == "" {
+		return append(out, "the repository is unknown (pass --repository OWNER/NAME): the world cannot be matched to it")
+	}
+	if _, ok := a.world.Repository(a.repo); !ok {
+		out = append(out, fmt.Sprintf("the world does not describe repository %s: its default workflow permission is predicted in both states (read and write)", a.repo))
+	}
+	if _, ok := a.world.Owner(ownerOf(a.repo)); !ok {
+		out = append(out, fmt.Sprintf("the world does not describe owner %s: it is treated as a user account with GitHub's defaults (add it under owners: with its type to predict an organization)", ownerOf(a.repo)))
+	}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		rf, ok := parseRef(f.Image)
+		if !ok || f.Action == ActionLogin || !isGHCR(rf.host) || !resolved(rf.repo) || seen[rf.repo] {
+			continue
+		}
+		seen[rf.repo] = true
+		if _, ok := a.world.Package(strings.ToLower(rf.repo)); !ok {
+			out = append(out, fmt.Sprintf("the world does not describe package ghcr.io/%s: it is predicted as not published yet", rf.repo))
+		}
+	}
+	return out
+}
+
+// findingKey is everything a finding says but its line.
+func findingKey(f Finding) string {
+	parts := []string{f.File, f.Job, f.Via, f.Step, f.Event, f.Action, f.Image, strings.Join(f.Tags, ","), f.Client, f.Tool, f.Credential,
+		f.Outcome, fmt.Sprint(f.Status), f.Code, f.Message, f.Stage, f.Prints, string(f.Reason), f.Explanation, f.Fix, strings.Join(f.Assumptions, "\x00")}
+	for _, s := range f.States {
+		parts = append(parts, s.State, s.Outcome, fmt.Sprint(s.Status), s.Code, s.Message, s.Stage, s.Prints, string(s.Reason), s.Explanation, s.Fix)
+	}
+	return strings.Join(parts, "\x01")
 }

@@ -139,7 +139,7 @@ func TestNotAWorkflow(t *testing.T) {
 		"on: push\n":                               "f.yml:1:1: not a workflow: no \"jobs\"",
 		"on: push\njobs:\n  a: 3\n":                "f.yml:3:6: job \"a\" must be a mapping (with runs-on and steps, or uses)",
 		"on: push\njobs:\n  a:\n    steps: [1]\n":  "f.yml:4:13: step 1 of job \"a\" must be a mapping (with uses or run)",
-		"on: [push\n":                              "f.yml:1:5: invalid YAML: sequence end token ']' not found",
+		"on: [push\n":                              "f.yml:1: invalid YAML: did not find expected ',' or ']'",
 		"on: push\npermissions: admin\njobs: {}\n": "f.yml:2:14: permissions must be read-all, write-all or a mapping of scopes, not \"admin\"",
 		"on: push\njobs:\n  a:\n    runs-on: x\n":  "f.yml:3:3: job \"a\" has neither steps nor uses",
 		"- just\n- a list\n":                       "f.yml:1:1: not a workflow: the file must be a mapping with \"on\" and \"jobs\"",

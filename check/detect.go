@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fakeghcr/fakeghcr/answers"
@@ -57,6 +58,10 @@ func parseRef(s string) (ref, bool) {
 		s = s[:i]
 	}
 	host, rest, ok := strings.Cut(s, "/")
+	if strings.ContainsRune(host, secretOpen) {
+		// The registry is a secret's value: unknown, maybe ghcr.io.
+		host = unresolved(display(host))
+	}
 	if !resolved(host) && strings.HasPrefix(host, string(unresolvedOpen)) {
 		// The registry itself is unknown: the caller reports it.
 		return ref{host: host, repo: rest}, true
@@ -80,7 +85,9 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 	var out []interaction
 	for _, c := range cmds {
 		args := c.args
-		for len(args) > 0 && (args[0] == "sudo" || args[0] == "time") {
+		// A command after a shell keyword (if docker push ...; then, do
+		// docker push ...; done) or a wrapper (sudo, time, exec, command).
+		for len(args) > 0 && shellLead[args[0]] {
 			args = args[1:]
 		}
 		if len(args) == 0 {
@@ -91,6 +98,8 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 		switch tool {
 		case "docker", "podman":
 			out = append(out, dockerCommand(tool, args[1:], c.stdin, line)...)
+		case "docker-compose", "podman-compose":
+			out = append(out, dockerCommand("docker", append([]string{"compose"}, args[1:]...), c.stdin, line)...)
 		case "crane":
 			out = append(out, craneCommand(args[1:], c.stdin, line)...)
 		case "oras":
@@ -99,10 +108,20 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 			out = append(out, skopeoCommand(args[1:], c.stdin, line)...)
 		case "helm":
 			out = append(out, helmCommand(args[1:], c.stdin, line)...)
+		case "regctl":
+			out = append(out, regctlCommand(args[1:], c.stdin, line)...)
+		case "cosign":
+			out = append(out, cosignCommand(args[1:], c.stdin, line)...)
+		case "ko":
+			out = append(out, koCommand(args[1:], c.env, line)...)
 		}
 	}
 	return out
 }
+
+// shellLead are words that may come before a command on its line.
+var shellLead = map[string]bool{"sudo": true, "time": true, "exec": true, "command": true, "if": true, "then": true, "else": true,
+	"elif": true, "do": true, "while": true, "until": true, "!": true, "{": true, "(": true, "nohup": true, "retry": true}
 
 // flags collects the positional arguments and the values of the options
 // named in withValue (long or short), e.g. -t, --tag.
@@ -169,6 +188,10 @@ func loginCmd(client answers.Client, tool string, p parsedArgs, stdin string, li
 	return []interaction{in}
 }
 
+// dockerRunValueFlags are docker run's options that take a value.
+var dockerRunValueFlags = []string{"-e", "--env", "-v", "--volume", "-w", "--workdir", "-p", "--publish", "--name", "--network", "--entrypoint",
+	"-u", "--user", "--platform", "--env-file", "--mount", "-l", "--label", "--add-host", "--pull", "-m", "--memory", "--cpus", "--hostname", "-h", "--shm-size", "--ulimit", "--cap-add", "--security-opt", "--device", "--gpus", "--restart", "--log-driver", "--tmpfs", "--ipc", "--pid", "--cidfile", "--stop-signal"}
+
 var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "-a", "--all-tags"}
 
 func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
@@ -213,6 +236,31 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 			return nil
 		}
 		return []interaction{{action: ActionPull, client: client, tool: tool + " pull", refs: p.pos[:1], line: line, prefix: prefix}}
+	case "run", "create":
+		// docker run [OPTIONS] IMAGE [COMMAND]: the first positional
+		// argument is the image, pulled when it is not present.
+		p := parseArgs(rest, dockerRunValueFlags...)
+		if len(p.pos) == 0 {
+			return nil
+		}
+		return []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+	case "manifest":
+		// docker manifest push LIST pushes the manifest list (and the
+		// manifests it names, within the same repository); inspect reads.
+		if len(p.pos) >= 2 && p.pos[0] == "push" {
+			return []interaction{{action: ActionPush, client: client, tool: tool + " manifest push", refs: p.pos[1:2], line: line, manifestOnly: true}}
+		}
+		if len(p.pos) >= 2 && p.pos[0] == "inspect" {
+			return []interaction{{action: ActionPull, client: client, tool: tool + " manifest inspect", refs: p.pos[len(p.pos)-1:], line: line}}
+		}
+		return nil
+	case "compose":
+		// docker compose push pushes the images docker-compose.yml names,
+		// which check does not read.
+		if slices.Contains(p.pos, "push") {
+			return []interaction{{action: ActionPush, client: client, tool: tool + " compose push", refs: []string{unresolved("<images from the compose file>")}, line: line}}
+		}
+		return nil
 	case "build", "buildx build":
 		push := p.bools["--push"]
 		for _, o := range p.all("-o", "--output") {
@@ -329,10 +377,20 @@ func skopeoCommand(args []string, stdin string, line int) []interaction {
 	if len(args) == 0 {
 		return nil
 	}
-	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f")
+	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f", "--src", "--dest")
 	switch args[0] {
 	case "login":
 		return loginCmd(answers.Skopeo, "skopeo login", p, stdin, line)
+	case "sync":
+		// skopeo sync --dest docker SOURCE DEST-PREFIX pushes every image
+		// the source lists under the prefix: which ones is not in the
+		// workflow.
+		if len(p.pos) < 2 {
+			return nil
+		}
+		in := interaction{action: ActionPush, client: answers.Skopeo, tool: "skopeo sync", refs: []string{strings.TrimSuffix(p.pos[1], "/") + "/" + unresolved("<images from the sync source>")}, line: line, headFirst: true}
+		in.inline, _ = p.first("--dest-creds", "--creds")
+		return []interaction{in}
 	case "copy":
 		if len(p.pos) < 2 {
 			return nil
@@ -384,10 +442,15 @@ func helmCommand(args []string, stdin string, line int) []interaction {
 	return nil
 }
 
-// chartOf splits a packaged chart file name, NAME-VERSION.tgz.
+// chartOf splits a packaged chart file name, NAME-VERSION.tgz. A version
+// written as an expression (NAME-${{ ... }}.tgz) is the tag: the chart
+// name is still the package.
 func chartOf(file string) (name, version string) {
 	base := file[strings.LastIndexByte(file, '/')+1:]
 	base = strings.TrimSuffix(base, ".tgz")
+	if i := strings.Index(base, "-"+string(unresolvedOpen)); i > 0 && resolved(base[:i]) {
+		return base[:i], base[i+1:]
+	}
 	for i := len(base) - 1; i > 0; i-- {
 		if base[i] == '-' && i+1 < len(base) && base[i+1] >= '0' && base[i+1] <= '9' {
 			// the first '-' followed by a digit that starts a semver

@@ -91,9 +91,26 @@ type scope struct {
 	// ctx maps a dotted context path (github.repository, env.IMAGE,
 	// steps.meta.outputs.tags, matrix.arch, inputs.image) to its value.
 	ctx map[string]string
+	// typed holds context values that are not strings (booleans such as
+	// github.event.pull_request.head.repo.fork).
+	typed map[string]val
 	// null lists path prefixes known to be absent in this event (e.g.
 	// github.event.pull_request on a push): they evaluate to null.
 	null []string
+	// assumed lists what evaluating took for granted (an || default).
+	assumed []string
+}
+
+// assume records an assumption once.
+func (sc *scope) assume(s string) {
+	for _, a := range sc.assumed {
+		if a == s {
+			return
+		}
+	}
+	if len(sc.assumed) < 20 {
+		sc.assumed = append(sc.assumed, s)
+	}
 }
 
 // interpolate replaces every ${{ expr }} in s by its value or an

@@ -124,8 +124,11 @@ func (p *exprParser) or() (val, bool) {
 		case ok:
 			v, ok = w, wok
 		case wok && w.truthy():
-			// unknown || true is true.
+			// unknown || true is true: the default on the right is taken,
+			// as GitHub takes it when the left side is unset; named as an
+			// assumption.
 			v, ok = w, true
+			p.sc.assume("in ${{ " + strings.TrimSpace(p.src) + " }}, the left side of || could not be evaluated: assumed unset (empty), so the value on the right is used")
 		default:
 			// unknown left: unknown, whatever the right is.
 			ok = false
@@ -330,6 +333,9 @@ func (sc *scope) lookup(path string) (val, bool) {
 		if low == prefix || strings.HasPrefix(low, prefix+".") {
 			return val{kind: 'z'}, true
 		}
+	}
+	if v, ok := sc.typed[low]; ok {
+		return v, true
 	}
 	if v, ok := sc.ctx[low]; ok {
 		// A value with unresolved parts is still a value to interpolate;

@@ -20,6 +20,11 @@ type player struct {
 	world       authz.World
 	repoDefault authz.Role
 	items       []found
+	// nextLogin[i] is the line of the first ghcr.io login at or after
+	// item i (0 for none), built on first use.
+	nextLogin []int
+	// skip lists undescribed packages whose states were not played.
+	skip map[string]bool
 }
 
 // login is the credential a job logged in to ghcr.io with.
@@ -48,8 +53,23 @@ func (p *player) play() ([]Finding, []result) {
 		if p.call != nil {
 			base.Via = fmt.Sprintf("%s:%d job %s", p.call.wf.File, p.call.job.Line, p.call.job.ID)
 		}
+		if in.action == ActionCall {
+			f := base
+			f.Step = in.tool
+			f.Tool = "local action"
+			fs = append(fs, f)
+			rs = append(rs, result{Outcome: Unknown, Explanation: fmt.Sprintf("Step uses %s, which check could not read here (run check at the repository's root, where the action's action.yml is): what it pushes or pulls is unknown.", in.tool)})
+			continue
+		}
 		if in.action == ActionLogin {
 			host := display(in.refs[0])
+			if !resolved(in.refs[0]) || strings.ContainsRune(in.refs[0], secretOpen) {
+				f := base
+				f.Image = host
+				f.Assumptions = append(f.Assumptions, "the registry "+host+" could not be evaluated; if it is ghcr.io, run check with the values it needs")
+				fs, rs = append(fs, f), append(rs, result{Outcome: Unknown, Explanation: fmt.Sprintf("The login's registry %s could not be evaluated.", host)})
+				continue
+			}
 			if !isGHCR(strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")) {
 				continue
 			}
@@ -111,6 +131,9 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		}
 		return r
 	}
+	if p.skip[rf.repo] {
+		return result{Outcome: Unknown, Explanation: fmt.Sprintf("This job names too many packages the world does not describe to play every combination of their states (more than %d); the states of %s were not played.", maxVariants, f.Image)}
+	}
 	var l login
 	switch {
 	case in.inline != "":
@@ -165,13 +188,19 @@ func tagSuffix(tag string) string {
 }
 
 // laterLogin returns the line of a ghcr.io login after item index, or 0.
+// The answers are computed once per job, so a job of many pushes is not
+// rescanned for each (linear, not quadratic).
 func (p *player) laterLogin(index int) int {
-	for _, it := range p.items[index+1:] {
-		if it.in.action == ActionLogin && len(it.in.refs) > 0 && isGHCR(display(it.in.refs[0])) {
-			return it.in.line
+	if p.nextLogin == nil {
+		p.nextLogin = make([]int, len(p.items)+1)
+		for i := len(p.items) - 1; i >= 0; i-- {
+			p.nextLogin[i] = p.nextLogin[i+1]
+			if in := p.items[i].in; in.action == ActionLogin && len(in.refs) > 0 && isGHCR(display(in.refs[0])) {
+				p.nextLogin[i] = in.line
+			}
 		}
 	}
-	return 0
+	return p.nextLogin[index+1]
 }
 
 func (p *player) loginResult(in interaction, l login) result {

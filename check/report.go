@@ -15,6 +15,7 @@ package check
 
 import (
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
 // Options configure Run.
@@ -30,6 +31,15 @@ type Options struct {
 	// world is authoritative for packages: one it does not list does not
 	// exist yet.
 	World *authz.World
+	// Limits bound the workflow files read (size, nesting).
+	Limits workflows.Limits
+	// MaxInteractions bounds the registry interactions read in one job
+	// (default MaxInteractions).
+	MaxInteractions int
+	// RepoRoot is the repository's checkout, where local actions
+	// (uses: ./path) are read from; empty means not available, and what a
+	// local action does is reported unknown.
+	RepoRoot string
 	// AnonymousPrivateTokenStatus is the world's status for an anonymous
 	// /token request of an existing non-public package: 401 (zero) or 403.
 	AnonymousPrivateTokenStatus int
@@ -39,7 +49,11 @@ type Options struct {
 
 // Report is what check found.
 type Report struct {
-	Files    []string  `json:"files"`
+	Files []string `json:"files"`
+	// Warnings name what the world given does not describe (the
+	// repository, its owner, a package): what depends on it is predicted
+	// from GitHub's defaults, never silently allowed.
+	Warnings []string  `json:"warnings"`
 	Findings []Finding `json:"findings"`
 }
 
@@ -48,7 +62,10 @@ type Report struct {
 type Finding struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
-	Job  string `json:"job"`
+	// AlsoAt lists the other lines with exactly the same finding (the
+	// same push repeated): grouped, not repeated.
+	AlsoAt []int  `json:"also_at,omitempty"`
+	Job    string `json:"job"`
 	// Via names the calling job when the finding is in a reusable
 	// workflow: "FILE:LINE job ID".
 	Via   string `json:"via,omitempty"`

@@ -1,9 +1,13 @@
 package check
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 )
@@ -27,6 +31,7 @@ type sarifTool struct {
 
 type sarifDriver struct {
 	Name           string      `json:"name"`
+	Version        string      `json:"version"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
 }
@@ -34,6 +39,13 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID               string       `json:"id"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	Help             sarifHelp    `json:"help"`
+	HelpURI          string       `json:"helpUri"`
+}
+
+type sarifHelp struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
 }
 
 type sarifMessage struct {
@@ -45,6 +57,9 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifMessage    `json:"message"`
 	Locations []sarifLocation `json:"locations"`
+	// PartialFingerprints let code scanning follow a result across runs
+	// when lines move: a hash of what the finding is about, not where.
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
 }
 
 type sarifLocation struct {
@@ -64,9 +79,13 @@ type sarifRegion struct {
 	StartLine int `json:"startLine"`
 }
 
+// helpURI is GitHub's page on package access for workflows, which every
+// rule's fix refers to.
+const helpURI = "https://docs.github.com/en/packages/learn-github-packages/configuring-a-packages-access-control-and-visibility"
+
 func writeSARIF(w io.Writer, rep Report) error {
-	rules := map[string]bool{}
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "fakeghcr check", InformationURI: "https://github.com/fakeghcr/fakeghcr"}}, Results: []sarifResult{}}
+	fixes := map[string]string{}
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "fakeghcr check", Version: toolVersion(), InformationURI: "https://github.com/fakeghcr/fakeghcr"}}, Results: []sarifResult{}}
 	for _, f := range rep.Findings {
 		level := ""
 		switch f.Outcome {
@@ -78,22 +97,50 @@ func writeSARIF(w io.Writer, rep Report) error {
 			continue
 		}
 		id := ruleID(f.Reason, f.Outcome, f.Stage)
-		rules[id] = true
+		if _, ok := fixes[id]; !ok || fixes[id] == "" {
+			fixes[id] = f.Fix
+		}
+		fp := sha256.Sum256([]byte(strings.Join([]string{f.File, f.Job, f.Step, f.Event, f.Action, f.Image, string(f.Reason), f.Outcome}, "\x00")))
 		run.Results = append(run.Results, sarifResult{RuleID: id, Level: level, Message: sarifMessage{Text: f.Action + " " + f.Image + " (" + f.Event + "): " + summary(f)},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.File}, Region: sarifRegion{StartLine: max(f.Line, 1)}}}}})
+			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.File}, Region: sarifRegion{StartLine: max(f.Line, 1)}}}},
+			PartialFingerprints: map[string]string{"fakeghcrFinding/v1": hex.EncodeToString(fp[:16])}})
 	}
-	ids := make([]string, 0, len(rules))
-	for id := range rules {
+	ids := make([]string, 0, len(fixes))
+	for id := range fixes {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	run.Tool.Driver.Rules = []sarifRule{}
 	for _, id := range ids {
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{Text: ruleText(id)}})
+		help := ruleText(id) + "."
+		if fixes[id] != "" {
+			help += " Fix (for the first result of this rule): " + fixes[id]
+		}
+		help += " See " + helpURI
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{Text: ruleText(id)},
+			Help: sarifHelp{Text: help, Markdown: help}, HelpURI: helpURI})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// toolVersion is fakeghcr's module version, or its VCS revision for a
+// build from a checkout.
+func toolVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "devel+" + s.Value[:12]
+		}
+	}
+	return "devel"
 }
 
 func ruleID(r authz.Reason, outcome, stage string) string {

@@ -10,6 +10,9 @@ type command struct {
 	// line is the index of the script line it starts on (from 0).
 	line int
 	args []string
+	// env holds the variables a tool reads from its environment (only
+	// KO_DOCKER_REPO today), prefix assignments included.
+	env map[string]string
 	// stdin is what a pipe feeds the command when the command before the
 	// pipe is echo, printf or cat of a here-string (for --password-stdin).
 	stdin string
@@ -23,7 +26,16 @@ const maxScriptBytes = 1 << 20
 // ${VAR,,}. It runs nothing, and what it cannot know stays unresolved.
 type shell struct {
 	vars map[string]string
+	// pending collects the commands found inside $(...) while a command's
+	// words are expanded; they run before it.
+	pending  []command
+	subDepth int
+	// lineNo is the script line of the command being expanded.
+	lineNo int
 }
+
+// maxSubstitutionDepth bounds $( $( ... ) ) nesting followed.
+const maxSubstitutionDepth = 8
 
 func (sh *shell) commands(script string) []command {
 	if len(script) > maxScriptBytes {
@@ -31,20 +43,32 @@ func (sh *shell) commands(script string) []command {
 	}
 	var out []command
 	lines := strings.Split(script, "\n")
+	var logical strings.Builder
 	for i := 0; i < len(lines); i++ {
 		start := i
-		logical := lines[i]
-		for strings.HasSuffix(strings.TrimRight(logical, " \t"), "\\") && i+1 < len(lines) {
-			logical = strings.TrimSuffix(strings.TrimRight(logical, " \t"), "\\") + " " + lines[i+1]
+		// A line ending in a backslash continues on the next: joined in
+		// one builder, in linear time.
+		logical.Reset()
+		cur := lines[i]
+		for {
+			t := strings.TrimRight(cur, " \t")
+			if !strings.HasSuffix(t, "\\") || i+1 >= len(lines) {
+				logical.WriteString(cur)
+				break
+			}
+			logical.WriteString(strings.TrimSuffix(t, "\\"))
+			logical.WriteByte(' ')
 			i++
+			cur = lines[i]
 		}
-		out = append(out, sh.line(start, logical)...)
+		out = append(out, sh.line(start, logical.String())...)
 	}
 	return out
 }
 
 // line splits one logical line into its commands: on ;, &&, || and |.
 func (sh *shell) line(n int, s string) []command {
+	sh.lineNo = n
 	words := splitWords(s)
 	var out []command
 	var cur []string
@@ -54,9 +78,11 @@ func (sh *shell) line(n int, s string) []command {
 			return
 		}
 		c := sh.expandCommand(n, cur)
-		if len(pipeFrom) > 0 {
+		if len(pipeFrom) > 0 && c.stdin == "" {
 			c.stdin = stdinOf(sh.expandCommand(n, pipeFrom).args)
 		}
+		out = append(out, sh.pending...)
+		sh.pending = nil
 		if c.args != nil {
 			out = append(out, c)
 		}
@@ -80,8 +106,8 @@ func (sh *shell) line(n int, s string) []command {
 				continue
 			}
 		}
-		if strings.HasPrefix(w.text, "#") && !w.quoted && len(cur) == 0 {
-			break
+		if strings.HasPrefix(w.raw, "#") {
+			break // a comment runs to the end of the line
 		}
 		cur = append(cur, w.raw)
 	}
@@ -132,6 +158,16 @@ func (sh *shell) expandCommand(n int, raw []string) command {
 	}
 	for _, w := range raw[i:] {
 		c.args = append(c.args, sh.expand(w))
+	}
+	c.args, c.stdin = redirections(c.args)
+	if len(c.args) > 0 && c.args[0] == "ko" {
+		c.env = map[string]string{}
+		if v, ok := sh.vars["KO_DOCKER_REPO"]; ok {
+			c.env["KO_DOCKER_REPO"] = v
+		}
+		for _, a := range assigns {
+			c.env[a[0]] = a[1]
+		}
 	}
 	return c
 }
@@ -202,6 +238,17 @@ func (sh *shell) variable(s string) (string, int) {
 		if v, ok := sh.lowercaseIdiom(inner); ok {
 			return v, end + 2
 		}
+		if sh.subDepth < maxSubstitutionDepth {
+			// The commands inside run too (a push whose digest is captured).
+			sh.subDepth++
+			saved := sh.pending
+			sh.pending = nil
+			outer := sh.lineNo
+			cmds := sh.line(outer, inner)
+			sh.lineNo = outer
+			sh.pending = append(saved, cmds...)
+			sh.subDepth--
+		}
 		return unresolved(s[:end+2]), end + 2
 	case strings.HasPrefix(s, "${"):
 		end := strings.IndexByte(s, '}')
@@ -210,6 +257,9 @@ func (sh *shell) variable(s string) (string, int) {
 		}
 		inner := s[2:end]
 		name, lower := strings.CutSuffix(inner, ",,")
+		if !lower {
+			name, lower = strings.CutSuffix(inner, "@L")
+		}
 		v, ok := sh.lookupVar(name)
 		if !ok {
 			return unresolved(s[:end+1]), end + 1
@@ -378,4 +428,33 @@ func splitWords(s string) []word {
 	}
 	emit()
 	return out
+}
+
+// redirections removes a command's redirections (> f, >> f, 2>&1, < f)
+// from its words and returns what a here-string (<<< WORD) feeds it.
+// echo and printf keep theirs: a write to $GITHUB_ENV is read from them.
+func redirections(args []string) ([]string, string) {
+	if len(args) == 0 || args[0] == "echo" || args[0] == "printf" {
+		return args, ""
+	}
+	out := args[:0:0]
+	stdin := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		op := strings.TrimLeft(a, "0123456789&")
+		switch {
+		case op == "<<<":
+			if i+1 < len(args) {
+				stdin = args[i+1]
+				i++
+			}
+		case op == ">" || op == ">>" || op == "<" || op == ">|":
+			i++ // the target is the next word
+		case strings.HasPrefix(op, ">") || strings.HasPrefix(op, "<") && !strings.HasPrefix(op, "<<"):
+			// >file, >&2, 2>&1, <file: glued to its target
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, stdin
 }

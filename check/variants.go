@@ -20,14 +20,16 @@ type variant struct {
 	repoDefault authz.Role
 }
 
-// maxVariants bounds the states played per job.
-const maxVariants = 256
+// maxVariants bounds the states played per job: the states of further
+// undescribed packages are not played, and those packages are UNKNOWN
+// (never truncated silently).
+const maxVariants = 64
 
 // variants builds the states to play a job in: the world as given, times
 // the repository's default workflow permission when the world does not
 // say it and the token depends on it, times each plausible state of every
 // package the world does not describe.
-func (a *analyzer) variants(pkgs []string, dependsOnDefault bool) []variant {
+func (a *analyzer) variants(pkgs []string, pushed, skip map[string]bool, dependsOnDefault bool) []variant {
 	base := variant{world: a.world, labels: map[string]string{}, repoDefault: authz.RoleRead}
 	repo, repoKnown := a.world.Repository(a.repo)
 	if repoKnown && repo.WorkflowPermission.AtLeast(authz.RoleWrite) {
@@ -51,12 +53,12 @@ func (a *analyzer) variants(pkgs []string, dependsOnDefault bool) []variant {
 		return vs
 	}
 	for _, pkg := range pkgs {
-		if _, ok := a.world.Package(pkg); ok {
+		if _, ok := a.world.Package(pkg); ok || skip[pkg] {
 			continue
 		}
 		var next []variant
 		for _, v := range vs {
-			for _, st := range a.packageStates(v.world, pkg) {
+			for _, st := range a.packageStates(v.world, pkg, pushed[pkg]) {
 				if len(next) >= maxVariants {
 					break
 				}
@@ -79,33 +81,83 @@ type pkgState struct {
 }
 
 // packageStates lists the plausible states of a package the world does
-// not describe: not yet published, or published before by this
-// repository's workflow (with the organization's inheritance default on or
-// off), with a personal access token, or by another repository's workflow.
-// Each earlier publish is made by authz.NewPackage, as the server makes it.
-func (a *analyzer) packageStates(w authz.World, pkg string) []pkgState {
-	owner, _, _ := strings.Cut(pkg, "/")
-	states := []pkgState{{label: "not published yet (this push creates it)", world: w}}
-	publish := func(label string, w authz.World, p authz.Principal) {
+// not describe. This is where the states of a package come from: a world
+// that marks a field unknown adds its states here.
+//
+// What GitHub's defaults settle is not a state of its own but an
+// assumption named beside the verdict (defaultsAssumed):
+//   - a package of this repository's owner that the job pushes is new, or
+//     was first published by this repository's workflow, which links it to
+//     the repository [GitHub docs: "Connecting a repository to a package":
+//     a workflow's first publish with GITHUB_TOKEN links the package];
+//   - an organization's new packages inherit access from their source
+//     repository [GitHub docs: "Configuring a package's access control and
+//     visibility"].
+//
+// What neither settles stays open: a package of this owner that the job
+// only pulls, under another name than the repository's, may come from
+// another repository (granted or not) or be public; a package of another
+// owner may be public, private, or granted to this repository.
+func (a *analyzer) packageStates(w authz.World, pkg string, pushed bool) []pkgState {
+	owner, name, _ := strings.Cut(pkg, "/")
+	var states []pkgState
+	add := func(label string, w authz.World, p authz.Principal, edit func(*authz.Package)) {
 		w = w.Clone()
-		w.Packages[pkg] = authz.NewPackage(w, p, pkg, "")
+		np := authz.NewPackage(w, p, pkg, "")
+		if edit != nil {
+			edit(&np)
+		}
+		w.Packages[pkg] = np
 		states = append(states, pkgState{label: label, world: w})
 	}
-	if a.repo != "" && strings.EqualFold(ownerOf(a.repo), owner) {
-		tok := authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: a.repo, Packages: authz.RoleWrite}}
-		publish("published before by this repository's workflow", w, tok)
-		if _, described := w.Owner(owner); !described {
-			off := false
-			wo := w.Clone()
-			wo.Owners[owner] = authz.Owner{Login: owner, Type: authz.Organization, InheritAccessDefault: &off}
-			publish("published before by this repository's workflow, in an organization whose default \"Inherit access from source repository\" is off", wo, tok)
+	tok := authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: strings.ToLower(a.repo), Packages: authz.RoleWrite}}
+	other := authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: owner + "/another-repository", Packages: authz.RoleWrite}}
+	public := func(p *authz.Package) { p.Visibility = authz.Public }
+	grant := func(role authz.Role) func(*authz.Package) {
+		return func(p *authz.Package) {
+			p.ActionsAccess = append(p.ActionsAccess, authz.RepoGrant{Repository: strings.ToLower(a.repo), Role: role})
 		}
 	}
-	publish("published before with a personal access token (not linked to this repository)", w,
-		authz.Principal{Credential: &authz.Credential{Name: "a-maintainer-pat", Kind: authz.ClassicPAT, User: "a-maintainer", Scopes: []string{"write:packages", "read:packages"}}})
-	publish(fmt.Sprintf("published before by the workflow of another repository (%s/another-repository)", owner), w,
-		authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: owner + "/another-repository", Packages: authz.RoleWrite}})
+	sameOwner := a.repo != "" && strings.EqualFold(ownerOf(a.repo), owner)
+	_, repoName, _ := strings.Cut(strings.ToLower(a.repo), "/")
+	ownName := name == repoName || strings.HasPrefix(name, repoName+"/")
+	switch {
+	case sameOwner && pushed:
+		states = append(states, pkgState{label: "not published yet (this push creates it and links it to this repository)", world: w})
+		add("published before by this repository's workflow (linked to it)", w, tok, nil)
+	case sameOwner && ownName:
+		add("published before by this repository's workflow (linked to it)", w, tok, nil)
+	case sameOwner:
+		add("published before by this repository's workflow (linked to it)", w, tok, nil)
+		add(fmt.Sprintf("published by another repository of %s, private, without access for this repository", owner), w, other, nil)
+		add(fmt.Sprintf("published by another repository of %s and public", owner), w, other, public)
+	default:
+		add(fmt.Sprintf("a public package of %s", owner), w, other, public)
+		add(fmt.Sprintf("a private package of %s without access for this repository", owner), w, other, nil)
+		role := authz.RoleRead
+		if pushed {
+			role = authz.RoleWrite
+		}
+		add(fmt.Sprintf("a private package of %s that grants this repository %s access (Manage Actions access)", owner, role), w, other, grant(role))
+	}
 	return states
+}
+
+// defaultsAssumed names the GitHub defaults a prediction for an
+// undescribed package of this repository's owner rests on.
+func (a *analyzer) defaultsAssumed(pkg string, pushed bool) []string {
+	owner, _, _ := strings.Cut(pkg, "/")
+	if a.repo == "" || !strings.EqualFold(ownerOf(a.repo), owner) {
+		return nil
+	}
+	var out []string
+	if pushed {
+		out = append(out, fmt.Sprintf("GitHub default assumed: ghcr.io/%s is new or was first published by this repository's workflow, which linked it to %s; if it was first published with a personal access token or by another repository, this push is refused until the package grants %s write access (Package settings → Manage Actions access)", pkg, a.repo, a.repo))
+	}
+	if _, described := a.world.Owner(owner); !described {
+		out = append(out, fmt.Sprintf("GitHub default assumed: if %s is an organization, its new packages inherit access from their source repository (if the organization turned \"Inherit access from source repository\" off, the package needs an explicit grant)", owner))
+	}
+	return out
 }
 
 func ownerOf(repo string) string {
@@ -170,10 +222,15 @@ func rank(r authz.Role) int {
 // answers per interaction.
 func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev event, c *call, items []found, jobAssume []string) []Finding {
 	var pkgs []string
+	pushed := map[string]bool{}
 	for _, it := range items {
 		for _, r := range it.in.refs {
 			if rf, ok := parseRef(r); ok && isGHCR(rf.host) && resolved(rf.repo) && rf.repo == strings.ToLower(rf.repo) {
-				pkgs = appendUnique(pkgs, rf.repo)
+				if _, seen := pushed[rf.repo]; !seen {
+					// A package the job reads before it pushes exists already.
+					pushed[rf.repo] = it.in.action == ActionPush
+					pkgs = append(pkgs, rf.repo)
+				}
 			}
 		}
 	}
@@ -183,7 +240,23 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		caller, _ := perms(c.wf, c.job)
 		dependsOnDefault = caller == ""
 	}
-	vs := a.variants(pkgs, dependsOnDefault)
+	// Each undescribed package multiplies the states; past
+	// maxEnumerated of them a package is not predicted (unknown).
+	skip := map[string]bool{}
+	if a.opts.World == nil {
+		product := 2 // the repository default's two states
+		for _, pkg := range pkgs {
+			if _, ok := a.world.Package(pkg); !ok {
+				n := len(a.packageStates(a.world, pkg, pushed[pkg]))
+				if product*n > maxVariants {
+					skip[pkg] = true
+					continue
+				}
+				product *= n
+			}
+		}
+	}
+	vs := a.variants(pkgs, pushed, skip, dependsOnDefault)
 	// per finding key, the result in each variant
 	type slot struct {
 		f       Finding
@@ -192,7 +265,7 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 	}
 	var slots []*slot
 	for vi, v := range vs {
-		p := &player{a: a, wf: wf, job: job, ev: ev, call: c, world: v.world.Clone(), repoDefault: v.repoDefault, items: items}
+		p := &player{a: a, wf: wf, job: job, ev: ev, call: c, world: v.world.Clone(), repoDefault: v.repoDefault, items: items, skip: skip}
 		fs, rs := p.play()
 		for i := range fs {
 			if vi == 0 {
@@ -215,10 +288,22 @@ func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev eve
 		}
 	}
 	var out []Finding
+	defaults := map[string][]string{}
 	for _, s := range slots {
 		f := s.f
 		f.Assumptions = append(append([]string{}, jobAssume...), f.Assumptions...)
 		merge(&f, s.results, s.labels)
+		if rf, ok := parseRef(f.Image); ok && f.Action != ActionLogin && a.opts.World == nil {
+			_, described := a.world.Package(rf.repo)
+			if _, inJob := pushed[rf.repo]; inJob && !described && !skip[rf.repo] {
+				d, ok := defaults[rf.repo]
+				if !ok {
+					d = a.defaultsAssumed(rf.repo, pushed[rf.repo])
+					defaults[rf.repo] = d
+				}
+				f.Assumptions = append(f.Assumptions, d...)
+			}
+		}
 		out = append(out, f)
 	}
 	return out
@@ -263,10 +348,24 @@ func merge(f *Finding, rs []result, labels []string) {
 	if len(groups) == 1 {
 		setResult(f, groups[0].r)
 		if len(groups[0].labels) > 1 {
-			f.Assumptions = append(f.Assumptions, "the same answer in every plausible state the world does not describe")
+			f.Assumptions = append(f.Assumptions, "the same answer in every plausible state: "+strings.Join(groups[0].labels, " | "))
 		} else if len(groups[0].labels) == 1 {
 			f.Assumptions = append(f.Assumptions, "assumed: "+groups[0].labels[0])
 		}
+		return
+	}
+	allAllow := true
+	for _, g := range groups {
+		allAllow = allAllow && g.r.Outcome == Allow
+	}
+	if allAllow {
+		// Allowed in every state, for different reasons: one answer.
+		setResult(f, groups[0].r)
+		var labels []string
+		for _, g := range groups {
+			labels = append(labels, g.labels...)
+		}
+		f.Assumptions = append(f.Assumptions, "allowed in every plausible state: "+strings.Join(labels, " | "))
 		return
 	}
 	allDeny := true

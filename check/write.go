@@ -41,7 +41,7 @@ func byEvent(fs []Finding) []*group {
 	for _, f := range fs {
 		k := f
 		k.Event = ""
-		key := fmt.Sprintf("%#v", k)
+		key := fmt.Sprint(f.Line, "\x01", f.AlsoAt, "\x01", findingKey(k))
 		if g, ok := index[key]; ok {
 			g.events = append(g.events, f.Event)
 			continue
@@ -59,6 +59,12 @@ func writeText(w io.Writer, rep Report) error {
 	for _, f := range rep.Findings {
 		counts[f.Outcome]++
 	}
+	for _, wmsg := range rep.Warnings {
+		fmt.Fprintf(&b, "WARNING: %s\n", wmsg)
+	}
+	if len(rep.Warnings) > 0 {
+		b.WriteString("\n")
+	}
 	for _, g := range byEvent(rep.Findings) {
 		f := g.f
 		events := "event " + g.events[0]
@@ -69,12 +75,23 @@ func writeText(w io.Writer, rep Report) error {
 		if len(f.Tags) > 0 {
 			fmt.Fprintf(&b, " (tags %s)", strings.Join(f.Tags, ", "))
 		}
+		if len(f.AlsoAt) > 0 {
+			var at []string
+			for _, l := range f.AlsoAt {
+				at = append(at, fmt.Sprint(l))
+			}
+			fmt.Fprintf(&b, " (the same at lines %s)", strings.Join(at, ", "))
+		}
 		fmt.Fprintf(&b, "\n  job %s, step %q, %s, %s\n", f.Job, f.Step, events, f.Tool)
 		if f.Via != "" {
 			fmt.Fprintf(&b, "  called by:  %s\n", f.Via)
 		}
 		if f.Outcome == Allow {
-			fmt.Fprintf(&b, "  credential: %s\n  GHCR:       %s (%s)\n\n", f.Credential, answerText(f.Status, "", "", ""), f.Reason)
+			fmt.Fprintf(&b, "  credential: %s\n  GHCR:       %s (%s)\n", f.Credential, answerText(f.Status, "", "", ""), f.Reason)
+			for _, a := range f.Assumptions {
+				fmt.Fprintf(&b, "  assumes:    %s\n", a)
+			}
+			b.WriteString("\n")
 			continue
 		}
 		if f.Credential != "" {
@@ -113,8 +130,11 @@ func writeText(w io.Writer, rep Report) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%d workflow file(s), %d finding(s) (one per interaction and event): %d deny, %d unknown, %d allow\n",
+	fmt.Fprintf(&b, "%d workflow file(s), %d finding(s) (one per interaction and event, repeats grouped): %d deny, %d unknown, %d allow\n",
 		len(rep.Files), len(rep.Findings), counts[Deny], counts[Unknown], counts[Allow])
+	if len(rep.Warnings) > 0 {
+		fmt.Fprintf(&b, "%d warning(s): the world does not describe everything checked (see above)\n", len(rep.Warnings))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -159,6 +179,9 @@ func stageText(stage string) string {
 // unknowns, so check can run as a step of the workflow it checks.
 func writeGitHub(w io.Writer, rep Report) error {
 	var b strings.Builder
+	for _, wmsg := range rep.Warnings {
+		fmt.Fprintf(&b, "::warning title=fakeghcr check::%s\n", escapeData(wmsg))
+	}
 	for _, f := range rep.Findings {
 		kind := ""
 		switch f.Outcome {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,7 +17,13 @@ func FuzzRead(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, s := range []string{"", "on: push\njobs: {}\n", "a: &x [*x]\n", "on: [push\n", "on: push\njobs:\n  a:\n    steps:\n      - run: |\n          x\n", "<<: *a\n", "- - - -\n"} {
+	more, _ := filepath.Glob("../check/testdata/corpus/*.yml")
+	for _, s := range more {
+		if data, err := os.ReadFile(s); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, s := range []string{"", "on: push\njobs: {}\n", "a: &x [*x]\n", "a: &a {b: 1}\nc:\n  <<: [*a, *a]\n", "x: " + strings.Repeat("[", 300) + "\n", "on: 1.20\n", "on: [push\n", "on: push\njobs:\n  a:\n    steps:\n      - run: |\n          x\n", "<<: *a\n", "- - - -\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -180,7 +180,22 @@ func (r *reader) job(key, n *Node) *Job {
 	if m := n.Get("strategy").Get("matrix"); m != nil && m.Kind == Map {
 		j.Matrix = map[string][]Value{}
 		for i, k := range m.Keys {
-			if m.Values[i].Kind == Seq {
+			switch {
+			case k.Value == "include" && m.Values[i].Kind == Seq:
+				for _, entry := range m.Values[i].Values {
+					if entry.Kind != Map {
+						continue
+					}
+					inc := map[string]Value{}
+					for ei, ek := range entry.Keys {
+						if entry.Values[ei].Kind == Scalar {
+							inc[ek.Value] = value(entry.Values[ei])
+						}
+					}
+					j.MatrixInclude = append(j.MatrixInclude, inc)
+				}
+			case k.Value == "exclude":
+			case m.Values[i].Kind == Seq:
 				j.Matrix[k.Value] = scalars(m.Values[i])
 			}
 		}

@@ -17,8 +17,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/goccy/go-yaml/parser"
 )
 
 // Error is an unreadable or invalid workflow file.
@@ -108,7 +106,10 @@ type Job struct {
 	Services       []*Image
 	// Matrix holds strategy.matrix's plain lists, by key.
 	Matrix map[string][]Value
-	Steps  []*Step
+	// MatrixInclude holds strategy.matrix.include's entries (scalar
+	// values only).
+	MatrixInclude []map[string]Value
+	Steps         []*Step
 }
 
 // Image is a job container or service container.
@@ -141,29 +142,17 @@ func Lookup(vars []Var, name string) (Value, bool) {
 	return Value{}, false
 }
 
-// Read parses one workflow file's content.
-func Read(file string, data []byte) (wf *Workflow, err error) {
-	defer func() {
-		// The YAML library is third-party code: a panic on hostile input
-		// becomes an error, never a crash.
-		if r := recover(); r != nil {
-			wf, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
-		}
-	}()
-	f, perr := parser.ParseBytes(data, 0)
-	if perr != nil {
-		return nil, syntaxError(file, perr)
-	}
-	if len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
-		return nil, &Error{File: file, Line: 1, Msg: "empty file: a workflow needs \"on\" and \"jobs\""}
-	}
-	root, cerr := convert(f.Docs[0], map[string]*Node{}, 0)
-	if cerr != nil {
-		var ne *nodeError
-		if errors.As(cerr, &ne) {
-			return nil, &Error{File: file, Line: ne.line, Col: ne.col, Msg: ne.msg}
-		}
-		return nil, &Error{File: file, Msg: cerr.Error()}
+// Read parses one workflow file's content within the default Limits.
+func Read(file string, data []byte) (*Workflow, error) {
+	return ReadLimited(file, data, Limits{})
+}
+
+// ReadLimited parses one workflow file's content, refusing a file over
+// the limits before the YAML library reads it.
+func ReadLimited(file string, data []byte, lim Limits) (wf *Workflow, err error) {
+	root, err := parseLimited(file, data, lim)
+	if err != nil {
+		return nil, err
 	}
 	r := reader{file: file}
 	wf = r.workflow(root)
@@ -173,13 +162,44 @@ func Read(file string, data []byte) (wf *Workflow, err error) {
 	return wf, nil
 }
 
-// ReadFile reads one workflow file.
-func ReadFile(path string) (*Workflow, error) {
+// parse reads YAML into a Node tree within the default limits.
+func parse(file string, data []byte) (*Node, error) { return parseLimited(file, data, Limits{}) }
+
+func parseLimited(file string, data []byte, lim Limits) (root *Node, err error) {
+	if err := lim.checkSize(file, int64(len(data))); err != nil {
+		return nil, err
+	}
+	if err := lim.checkDepth(file, data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// The YAML library is third-party code: a panic on hostile input
+		// becomes an error, never a crash.
+		if r := recover(); r != nil {
+			root, err = nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("unreadable YAML (%v)", r)}
+		}
+	}()
+	return parseYAML(file, data, lim.depth())
+}
+
+// ReadFile reads one workflow file within the default Limits.
+func ReadFile(path string) (*Workflow, error) { return ReadFileLimited(path, Limits{}) }
+
+// ReadFileLimited reads one workflow file; a file over lim.Bytes is
+// refused before it is read.
+func ReadFileLimited(path string, lim Limits) (*Workflow, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: unwrapPathError(err)}
+	}
+	if err := lim.checkSize(path, st.Size()); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: unwrapPathError(err)}
 	}
-	return Read(path, data)
+	return ReadLimited(path, data, lim)
 }
 
 // Files lists the workflow files (*.yml, *.yaml) at paths: a file is taken
@@ -217,23 +237,4 @@ func unwrapPathError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// syntaxError turns goccy's error (which prints "[line:col] message" and
-// the source) into an *Error.
-func syntaxError(file string, err error) error {
-	e := &Error{File: file, Msg: "invalid YAML"}
-	msg := err.Error()
-	var line, col int
-	if _, scanErr := fmt.Sscanf(msg, "[%d:%d]", &line, &col); scanErr == nil {
-		e.Line, e.Col = line, col
-		if i := strings.Index(msg, "] "); i >= 0 {
-			rest := msg[i+2:]
-			if j := strings.IndexByte(rest, '\n'); j >= 0 {
-				rest = rest[:j]
-			}
-			e.Msg = "invalid YAML: " + strings.TrimSpace(rest)
-		}
-	}
-	return e
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -23,16 +24,21 @@ helm and podman command in run: steps, for each event that triggers the workflow
 (pull_request also as a fork's and as Dependabot's), through the same decisions
 fakeghcr serve makes.
 
-Without --scenario, a package is predicted in every state it could be in (not yet
-published, published by this repository's workflow, with a PAT, by another
-repository); with --scenario, the world is authoritative, and each field it marks
-unknown (fakeghcr world import) is predicted in each plausible value. With
+Without --scenario, a package is predicted in every state GitHub's defaults leave
+open (a package this repository pushes is new or linked to it; another owner's
+package may be public, private or granted), and each default assumed is named
+beside the verdict. With --scenario, the world is authoritative: what it does not
+describe (the repository, its owner, a package) is a warning, and each field it
+marks unknown (fakeghcr world import) is predicted in each plausible value. With
 --github, each package the workflows touch and the repository are looked up on
-GitHub (visibility, linked repository, existence) instead of guessed. What cannot
-be evaluated is shown unresolved.
+GitHub (visibility, linked repository, existence) instead of guessed. Local
+actions (uses: ./path) are read from the current directory's checkout
+(--repo-root). What cannot be evaluated is shown unresolved (UNKNOWN). Identical
+findings are grouped.
 
-Exit status: 1 if any finding is a denial, 0 otherwise, 2 for usage errors and
-unreadable workflows (file:line:col).`
+Exit status: 1 when a finding is denied in every state the world leaves open, 0
+otherwise, 2 for usage errors, unreadable workflows and files over a limit
+(file:line, the limit and the flag that raises it).`
 
 func newCheckCmd(cli *cliEnv) *cobra.Command {
 	var (
@@ -53,6 +59,9 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 				return err
 			}
 			opts.Paths = args
+			opts.Limits = workflows.Limits{Bytes: f.maxFileBytes, Depth: f.maxDepth}
+			opts.MaxInteractions = f.maxInteractions
+			opts.RepoRoot = f.repoRoot
 			if len(args) == 0 {
 				opts.Paths = []string{".github/workflows"}
 				if _, err := os.Stat(opts.Paths[0]); err != nil {
@@ -67,7 +76,15 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 					return err
 				}
 			}
+			// A short-lived run: collect garbage less often (it is most of
+			// the CPU a check spends after parsing).
+			debug.SetGCPercent(400)
 			rep, err := check.Run(opts)
+			if err == nil {
+				for _, w := range rep.Warnings {
+					fmt.Fprintf(cli.stderr, "fakeghcr: warning: %s\n", w)
+				}
+			}
 			if err != nil {
 				var we *workflows.Error
 				if errors.As(err, &we) {
@@ -88,12 +105,19 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 	c.Flags().StringVar(&f.format, "format", "text", "output: text, json, github (workflow commands) or sarif")
 	c.Flags().BoolVar(&github, "github", false, "look up each package the workflows touch, and the repository, on GitHub (token from GH_TOKEN, GITHUB_TOKEN or gh; needs read:packages)")
 	c.Flags().StringVar(&apiURL, "api-url", githubrest.DefaultBaseURL, "GitHub's REST API root for --github (GitHub Enterprise Server: https://HOST/api/v3)")
+	c.Flags().Int64Var(&f.maxFileBytes, "max-file-bytes", workflows.MaxFileBytes, "refuse a workflow file larger than this")
+	c.Flags().IntVar(&f.maxDepth, "max-depth", workflows.MaxDepth, "refuse a workflow file nested deeper than this")
+	c.Flags().IntVar(&f.maxInteractions, "max-interactions", check.MaxInteractions, "refuse a job with more registry interactions than this")
+	c.Flags().StringVar(&f.repoRoot, "repo-root", ".", "the repository checkout where local actions (uses: ./path) are read; empty: do not read them")
 	return c
 }
 
 // checkFlags are the world and repository flags check and diagnose share.
 type checkFlags struct {
 	scenario, repository, format string
+	repoRoot                     string
+	maxFileBytes                 int64
+	maxDepth, maxInteractions    int
 }
 
 func (f *checkFlags) register(c *cobra.Command) {
