@@ -52,8 +52,7 @@ type Config struct {
 	// inside and whose dialer is outside (HTTP_PROXY and HTTPS_PROXY name it).
 	Offline bool
 	// Dial is the pass-through proxy's dialer, outside (default: the
-	// machine's network, with names under .localhost on loopback as RFC 6761
-	// asks).
+	// machine's network, as net.Dialer dials).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// KeepSockets are paths under /run or /var/run that stay visible inside;
 	// every other path there is hidden by an empty tmpfs.

@@ -61,17 +61,12 @@ func newPassThrough(hosts []string, dial func(context.Context, string, string) (
 	return p
 }
 
-// outsideDial dials from the host's network. Names under .localhost are
-// loopback (RFC 6761, section 6.3), whatever the host's resolver says.
+// outsideDial dials from the host's network.
 func outsideDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err == nil && (host == "localhost" || strings.HasSuffix(strings.TrimSuffix(host, "."), ".localhost")) {
-		addr = net.JoinHostPort("127.0.0.1", port)
-	}
 	return (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext(ctx, network, addr)
 }
 
-// served reports whether host (no port) is one of fakeghcr's names.
+// isServed reports whether host (no port) is one of fakeghcr's names.
 func (p *passThrough) isServed(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
