@@ -25,6 +25,7 @@ func (s *Server) initPackagesAPI() error {
 		Worlds:     s,
 		Now:        s.opts.Now,
 		OnDecision: s.recordREST,
+		Log:        s.log,
 	})
 	if err != nil {
 		return err

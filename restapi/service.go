@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/fnv"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type Options struct {
 	// OnDecision, when set, receives every authorization decision with the
 	// request it was made for.
 	OnDecision func(*http.Request, Decision)
+	// Log receives a line for each call fakeghcr does not model (answered
+	// GitHub's 404 "Not Found"); nil discards.
+	Log *slog.Logger
 }
 
 // Service serves GitHub's packages REST API for container packages. Mount
@@ -94,8 +98,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(escaped, APIPrefix); ok && (rest == "" || rest[0] == '/') {
 		escaped, root = rest, root+APIPrefix
 	}
+	if full, workflow, ok := repoPath(r.Method, escaped); ok {
+		s.serveRepo(w, r, root, full, workflow)
+		return
+	}
 	ep, ok := parsePath(r.Method, escaped)
 	if !ok {
+		s.unmodeled(r)
 		writeError(w, ep, &apiError{Status: http.StatusNotFound, Message: msgNotFound, DocURL: docsRoot})
 		return
 	}
@@ -207,10 +216,32 @@ func (s *Service) packageJSON(q *request, pkg authz.Package) packageJSON {
 	if repo, ok := q.world.Repository(pkg.Repository); ok && pkg.Repository != "" {
 		rl := q.linksFor(repo.Name)
 		_, short, _ := strings.Cut(repo.Name, "/")
+		id := RepositoryID(repo)
+		if pkg.RepositoryID != 0 {
+			id = pkg.RepositoryID // a stale link keeps the id it was made with (INFERRED)
+		}
 		out.Repository = &repositoryJSON{
-			ID: repo.ID, Name: short, FullName: repo.Name, Private: repo.Visibility != authz.Public,
+			ID: id, Name: short, FullName: repo.Name, Private: repo.Visibility != authz.Public,
 			Owner: rl.ownerJSON(ownerID(rl.owner)), HTMLURL: webRoot + "/" + repo.Name, URL: q.root + "/repos/" + repo.Name,
 		}
 	}
 	return out
+}
+
+// unmodeled logs a call fakeghcr does not model, naming its path (clipped,
+// and copied so the line keeps no request bytes alive).
+func (s *Service) unmodeled(r *http.Request) {
+	if s.opts.Log == nil {
+		return
+	}
+	path := r.URL.Path
+	if len(path) > 200 {
+		path = path[:200] + "…"
+	}
+	method := r.Method
+	if len(method) > 16 {
+		method = method[:16]
+	}
+	s.opts.Log.Info("github api: call not modeled, answered 404 Not Found",
+		"method", strings.Clone(method), "path", strings.Clone(path))
 }
