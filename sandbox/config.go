@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// DefaultHosts are the names that lead to the handler when Config.Hosts is empty.
-var DefaultHosts = []string{"ghcr.io"}
+// DefaultHosts are the names that lead to the handler when Config.Hosts is
+// empty: GitHub's container registry, and GitHub's REST API, which actions
+// such as docker/metadata-action read the repository from.
+var DefaultHosts = []string{"ghcr.io", "api.github.com"}
 
 // Config is one sandboxed run. Command and Handler are required; the zero
 // value of every other field works.

@@ -65,7 +65,7 @@ echo "proxy: $HTTPS_PROXY; no proxy: $NO_PROXY"`
 			"hello from ghcr.io/v2/proxied",
 			"hello from ghcr.io/v2/direct",
 			"direct: refused",
-			"proxy: http://" + info.Proxy + "; no proxy: localhost,127.0.0.1,::1,ghcr.io",
+			"proxy: http://" + info.Proxy + "; no proxy: localhost,127.0.0.1,::1,ghcr.io,api.github.com",
 		}
 		if offline {
 			// No proxy: the first two fail (nothing on stdout), -x "" goes direct.

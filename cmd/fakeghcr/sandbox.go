@@ -22,8 +22,10 @@ import (
 const sandboxLong = `Runs COMMAND (Linux) in a private network and mount namespace where ghcr.io is
 this fakeghcr, so a workflow or script that says ghcr.io runs unchanged:
 
-  - ghcr.io resolves to 127.0.0.1, where fakeghcr serves HTTPS on port 443
-    (a private /etc/hosts, bind-mounted; the host's file is untouched);
+  - ghcr.io and api.github.com (--hosts) resolve to 127.0.0.1, where
+    fakeghcr serves HTTPS on port 443: the registry, and GitHub's REST API
+    for the world's repositories and packages (a private /etc/hosts,
+    bind-mounted; the host's file is untouched);
   - the certificate comes from a CA made for this run, appended to the system
     CA bundle bind-mounted inside, and named by SSL_CERT_FILE,
     REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS: curl, Go, Python and Node
@@ -173,8 +175,16 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 			}
 		}
 	}
-	fmt.Fprintf(cli.stderr, "fakeghcr sandbox: %s is fakeghcr (scenario %s); admin API: https://%s%s/ inside, %s outside\n",
-		strings.Join(hosts, ", "), scenario.Name, hosts[0], registry.AdminPrefix, outside)
+	names := strings.Join(hosts, ", ") + " is"
+	if len(hosts) > 1 {
+		names = strings.Join(hosts[:len(hosts)-1], ", ") + " and " + hosts[len(hosts)-1] + " are"
+	}
+	network := "every other name goes to this machine's network through a proxy"
+	if cfg.offline {
+		network = "nothing else is reachable (--offline)"
+	}
+	fmt.Fprintf(cli.stderr, "fakeghcr sandbox: %s fakeghcr (scenario %s); %s; admin API: https://%s%s/ inside, %s outside\n",
+		names, scenario.Name, network, hosts[0], registry.AdminPrefix, outside)
 	if generated {
 		fmt.Fprintf(cli.stderr, "fakeghcr sandbox: admin token %s (set --admin-token or %s to choose one)\n", sc.adminToken, envName("admin-token"))
 	}
