@@ -3,6 +3,7 @@
 package sandbox_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/fakeghcr/fakeghcr/sandbox"
 )
 
 // attemptEnv makes this binary, run inside a sandbox, try every way out
@@ -222,5 +225,54 @@ func TestLeftoversAreStopped(t *testing.T) {
 		if err == nil && string(b) == "sleep\x00"+marker+"\x00" {
 			t.Errorf("sleep %s (pid %s) outlived the sandbox", marker, p.Name())
 		}
+	}
+}
+
+// TestKeepSocket: a socket named in KeepSockets answers inside; another socket in the same
+// directory stays hidden; a path outside /run is refused up front.
+func TestKeepSocket(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() != 0 {
+		t.Skip("needs a socket under /run: root")
+	}
+	dir, err := os.MkdirTemp("/run", "fakeghcr-keep-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	var socks []string
+	for _, name := range []string{"kept.sock", "other.sock"} {
+		p := filepath.Join(dir, name)
+		ln, err := net.Listen("unix", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		socks = append(socks, p)
+	}
+	var stdout, stderr strings.Builder
+	code, err := sandbox.Run(context.Background(), sandbox.Config{
+		Command: []string{self(t)}, Handler: hello, KeepSockets: []string{socks[0]},
+		Env:    append(os.Environ(), dialEnv+"=unix:"+socks[0]+",unix:"+socks[1]),
+		Stdout: &stdout, Stderr: &stderr,
+	})
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d, %v\n%s", code, err, stderr.String())
+	}
+	if want := "unix:" + socks[0] + " ok\nunix:" + socks[1] + " fail\n"; stdout.String() != want {
+		t.Errorf("inside: %q, want %q", stdout.String(), want)
+	}
+	_, err = sandbox.Run(context.Background(), sandbox.Config{Command: []string{"true"}, Handler: hello, KeepSockets: []string{self(t)}})
+	if err == nil || !strings.Contains(err.Error(), "only paths inside /run") {
+		t.Errorf("keeping a path outside /run: %v, want a refusal", err)
 	}
 }
