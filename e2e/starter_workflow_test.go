@@ -103,6 +103,13 @@ echo "===pull_request==="
 
 	// Denied: buildx's line for GHCR's 403 at the blob upload, through build-push-action.
 	wantLines(t, "", denied, []string{starterJob + "   | Login Succeeded!"})
+	wantLines(t, "", denied, []string{
+		starterJob + "   | #6 ERROR: denied: permission_denied: write_package",
+		starterJob + "   | ------",
+		starterJob + "   |  > pushing ghcr.io/acme/api:main with docker:",
+		starterJob + "   | ------",
+		starterJob + "   | ERROR: failed to build: denied: permission_denied: write_package",
+	})
 	wantLines(t, "", denied, []string{starterJob + "   ❗  ::error::buildx failed with: ERROR: failed to build: denied: permission_denied: write_package"})
 	wantLines(t, "", denied, []string{starterJob + " 🏁  Job failed"})
 	// metadata-action read the repository from api.github.com and tagged the push main.
