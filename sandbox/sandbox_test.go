@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv(getEnv); url != "" {
 		os.Exit(goGet(url))
 	}
+	if os.Getenv(idleEnv) == "1" {
+		os.Exit(idleProbe())
+	}
 	if os.Getenv(holdEnv) == "1" {
 		hold()
 	}
