@@ -20,7 +20,13 @@ import (
 
 // IsChild reports whether this process is a sandbox's setup stage, which
 // must call ChildMain.
-func IsChild() bool { return os.Getenv(childEnv) == "1" }
+func IsChild() bool { return os.Getenv(childEnv) == "1" || os.Getenv(execEnv) != "" }
+
+// execEnv names the command for the exec step: this binary once more, in
+// the command's own user namespace, which drops capabilities from its
+// bounding set (a new user namespace starts with a full one) and executes
+// the command in place.
+const execEnv = "FAKEGHCR_SANDBOX_EXEC"
 
 // ChildMain is the sandbox's setup stage and first process (PID 1 of its
 // PID namespace): it binds the run's files, hides the host's socket
@@ -29,6 +35,9 @@ func IsChild() bool { return os.Getenv(childEnv) == "1" }
 // whatever the command leaves running when it ends. It never returns; its
 // exit status is the command's (128+N when signal N ended it).
 func ChildMain() {
+	if path := os.Getenv(execEnv); path != "" {
+		execCommand(path)
+	}
 	// The command's parent-death signal comes when the thread that forked
 	// it ends: that is this one, which lives as long as the process.
 	runtime.LockOSThread()
@@ -91,9 +100,13 @@ func setUpAndRun() (int, error) {
 	// Signals for the command arrive from here on; SIGCHLD wakes the reaper.
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGCHLD)
-	proc, err := os.StartProcess(path, plan.Command, &os.ProcAttr{
+	if err := syscall.Access(path, 1 /* X_OK */); err != nil {
+		return 0, fmt.Errorf("executing %s: %w", plan.Command[0], err)
+	}
+	// The same argv[0] for this binary: multi-call binaries dispatch on it.
+	proc, err := os.StartProcess("/proc/self/exe", append([]string{os.Args[0]}, plan.Command...), &os.ProcAttr{
 		Dir:   plan.Dir,
-		Env:   env,
+		Env:   append(env, execEnv+"="+path),
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Sys:   commandAttr(plan.FullIDMap),
 	})
@@ -136,6 +149,46 @@ func commandAttr(fullIDMap bool) *syscall.SysProcAttr {
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}
 	}
 	return attr
+}
+
+// droppedCaps are capabilities no build or client needs: the exec step
+// removes them from the command's bounding set. The rest count only for
+// what the command's own user namespace owns.
+var droppedCaps = []uintptr{
+	9,  // CAP_LINUX_IMMUTABLE
+	16, // CAP_SYS_MODULE
+	17, // CAP_SYS_RAWIO
+	20, // CAP_SYS_PACCT
+	22, // CAP_SYS_BOOT
+	25, // CAP_SYS_TIME
+	26, // CAP_SYS_TTY_CONFIG
+	30, // CAP_AUDIT_CONTROL
+	32, // CAP_MAC_OVERRIDE
+	33, // CAP_MAC_ADMIN
+	34, // CAP_SYSLOG
+	35, // CAP_WAKE_ALARM
+	36, // CAP_BLOCK_SUSPEND
+	37, // CAP_AUDIT_READ
+	38, // CAP_PERFMON
+	39, // CAP_BPF
+	40, // CAP_CHECKPOINT_RESTORE
+}
+
+// execCommand is the exec step, inside the command's user namespace, on
+// the thread ChildMain locked: drop droppedCaps, then become the command
+// (os.Args[1:]). It never returns.
+func execCommand(path string) {
+	for _, c := range droppedCaps {
+		// EINVAL: a kernel older than the capability.
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_CAPBSET_DROP, c, 0); errno != 0 && errno != syscall.EINVAL {
+			fmt.Fprintf(os.Stderr, "sandbox: dropping capability %d: %v\n", c, errno)
+			os.Exit(125)
+		}
+	}
+	env := withoutVars(os.Environ(), execEnv)
+	err := syscall.Exec(path, os.Args[1:], env)
+	fmt.Fprintf(os.Stderr, "sandbox: executing %s: %v\n", os.Args[1], err)
+	os.Exit(126)
 }
 
 // supervise passes signals on to the command and reaps every process that

@@ -24,7 +24,10 @@
 //   - its own user namespace, where it is root (every id mapped to itself
 //     when the caller is root): its capabilities count for nothing the host
 //     or the sandbox owns, and the mounts it inherits are locked, so it
-//     cannot unmount /etc/hosts or /run to see the host's.
+//     cannot unmount /etc/hosts or /run to see the host's; capabilities no
+//     build needs (modules, raw I/O, clock, BPF, ...) are dropped from its
+//     bounding set by an exec step (this binary once more) inside that
+//     namespace.
 //
 // Nothing in the host's namespaces changes: its /etc/hosts, trust store,
 // mount table and network stay as they were (the package's tests check it).

@@ -131,6 +131,25 @@ var attempts = []struct {
 		}
 		return syscall.Settimeofday(&tv)
 	}},
+	{"keep CAP_SYS_MODULE, CAP_SYS_TIME or CAP_BPF in the bounding set", func() error {
+		b, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
+				n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+				if err != nil {
+					return err
+				}
+				if n&(1<<16|1<<25|1<<39) != 0 {
+					return nil
+				}
+				return fmt.Errorf("bounding set %s", strings.TrimSpace(v))
+			}
+		}
+		return fmt.Errorf("no CapBnd line")
+	}},
 	{"make a device node", func() error {
 		p := filepath.Join(os.TempDir(), fmt.Sprintf("null-%d", os.Getpid()))
 		defer os.Remove(p)
