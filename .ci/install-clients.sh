@@ -106,13 +106,15 @@ install_conformance() {
 install_apt() {
 	local missing=() pkg
 	# chromium: the headless browser e2e/webui_test.go drives (chromedp) for the web page.
-	for pkg in skopeo runc gh podman chromium; do
+	# git (git http-backend) and nodejs (the docker actions run on node) for the sandbox's
+	# starter-workflow and pass-through tests.
+	for pkg in skopeo runc gh podman chromium git nodejs; do
 		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$pkg")
 		fi
 	done
 	if ((${#missing[@]} == 0)); then
-		log "skopeo, runc, gh, podman, chromium: already installed"
+		log "skopeo, runc, gh, podman, chromium, git, nodejs: already installed"
 		return
 	fi
 	local sudo=()

@@ -141,7 +141,9 @@ func cleanEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	// fakeghcr sandbox reaches nothing but ghcr.io (its --offline) unless a test says otherwise:
+	// tests never send traffic off the machine.
+	return append(env, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost", "FAKEGHCR_OFFLINE=true")
 }
 
 // clientHome makes fresh HOME, DOCKER_CONFIG and friends for one client, so parallel clients

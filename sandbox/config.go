@@ -1,13 +1,18 @@
 package sandbox
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 )
 
-// DefaultHosts are the names that lead to the handler when Config.Hosts is empty.
-var DefaultHosts = []string{"ghcr.io"}
+// DefaultHosts are the names that lead to the handler when Config.Hosts is
+// empty: GitHub's container registry, and GitHub's REST API, which actions
+// such as docker/metadata-action read the repository from.
+var DefaultHosts = []string{"ghcr.io", "api.github.com"}
 
 // Config is one sandboxed run. Command and Handler are required; the zero
 // value of every other field works.
@@ -22,9 +27,10 @@ type Config struct {
 	Hosts []string
 	// Dir is the command's working directory (default: the caller's).
 	Dir string
-	// Env is the command's environment (default os.Environ()). Proxy
-	// variables are removed (no proxy is reachable) and the CA variables
-	// listed in the package doc are set.
+	// Env is the command's environment (default os.Environ()). The
+	// caller's proxy variables are replaced by the sandbox's own proxy (none
+	// when Offline), the CA variables listed in the package doc are set, and
+	// the clients' login stores point into DockerConfig.
 	Env []string
 	// Stdin, Stdout and Stderr are the command's (default: none, discarded).
 	Stdin          io.Reader
@@ -38,6 +44,23 @@ type Config struct {
 	Docker bool
 	// Started, when set, is called once the command has been executed.
 	Started func(Info)
+
+	// DockerConfig is the command's DOCKER_CONFIG directory, which also
+	// holds the other clients' login stores (see ClientStores). Empty: a
+	// fresh one for this run, removed after it. It is created when missing.
+	DockerConfig string
+	// Offline: nothing but Hosts is reachable from inside. Otherwise every
+	// other name and address is reached through a proxy whose socket is
+	// inside and whose dialer is outside (HTTP_PROXY and HTTPS_PROXY name it).
+	Offline bool
+	// Dial is the pass-through proxy's dialer, outside (default: the
+	// machine's network, as net.Dialer dials).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// KeepSockets are paths under /run or /var/run that stay visible inside;
+	// every other path there is hidden by an empty tmpfs.
+	KeepSockets []string
+	// IdleTimeout closes keep-alive connections idle this long (default 2m).
+	IdleTimeout time.Duration
 }
 
 // Info describes a running sandbox, for Config.Started.
@@ -49,6 +72,9 @@ type Info struct {
 	CAFile string
 	// UserNamespace says whether the sandbox needed a user namespace.
 	UserNamespace bool
-	// Pid is the command's process id (outside the sandbox).
+	// Pid is the process id (outside the sandbox) of the sandbox's first
+	// process, which started the command and stops whatever it leaves.
 	Pid int
+	// Proxy is the pass-through proxy's address inside ("" when Offline).
+	Proxy string
 }

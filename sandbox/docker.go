@@ -157,23 +157,6 @@ func tail(path string) string {
 	return s
 }
 
-// stopDaemons sends SIGTERM to each daemon, waits up to grace for it to
-// exit, then kills it.
-func stopDaemons(pids []int, grace time.Duration) {
-	for _, pid := range pids {
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-	}
-	deadline := time.Now().Add(grace)
-	for _, pid := range pids {
-		for alive(pid) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if alive(pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-}
-
 // alive reports whether pid runs (a zombie does not).
 func alive(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

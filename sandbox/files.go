@@ -53,6 +53,11 @@ func writeFiles(hosts []string, caPEM []byte) (*runFiles, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	// Who owns the directory, for the sweep of a run that was killed.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(selfOwner()), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	f := &runFiles{dir: dir, caFile: filepath.Join(dir, "ca.crt"), bundleFile: filepath.Join(dir, "ca-bundle.crt")}
 	hostsFile := filepath.Join(dir, "hosts")
 	if err := os.WriteFile(hostsFile, hostsContent(hosts), 0o644); err != nil {
@@ -112,10 +117,14 @@ func hostsContent(hosts []string) []byte {
 	return []byte(b.String())
 }
 
-// daemonSockets lists the host's daemon sockets that exist, once each.
-func daemonSockets() []string {
+// daemonSockets lists the host's daemon sockets that exist, once each, but
+// those kept.
+func daemonSockets(keep []keptPath) []string {
 	var out []string
 	seen := map[string]bool{}
+	for _, k := range keep {
+		seen[k.Path] = true
+	}
 	for _, p := range hostDaemonSockets {
 		real, err := filepath.EvalSymlinks(p)
 		if err != nil || seen[real] {

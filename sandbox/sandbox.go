@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,20 +46,24 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	if cfg.Docker && userNS {
 		return -1, errors.New("sandbox: a private Docker engine needs root (CAP_SYS_ADMIN): dockerd does not run in an unprivileged user namespace")
 	}
-	io := stdio{in: cfg.Stdin, out: cfg.Stdout, err: cfg.Stderr}
+	if cfg.Env == nil {
+		cfg.Env = os.Environ()
+	}
+	keep, err := keptSockets(cfg.KeepSockets)
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	sweepStale(logger)
+	streams := stdio{in: cfg.Stdin, out: cfg.Stdout, err: cfg.Stderr}
 
-	// Without CAP_SYS_ADMIN, the setup stage (this binary again, in a user
-	// namespace) starts first: its start overlaps the CA and the files.
-	var child *reexec
-	if userNS {
-		if child, err = startReexec(io); err != nil {
-			return -1, err
-		}
+	// The setup stage (this binary again, in new namespaces) starts first:
+	// its start overlaps the CA and the files.
+	child, err := startReexec(streams, userNS)
+	if err != nil {
+		return -1, err
 	}
 	abort := func(err error) (int, error) {
-		if child != nil {
-			child.abort()
-		}
+		child.abort()
 		return -1, fmt.Errorf("sandbox: %w", err)
 	}
 
@@ -74,12 +80,40 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 		return abort(err)
 	}
 	defer files.remove()
+	if under(files.dir, hiddenDirs()) {
+		return abort(fmt.Errorf("the run's directory %s is under /run, which is hidden inside: set TMPDIR elsewhere", files.dir))
+	}
+	dockerConfig := cfg.DockerConfig
+	if dockerConfig == "" {
+		dockerConfig = filepath.Join(files.dir, "docker-config")
+	}
+	if err := prepareDockerConfig(dockerConfig, hostDockerConfig(cfg.Env)); err != nil {
+		return abort(err)
+	}
 	env := sandboxEnv(cfg.Env, files)
+	env = append(withoutVars(env, storeVars...), ClientStores(dockerConfig)...)
 	plan := childPlan{
-		Mounts:  files.mounts,
-		Masks:   daemonSockets(),
-		Command: cfg.Command,
-		Dir:     cfg.Dir,
+		Mounts:    files.mounts,
+		Masks:     daemonSockets(keep),
+		Hide:      hiddenDirs(),
+		Command:   cfg.Command,
+		Dir:       cfg.Dir,
+		Proxy:     !cfg.Offline,
+		NoProxy:   strings.Join(append([]string{"localhost", "127.0.0.1", "::1"}, cfg.Hosts...), ","),
+		FullIDMap: !userNS,
+	}
+	for i, k := range keep {
+		stage := filepath.Join(files.dir, fmt.Sprintf("keep-%d", i))
+		if k.Dir {
+			err = os.Mkdir(stage, 0o700)
+		} else {
+			err = os.WriteFile(stage, nil, 0o600)
+		}
+		if err != nil {
+			return abort(err)
+		}
+		k.Stage = stage
+		plan.Keep = append(plan.Keep, k)
 	}
 	if cfg.Docker {
 		d, err := dockerEngine(filepath.Join(files.dir, "docker"), cfg.Hosts, ca.PEM)
@@ -92,56 +126,64 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	}
 	plan.Env = env
 
-	var (
-		cmd     *exec.Cmd
-		lnFile  *os.File
-		daemons []int
-	)
-	if child != nil {
-		cmd = child.cmd
-		if lnFile, err = child.send(plan); err != nil {
-			return -1, fmt.Errorf("sandbox: setting up: %w", err)
-		}
-		defer child.status.Close()
-	} else {
-		p, err := startInPlace(plan, io)
-		if err != nil {
-			return -1, fmt.Errorf("sandbox: %w", err)
-		}
-		defer p.release()
-		cmd, lnFile, daemons = p.cmd, p.listener, p.daemons
+	want := 1
+	if plan.Proxy {
+		want = 2
 	}
-	defer func() { stopDaemons(daemons, 15*time.Second) }()
-
-	ln, err := net.FileListener(lnFile)
-	lnFile.Close()
+	lnFiles, first, err := child.send(plan, want)
 	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return -1, fmt.Errorf("sandbox: the sandbox's listener: %w", err)
+		return -1, fmt.Errorf("sandbox: setting up: %w", err)
+	}
+	defer child.status.Close()
+	cmd := child.cmd
+	var lns []net.Listener
+	for _, f := range lnFiles {
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return -1, fmt.Errorf("sandbox: the sandbox's listener: %w", err)
+		}
+		lns = append(lns, ln)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	idle := cfg.IdleTimeout
+	if idle <= 0 {
+		idle = 2 * time.Minute
 	}
 	hs := &http.Server{
 		Handler:           cfg.Handler,
 		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
-	go func() {
-		_ = hs.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
-	}()
+	go func() { _ = hs.Serve(tls.NewListener(lns[0], tc)) }()
 	defer hs.Close()
-
-	if child != nil {
-		// The listener is served: the setup stage may start daemons and
-		// execute the command (EOF), or say why it could not.
-		daemons, err = awaitExec(child.status)
-		if err != nil {
-			_ = cmd.Wait()
-			return -1, fmt.Errorf("sandbox: %w", err)
+	proxyAddr := ""
+	if plan.Proxy {
+		pt := newPassThrough(cfg.Hosts, cfg.Dial, tc, logger)
+		go func() { _ = hs.Serve(pt.served) }()
+		ps := &http.Server{
+			Handler:           pt,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       idle,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 		}
+		go func() { _ = ps.Serve(lns[1]) }()
+		defer ps.Close()
+		proxyAddr = fmt.Sprintf("127.0.0.1:%d", first.ProxyPort)
 	}
-	logger.Debug("sandbox started", "command", cfg.Command[0], "pid", cmd.Process.Pid, "user_namespace", userNS)
+
+	// The listeners are served: the setup stage may start daemons and the
+	// command (EOF), or say why it could not.
+	if err := awaitExec(child.status); err != nil {
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("sandbox: %w", err)
+	}
+	logger.Debug("sandbox started", "command", cfg.Command[0], "pid", cmd.Process.Pid, "user_namespace", userNS, "proxy", proxyAddr)
 	if cfg.Started != nil {
-		cfg.Started(Info{CAPEM: ca.PEM, CAFile: files.caFile, UserNamespace: userNS, Pid: cmd.Process.Pid})
+		cfg.Started(Info{CAPEM: ca.PEM, CAFile: files.caFile, UserNamespace: userNS, Pid: cmd.Process.Pid, Proxy: proxyAddr})
 	}
 
 	done := make(chan struct{})
@@ -151,7 +193,7 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-done:
-			case <-time.After(10 * time.Second):
+			case <-time.After(30 * time.Second):
 				_ = cmd.Process.Kill()
 			}
 		case <-done:
@@ -162,6 +204,11 @@ func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
 	return exitStatus(cmd, werr)
 }
 
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
 // reexec is the setup stage of a sandbox made with a user namespace.
 type reexec struct {
 	cmd    *exec.Cmd
@@ -170,8 +217,8 @@ type reexec struct {
 }
 
 // startReexec starts the setup stage; it waits for its plan.
-func startReexec(io stdio) (*reexec, error) {
-	cmd, planW, status, err := childCommand(true)
+func startReexec(io stdio, userNS bool) (*reexec, error) {
+	cmd, planW, status, err := childCommand(userNS)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -184,7 +231,10 @@ func startReexec(io stdio) (*reexec, error) {
 	if err != nil {
 		planW.Close()
 		status.Close()
-		return nil, userNamespaceError(err)
+		if userNS {
+			return nil, userNamespaceError(err)
+		}
+		return nil, fmt.Errorf("sandbox: starting the setup stage: %w", err)
 	}
 	return &reexec{cmd: cmd, planW: planW, status: status}, nil
 }
@@ -196,17 +246,17 @@ func (r *reexec) abort() {
 	r.status.Close()
 }
 
-// send hands the setup stage its plan and returns the listener it made.
-func (r *reexec) send(plan childPlan) (*os.File, error) {
+// send hands the setup stage its plan and returns the listeners it made.
+func (r *reexec) send(plan childPlan, want int) ([]*os.File, *statusMsg, error) {
 	werr := json.NewEncoder(r.planW).Encode(plan)
 	r.planW.Close()
-	ln, err := receiveListener(r.status)
+	lns, msg, err := receiveListeners(r.status, want)
 	if werr != nil || err != nil {
 		_ = r.cmd.Wait()
 		r.status.Close()
-		return nil, errors.Join(werr, err)
+		return nil, nil, errors.Join(werr, err)
 	}
-	return ln, nil
+	return lns, msg, nil
 }
 
 // exitStatus is the command's exit code, or 128+signal as a shell reports it.
@@ -221,8 +271,9 @@ func exitStatus(cmd *exec.Cmd, err error) (int, error) {
 	return cmd.ProcessState.ExitCode(), nil
 }
 
-// proxyVars are removed from the command's environment: no proxy is
-// reachable from inside, and clients would send ghcr.io's requests there.
+// proxyVars are removed from the command's environment: the caller's proxy
+// is not reachable from inside; the sandbox's own is named instead (unless
+// offline).
 var proxyVars = map[string]bool{
 	"HTTP_PROXY": true, "HTTPS_PROXY": true, "ALL_PROXY": true, "NO_PROXY": true,
 	"http_proxy": true, "https_proxy": true, "all_proxy": true, "no_proxy": true,
@@ -231,9 +282,6 @@ var proxyVars = map[string]bool{
 // sandboxEnv is the command's environment: env (or the caller's) without
 // proxies and the child marker, with the CA variables set.
 func sandboxEnv(env []string, f *runFiles) []string {
-	if env == nil {
-		env = os.Environ()
-	}
 	set := map[string]string{
 		"SSL_CERT_FILE":       f.bundleFile,
 		"REQUESTS_CA_BUNDLE":  f.bundleFile,

@@ -34,6 +34,16 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv(getEnv); url != "" {
 		os.Exit(goGet(url))
 	}
+	if os.Getenv(idleEnv) == "1" {
+		os.Exit(idleProbe())
+	}
+	if os.Getenv(holdEnv) == "1" {
+		hold()
+	}
+	if os.Getenv(attemptEnv) == "1" {
+		tryAll()
+		os.Exit(0)
+	}
 	if addrs := os.Getenv(dialEnv); addrs != "" {
 		dialAll(strings.Split(addrs, ","))
 		os.Exit(0)

@@ -27,22 +27,37 @@ const (
 type childPlan struct {
 	Mounts  []bindMount // files bound over the host's, in order
 	Masks   []string    // existing paths covered by /dev/null
+	Hide    []string    // directories covered by an empty tmpfs (/run)
+	Keep    []keptPath  // paths under Hide shown again
 	Daemons []daemon    // started, and awaited, before the command
-	Command []string
-	Dir     string
-	Env     []string
+	Proxy   bool        // listen for the pass-through proxy, and name it in Env
+	NoProxy string      // NO_PROXY inside, with Proxy
+	// FullIDMap: the stage is root in the host's user namespace, and the
+	// command's own user namespace maps every id to itself (otherwise root
+	// alone, the only id the stage's namespace has).
+	FullIDMap bool
+	Command   []string
+	Dir       string
+	Env       []string
+}
+
+// keptPath is a path under a hidden directory that stays visible: bound to
+// Stage before the tmpfs covers it, and back after.
+type keptPath struct {
+	Path, Stage string
+	Dir         bool
 }
 
 type bindMount struct{ Source, Target string }
 
 // statusMsg is a message on the status socket.
 type statusMsg struct {
-	Error   string `json:"error,omitempty"`
-	Daemons []int  `json:"daemons,omitempty"` // pids of the daemons started inside
+	Error     string `json:"error,omitempty"`
+	ProxyPort int    `json:"proxy_port,omitempty"` // the pass-through proxy's port inside
 }
 
 // childCommand is the unstarted setup stage: this binary again, in new
-// user (when userNS), network and mount namespaces, with
+// user (when userNS), PID, network and mount namespaces, with
 // the write end of the plan pipe and Run's end of the status socket.
 func childCommand(userNS bool) (cmd *exec.Cmd, planW, status *os.File, err error) {
 	planR, planW, err := os.Pipe()
@@ -64,7 +79,7 @@ func childCommand(userNS bool) (cmd *exec.Cmd, planW, status *os.File, err error
 	cmd.Env = []string{childEnv + "=1"}
 	cmd.ExtraFiles = []*os.File{planR, childEnd} // fds 3 and 4
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
+		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
 		// The command dies with Run's process rather than outlive it.
 		Pdeathsig: syscall.SIGKILL,
 	}
@@ -86,41 +101,41 @@ func closeChildEnds(cmd *exec.Cmd) {
 	}
 }
 
-// receiveListener reads the setup stage's first message: the listening
-// socket, or why there is none.
-func receiveListener(status *os.File) (*os.File, error) {
+// receiveListeners reads the setup stage's first message: the listening
+// sockets (ghcr.io's 443, then the proxy's when asked), or why there are none.
+func receiveListeners(status *os.File, want int) ([]*os.File, *statusMsg, error) {
 	msg, fds, err := recvStatus(status)
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case msg == nil:
-		return nil, errors.New("the setup stage ended without a word (see its stderr)")
+		return nil, nil, errors.New("the setup stage ended without a word (see its stderr)")
 	case msg.Error != "":
 		closeAll(fds)
-		return nil, errors.New(msg.Error)
-	case len(fds) != 1:
+		return nil, nil, errors.New(msg.Error)
+	case len(fds) != want:
 		closeAll(fds)
-		return nil, fmt.Errorf("the setup stage sent %d descriptors, want 1", len(fds))
+		return nil, nil, fmt.Errorf("the setup stage sent %d descriptors, want %d", len(fds), want)
 	}
-	return os.NewFile(uintptr(fds[0]), "sandbox listener"), nil
+	var files []*os.File
+	for _, fd := range fds {
+		files = append(files, os.NewFile(uintptr(fd), "sandbox listener"))
+	}
+	return files, msg, nil
 }
 
-// awaitExec waits for EOF (the command runs) or an error message, and
-// collects the pids of the daemons started inside, which are Run's to stop
-// (even when the setup failed).
-func awaitExec(status *os.File) (daemons []int, err error) {
+// awaitExec waits for EOF (the command runs) or an error message.
+func awaitExec(status *os.File) error {
 	for {
 		msg, fds, err := recvStatus(status)
 		closeAll(fds)
 		switch {
 		case err != nil:
-			return daemons, err
+			return err
 		case msg == nil:
-			return daemons, nil
-		}
-		daemons = append(daemons, msg.Daemons...)
-		if msg.Error != "" {
-			return daemons, errors.New(msg.Error)
+			return nil
+		case msg.Error != "":
+			return errors.New(msg.Error)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func TestAsNobody(t *testing.T) {
 		t.Skip("already nobody")
 	}
 	bin := copySelf(t)
-	cmd := exec.Command(bin, "-test.run", "^(TestServesHostsOverTLS|TestNothingElseIsReachable|TestExitStatus|TestDockerNeedsRoot)$", "-test.v")
+	cmd := exec.Command(bin, "-test.run", "^(TestServesHostsOverTLS|TestNothingElseIsReachable|TestExitStatus|TestDockerNeedsRoot|TestAttemptsToLeaveFail|TestLeftoversAreStopped)$", "-test.v")
 	cmd.Env = append(os.Environ(), nonRootEnv+"=1", "HOME=/tmp")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -68,7 +68,7 @@ func TestAsNobody(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the tests as nobody failed: %v\n%s", err, out)
 	}
-	for _, want := range []string{"--- PASS: TestServesHostsOverTLS/curl", "--- PASS: TestServesHostsOverTLS/go", "--- PASS: TestNothingElseIsReachable", "--- PASS: TestDockerNeedsRoot"} {
+	for _, want := range []string{"--- PASS: TestServesHostsOverTLS/curl", "--- PASS: TestServesHostsOverTLS/go", "--- PASS: TestNothingElseIsReachable", "--- PASS: TestDockerNeedsRoot", "--- PASS: TestAttemptsToLeaveFail", "--- PASS: TestLeftoversAreStopped"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("as nobody: no %q in\n%s", want, out)
 		}

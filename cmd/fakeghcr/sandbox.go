@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -21,15 +22,27 @@ import (
 const sandboxLong = `Runs COMMAND (Linux) in a private network and mount namespace where ghcr.io is
 this fakeghcr, so a workflow or script that says ghcr.io runs unchanged:
 
-  - ghcr.io resolves to 127.0.0.1, where fakeghcr serves HTTPS on port 443
-    (a private /etc/hosts, bind-mounted; the host's file is untouched);
+  - ghcr.io and api.github.com (--hosts) resolve to 127.0.0.1, where
+    fakeghcr serves HTTPS on port 443: the registry, and GitHub's REST API
+    for the world's repositories and packages (a private /etc/hosts,
+    bind-mounted; the host's file is untouched);
   - the certificate comes from a CA made for this run, appended to the system
     CA bundle bind-mounted inside, and named by SSL_CERT_FILE,
     REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS: curl, Go, Python and Node
     clients trust it unchanged;
-  - nothing else is reachable: loopback only, and the host's Docker,
-    containerd and BuildKit sockets are covered, so a mistake never reaches
-    the real ghcr.io.
+  - every other name and address is this machine's network, through a proxy
+    whose socket is inside (HTTP_PROXY, HTTPS_PROXY and NO_PROXY are set;
+    git, curl, Go, Node and Docker's engine follow them): actions clone and
+    images pull as outside, and a proxied ghcr.io is still fakeghcr.
+    --offline: loopback only, nothing else is reachable;
+  - the command has its own DOCKER_CONFIG and login stores (podman/skopeo's
+    REGISTRY_AUTH_FILE, helm's, regctl's): a login inside never touches the
+    host's; --docker-config DIR keeps them between runs;
+  - the command runs as root of a user namespace of its own, in a PID
+    namespace: it cannot unmount what the sandbox mounted, /run and /var/run
+    are an empty tmpfs (the host's Docker, containerd and other sockets are
+    gone; --keep-socket shows one again), and whatever it leaves running is
+    stopped when it ends, with a message naming it.
 
 COMMAND's exit status is fakeghcr sandbox's (125 when the sandbox could not be
 made). When COMMAND ends, fakeghcr prints the refusals it made and why
@@ -47,11 +60,14 @@ https://ghcr.io on 127.0.0.1:443; --addr-file gets the --admin-addr address.`
 
 // sandboxConfig is every sandbox flag: serve's, and its own.
 type sandboxConfig struct {
-	serve     serveConfig
-	adminAddr string
-	hosts     string
-	docker    bool
-	explain   bool
+	serve        serveConfig
+	adminAddr    string
+	hosts        string
+	docker       bool
+	explain      bool
+	offline      bool
+	dockerConfig string
+	keepSockets  []string
 }
 
 func newSandboxCmd(cli *cliEnv) *cobra.Command {
@@ -95,6 +111,9 @@ func newSandboxCmd(cli *cliEnv) *cobra.Command {
 	c.Flags().StringVar(&cfg.adminAddr, "admin-addr", "", "also serve the registry and its admin API outside the sandbox, on this address (e.g. 127.0.0.1:5001; :0 picks a port)")
 	c.Flags().StringVar(&cfg.hosts, "hosts", strings.Join(sandbox.DefaultHosts, ","), "comma-separated names that lead to fakeghcr inside")
 	c.Flags().BoolVar(&cfg.docker, "docker", false, "start a private Docker engine inside (root; dockerd and containerd in the PATH)")
+	c.Flags().BoolVar(&cfg.offline, "offline", false, "reach nothing but fakeghcr from inside (default: every other name and address through a proxy to this machine's network)")
+	c.Flags().StringVar(&cfg.dockerConfig, "docker-config", "", "the command's DOCKER_CONFIG and login stores: keep them in this directory between runs (default: a fresh one per run; the host's are never used)")
+	c.Flags().StringArrayVar(&cfg.keepSockets, "keep-socket", nil, "a path under /run or /var/run to keep visible inside (repeatable; the rest of /run is hidden)")
 	c.Flags().BoolVar(&cfg.explain, "explain", false, "print fakeghcr's decisions when COMMAND ends (default: its refusals, when there were any; --explain: all, --explain=false: none)")
 	return c
 }
@@ -152,7 +171,7 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 		if err != nil {
 			return &exitError{code: sandboxFailed, err: fmt.Errorf("--admin-addr: %w", err)}
 		}
-		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: sc.idleTimeout}
 		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
 		outside = "http://" + ln.Addr().String()
@@ -163,12 +182,26 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 			}
 		}
 	}
-	fmt.Fprintf(cli.stderr, "fakeghcr sandbox: %s is fakeghcr (scenario %s); admin API: https://%s%s/ inside, %s outside\n",
-		strings.Join(hosts, ", "), scenario.Name, hosts[0], registry.AdminPrefix, outside)
+	names := strings.Join(hosts, ", ") + " is"
+	if len(hosts) > 1 {
+		names = strings.Join(hosts[:len(hosts)-1], ", ") + " and " + hosts[len(hosts)-1] + " are"
+	}
+	network := "every other name goes to this machine's network through a proxy"
+	if cfg.offline {
+		network = "nothing else is reachable (--offline)"
+	}
+	fmt.Fprintf(cli.stderr, "fakeghcr sandbox: %s fakeghcr (scenario %s); %s; admin API: https://%s%s/ inside, %s outside\n",
+		names, scenario.Name, network, hosts[0], registry.AdminPrefix, outside)
 	if generated {
 		fmt.Fprintf(cli.stderr, "fakeghcr sandbox: admin token %s (set --admin-token or %s to choose one)\n", sc.adminToken, envName("admin-token"))
 	}
 
+	dockerConfig := cfg.dockerConfig
+	if dockerConfig != "" {
+		if dockerConfig, err = filepath.Abs(dockerConfig); err != nil {
+			return usageErrorf("--docker-config: %v", err)
+		}
+	}
 	env := append(os.Environ(),
 		envName("server")+"=https://"+hosts[0],
 		envName("admin-token")+"="+sc.adminToken,
@@ -188,6 +221,11 @@ func runSandbox(ctx context.Context, cli *cliEnv, cfg sandboxConfig, explain str
 		Stderr:  cli.stderr,
 		Logger:  logger,
 		Docker:  cfg.docker,
+
+		DockerConfig: dockerConfig,
+		Offline:      cfg.offline,
+		KeepSockets:  cfg.keepSockets,
+		IdleTimeout:  sc.idleTimeout,
 	})
 	if err != nil {
 		// "fakeghcr sandbox: " is printed before it already.
