@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/faults"
 )
 
 // Record is one authorization decision, as kept for GET /_fakeghcr/decisions
@@ -43,7 +44,7 @@ type Record struct {
 //	  fix:  ...
 //	  at:   12:00:01 POST /v2/acme/api/blobs/uploads/
 func (r Record) String() string {
-	verdict, answer := "DENIED ", strconv.Itoa(r.Status)
+	verdict, answer := r.Verdict(), strconv.Itoa(r.Status)
 	if r.Status == 0 {
 		answer = "no answer"
 	}
@@ -53,7 +54,7 @@ func (r Record) String() string {
 		}
 	}
 	if r.Allowed {
-		verdict, answer = "ALLOWED", "allowed"
+		answer = "allowed"
 	}
 	repo := cmp.Or(r.Repo, "(no repository)")
 	var b strings.Builder
@@ -67,6 +68,19 @@ func (r Record) String() string {
 	}
 	fmt.Fprintf(&b, "  at:   %s %s %s", r.Time.Format("15:04:05"), r.Method, r.Path)
 	return b.String()
+}
+
+// Verdict is the record's label, seven characters wide: ALLOWED, DENIED,
+// or FAULT for a failure a fault rule injected (a 429 from a rule is not
+// a refusal by GHCR's rules).
+func (r Record) Verdict() string {
+	switch {
+	case r.Allowed:
+		return "ALLOWED"
+	case r.Reason == faults.Reason:
+		return "FAULT  "
+	}
+	return "DENIED "
 }
 
 // decisionLog keeps the most recent records, at most len(ring) of them and
@@ -97,10 +111,13 @@ func recordBytes(r Record) int {
 		len(r.Reason) + len(r.Code) + len(r.Message) + len(r.Explanation) + len(r.Fix)
 }
 
+// add keeps r, its texts clipped and copied (see owned): registry, REST
+// and fault records alike.
 func (l *decisionLog) add(r Record) {
 	if len(l.ring) == 0 {
 		return
 	}
+	r = r.owned()
 	size := recordBytes(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -126,11 +143,24 @@ func (l *decisionLog) recent() []Record {
 	return out
 }
 
-// clip cuts s to maxRecordField bytes (on a UTF-8 boundary) and says how
-// long it was.
+// owned returns r with every text clipped to maxRecordField bytes and
+// copied. A text taken from a request (its method, path, a repository
+// name) is a substring of the request line: kept as it is, it would keep
+// the whole line alive, up to 1 MB, however short it looks.
+func (r Record) owned() Record {
+	for _, f := range []*string{&r.RequestID, &r.Method, &r.Path, &r.Repo, &r.Action, &r.Principal,
+		&r.Reason, &r.Code, &r.Message, &r.Explanation, &r.Fix} {
+		*f = clip(*f)
+	}
+	return r
+}
+
+// clip returns a copy of s cut to maxRecordField bytes (on a UTF-8
+// boundary), saying how long it was; never s itself, whose backing array
+// may be a whole request.
 func clip(s string) string {
 	if len(s) <= maxRecordField {
-		return s
+		return strings.Clone(s)
 	}
 	cut := maxRecordField
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -159,19 +189,20 @@ func (s *Server) record(r *http.Request, o outcome) {
 	rec := Record{
 		Time:        s.opts.Now(),
 		RequestID:   middleware.GetReqID(ctx),
-		Method:      clip(r.Method),
-		Path:        clip(r.URL.Path),
-		Repo:        clip(o.repo),
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		Repo:        o.repo,
 		Action:      string(o.action),
-		Principal:   clip(o.principal.String()),
+		Principal:   o.principal.String(),
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
-		Explanation: clip(d.Explanation),
-		Fix:         clip(d.Fix),
+		Explanation: d.Explanation,
+		Fix:         d.Fix,
 	}
 	if o.answer != nil {
-		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, clip(o.answer.Message)
+		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, o.answer.Message
 	}
+	rec = rec.owned()
 	s.decisions.add(rec)
 	decision := "allow"
 	level := slog.LevelDebug
