@@ -223,17 +223,31 @@ func TestRetainedTags(t *testing.T) {
 }
 
 // TestRetainedDigests: a blob is stored under its own digest, not the
-// request's ?digest=, and a repository under a copy of its name.
+// request's ?digest=, and each repository under a copy of its name.
 func TestRetainedDigests(t *testing.T) {
 	s := newMemServer(t, Options{})
 	checkRetained(t, s, storedBudget(s), func(i int) *http.Request {
 		blob := "blob " + strconv.Itoa(i)
 		sum := sha256.Sum256([]byte(blob))
-		return parsed(t, "POST", fmt.Sprintf("/v2/mem/app%d/blobs/uploads/?digest=sha256:%s&pad=", i%10, hex.EncodeToString(sum[:])), fieldSize, blob,
+		return parsed(t, "POST", fmt.Sprintf("/v2/mem/app%d/blobs/uploads/?digest=sha256:%s&pad=", i, hex.EncodeToString(sum[:])), fieldSize, blob,
 			"Authorization", rawBearer(secretMemDev))
 	}, status(http.StatusCreated))
-	if u := s.store.Usage(); u.Blobs != retainedRequests() || u.Repositories != 10 {
-		t.Errorf("Usage = %+v, want %d blobs in 10 repositories", u, retainedRequests())
+	if u, n := s.store.Usage(), retainedRequests(); u.Blobs != n || u.Repositories != n {
+		t.Errorf("Usage = %+v, want %d blobs in as many repositories", u, n)
+	}
+}
+
+// TestRetainedPackages: a first push creates a package; the world, the
+// store and the REST API's ledger keep copies of its name.
+func TestRetainedPackages(t *testing.T) {
+	s := newMemServer(t, Options{})
+	body := `{"mediaType":"application/vnd.fakeghcr.test.v1+json"}`
+	checkRetained(t, s, storedBudget(s), func(i int) *http.Request {
+		return parsed(t, "PUT", fmt.Sprintf("/v2/mem/pkg%d/manifests/latest?pad=", i), fieldSize, body,
+			"Authorization", rawBearer(secretMemDev), "Content-Type", "application/vnd.fakeghcr.test.v1+json")
+	}, status(http.StatusCreated))
+	if got, n := len(s.World().Packages), retainedRequests(); got != n {
+		t.Errorf("%d packages, want %d created", got, n)
 	}
 }
 
@@ -267,5 +281,136 @@ func TestRetainedRESTRecords(t *testing.T) {
 	}, func(int) bool { return true })
 	if len(s.Decisions()) == 0 {
 		t.Fatal("no REST decision recorded: the test reached no record")
+	}
+}
+
+// TestLongRecordsKeepHistory: records are clipped wherever they come from,
+// so a few REST or fault requests with 1 MB paths cannot push the earlier
+// refusals out of the decision log (its 4 MiB budget).
+func TestLongRecordsKeepHistory(t *testing.T) {
+	s := newMemServer(t, Options{Faults: []faults.Rule{{Method: "POST", Status: http.StatusTooManyRequests}}})
+	for range 10 {
+		s.ServeHTTP(httptest.NewRecorder(), parsed(t, "GET", "/v2/mem/secret/manifests/latest", 0, "", "Authorization", "Bearer bogus"))
+	}
+	before := len(s.Decisions())
+	if before == 0 {
+		t.Fatal("no refusal recorded")
+	}
+	for range 4 {
+		s.ServeHTTP(httptest.NewRecorder(), parsed(t, "GET", "/api/v3/orgs/mem/packages/container/app/versions/", fieldSize, "",
+			"Authorization", "Bearer "+secretMemDev))
+		s.ServeHTTP(httptest.NewRecorder(), parsed(t, "POST", "/v2/mem/app/blobs/uploads/", fieldSize, "",
+			"Authorization", rawBearer(secretMemDev)))
+	}
+	recs := s.Decisions()
+	var rest, fault int
+	for _, r := range recs {
+		switch {
+		case r.Reason == faults.Reason:
+			fault++
+		case strings.HasPrefix(r.Path, "/api/v3/"):
+			rest++
+		}
+		if len(r.Path) > maxRecordField+64 {
+			t.Errorf("record of %s keeps a %d-byte path", r.Reason, len(r.Path))
+		}
+	}
+	if rest != 4 || fault != 4 || len(recs) != before+8 {
+		t.Errorf("after 4 REST and 4 fault requests with 1 MB paths: %d records (%d REST, %d fault), want the %d earlier ones kept and 8 more",
+			len(recs), rest, fault, before)
+	}
+}
+
+// TestManifestErrorsEchoOnce: a manifest whose digest or number is 1 MB is
+// refused with GHCR's MANIFEST_INVALID, and the answer quotes the bad
+// value once, cut short, not two or three times whole.
+func TestManifestErrorsEchoOnce(t *testing.T) {
+	t.Parallel()
+	s := newMemServer(t, Options{})
+	long := strings.Repeat("e", 1<<20)
+	for name, body := range map[string]string{
+		"config digest": `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"x","digest":"sha256:` + long + `"},"layers":[]}`,
+		"layer digest":  `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"x","digest":"sha256:` + strings.Repeat("0", 64) + `"},"layers":[{"digest":"sha512:` + long + `"}]}`,
+		"number":        `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":` + strings.Repeat("1", 1<<20) + `}`,
+	} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, parsed(t, "PUT", "/v2/mem/app/manifests/latest", 0, body,
+			"Authorization", rawBearer(secretMemDev), "Content-Type", "application/vnd.oci.image.manifest.v1+json"))
+		got := w.Body.String()
+		if w.Code != http.StatusBadRequest || !strings.HasPrefix(got, `{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid: `) || len(got) > 2048 {
+			t.Errorf("%s: %d, %d-byte answer %.300s; want 400 MANIFEST_INVALID under 2 KiB", name, w.Code, len(got), got)
+		}
+	}
+}
+
+// TestUploadSessionsPerCredential: one credential's flood of POSTs uses up
+// its own sessions (256), not everyone's 1,024: another credential still
+// starts an upload.
+func TestUploadSessionsPerCredential(t *testing.T) {
+	t.Parallel()
+	s := newMemServer(t, Options{})
+	post := func(secret string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, parsed(t, "POST", "/v2/mem/app/blobs/uploads/", 0, "", "Authorization", rawBearer(secret)))
+		return w
+	}
+	accepted, refused := 0, 0
+	for range 1030 {
+		switch w := post(secretMemDev); w.Code {
+		case http.StatusAccepted:
+			accepted++
+		case http.StatusTooManyRequests:
+			refused++
+			if !strings.Contains(w.Body.String(), `"code":"TOOMANYREQUESTS"`) {
+				t.Fatalf("refusal: %s", w.Body)
+			}
+		default:
+			t.Fatalf("POST: %d %s", w.Code, w.Body)
+		}
+	}
+	if accepted != 256 || refused != 1030-256 {
+		t.Errorf("one credential's 1,030 POSTs: %d accepted, %d refused; want 256 and the rest 429", accepted, refused)
+	}
+	if w := post(secretMemOther); w.Code != http.StatusAccepted {
+		t.Errorf("another credential after the flood: %d %s, want 202", w.Code, w.Body)
+	}
+}
+
+// TestUploadSessionsPerCredentialOption: the limit is an option, under the
+// global one.
+func TestUploadSessionsPerCredentialOption(t *testing.T) {
+	t.Parallel()
+	s := newMemServer(t, Options{MaxUploads: 3, MaxUploadsPerCredential: 2})
+	var codes []int
+	for _, secret := range []string{secretMemDev, secretMemDev, secretMemDev, secretMemOther, secretMemOther} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, parsed(t, "POST", "/v2/mem/app/blobs/uploads/", 0, "", "Authorization", rawBearer(secret)))
+		codes = append(codes, w.Code)
+	}
+	want := []int{202, 202, 429, 202, 429} // dev's limit, then the global one
+	if fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("statuses %v, want %v", codes, want)
+	}
+	if _, err := New(Options{MaxUploadsPerCredential: -1}); err == nil {
+		t.Error("New accepted a negative MaxUploadsPerCredential")
+	}
+}
+
+// TestFaultRecordsAreLabelledFault: explain labels an injected failure
+// FAULT, not DENIED: no rule of GHCR's refused it.
+func TestFaultRecordsAreLabelledFault(t *testing.T) {
+	t.Parallel()
+	s := newMemServer(t, Options{Faults: []faults.Rule{{Method: "POST", Status: http.StatusTooManyRequests}}})
+	s.ServeHTTP(httptest.NewRecorder(), parsed(t, "POST", "/v2/mem/app/blobs/uploads/", 0, "", "Authorization", rawBearer(secretMemDev)))
+	s.ServeHTTP(httptest.NewRecorder(), parsed(t, "GET", "/v2/mem/secret/manifests/latest", 0, "", "Authorization", "Bearer bogus"))
+	recs := s.Decisions()
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2", len(recs))
+	}
+	if v := recs[1].Verdict(); v != "FAULT  " || !strings.HasPrefix(recs[1].String(), "FAULT   fault mem/app") {
+		t.Errorf("fault record: Verdict %q, String %q", v, recs[1].String())
+	}
+	if v := recs[0].Verdict(); v != "DENIED " {
+		t.Errorf("refusal: Verdict %q, want DENIED", v)
 	}
 }
