@@ -13,7 +13,9 @@ import (
 )
 
 // Fired describes one injected fault, for the server's decision log
-// (reason fault_injected) and its log.
+// (reason fault_injected) and its log. Method and Path are slices of the
+// request, which they keep alive: a consumer that keeps them clips and
+// copies them first, as the registry's decision log does.
 type Fired struct {
 	Rule       Rule
 	Method     string
