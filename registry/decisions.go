@@ -111,13 +111,13 @@ func recordBytes(r Record) int {
 		len(r.Reason) + len(r.Code) + len(r.Message) + len(r.Explanation) + len(r.Fix)
 }
 
-// add keeps r, its texts clipped and copied (see owned): registry, REST
-// and fault records alike.
-func (l *decisionLog) add(r Record) {
-	if len(l.ring) == 0 {
-		return
-	}
+// add keeps r, its texts clipped and copied (see owned), and returns
+// what it kept: registry, REST and fault records alike go through here.
+func (l *decisionLog) add(r Record) Record {
 	r = r.owned()
+	if len(l.ring) == 0 {
+		return r
+	}
 	size := recordBytes(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -130,6 +130,7 @@ func (l *decisionLog) add(r Record) {
 	l.ring[(l.head+l.count)%len(l.ring)] = r
 	l.count++
 	l.bytes += size
+	return r
 }
 
 // recent returns records newest first.
@@ -202,8 +203,7 @@ func (s *Server) record(r *http.Request, o outcome) {
 	if o.answer != nil {
 		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, o.answer.Message
 	}
-	rec = rec.owned()
-	s.decisions.add(rec)
+	rec = s.decisions.add(rec) // logged below as kept: clipped
 	decision := "allow"
 	level := slog.LevelDebug
 	if !d.Allow {
