@@ -147,21 +147,33 @@ func (l *decisionLog) recent() []Record {
 // owned returns r with every text clipped to maxRecordField bytes and
 // copied. A text taken from a request (its method, path, a repository
 // name) is a substring of the request line: kept as it is, it would keep
-// the whole line alive, up to 1 MB, however short it looks.
+// the whole line alive, up to 1 MB, however short it looks. The texts are
+// copied into one allocation, which the record alone holds.
 func (r Record) owned() Record {
-	for _, f := range []*string{&r.RequestID, &r.Method, &r.Path, &r.Repo, &r.Action, &r.Principal,
-		&r.Reason, &r.Code, &r.Message, &r.Explanation, &r.Fix} {
+	fields := [...]*string{&r.RequestID, &r.Method, &r.Path, &r.Repo, &r.Action, &r.Principal,
+		&r.Reason, &r.Code, &r.Message, &r.Explanation, &r.Fix}
+	n := 0
+	for _, f := range fields {
 		*f = clip(*f)
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	for _, f := range fields {
+		*f, all = all[:len(*f)], all[len(*f):]
 	}
 	return r
 }
 
-// clip returns a copy of s cut to maxRecordField bytes (on a UTF-8
-// boundary), saying how long it was; never s itself, whose backing array
-// may be a whole request.
+// clip cuts s to maxRecordField bytes (on a UTF-8 boundary) and says how
+// long it was.
 func clip(s string) string {
 	if len(s) <= maxRecordField {
-		return strings.Clone(s)
+		return s
 	}
 	cut := maxRecordField
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
