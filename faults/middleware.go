@@ -13,7 +13,9 @@ import (
 )
 
 // Fired describes one injected fault, for the server's decision log
-// (reason fault_injected) and its log.
+// (reason fault_injected) and its log. Method and Path are slices of the
+// request, which they keep alive: a consumer that keeps them clips and
+// copies them first, as the registry's decision log does.
 type Fired struct {
 	Rule       Rule
 	Method     string
@@ -50,6 +52,12 @@ type Middleware struct {
 	mu    sync.Mutex
 	fresh map[string]time.Time // "repo@reference" -> when a manifest was stored there
 }
+
+// maxFresh bounds the manifests a lag rule remembers (each key is at most
+// ~400 bytes: a repository name, "@" and a tag or digest). Past it, within
+// the 10 minutes an entry lives, further pushes are not hidden: a flood of
+// pushes makes the lag milder instead of growing memory without bound.
+const maxFresh = 10_000
 
 func (m *Middleware) now() time.Time {
 	if m.Now != nil {
@@ -146,10 +154,15 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, req Request, 
 	if m.fresh == nil {
 		m.fresh = map[string]time.Time{}
 	}
-	for k, t := range m.fresh {
-		if now.Sub(t) > 10*time.Minute {
-			delete(m.fresh, k)
+	if len(m.fresh) >= maxFresh-1 {
+		for k, t := range m.fresh {
+			if now.Sub(t) > 10*time.Minute {
+				delete(m.fresh, k)
+			}
 		}
+	}
+	if len(m.fresh) >= maxFresh-1 {
+		return
 	}
 	m.fresh[req.Repository+"@"+ref] = now
 	if d := w.Header().Get("Docker-Content-Digest"); d != "" {

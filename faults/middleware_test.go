@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -264,5 +265,47 @@ func TestResetNotUsedUpByAConcurrentShortBody(t *testing.T) {
 	pw.Close()
 	if status := <-short; status != http.StatusCreated {
 		t.Errorf("the short upload: %d, want 201", status)
+	}
+}
+
+// TestLagMemoryBounded: a flood of pushes under a lag rule is remembered
+// up to maxFresh entries; later pushes go unhidden, and once the first
+// ones are 10 minutes old there is room again.
+func TestLagMemoryBounded(t *testing.T) {
+	t.Parallel()
+	set := &Set{}
+	if _, err := set.Add(Rule{Lag: Duration(5 * time.Minute), Repository: "acme/*"}); err != nil {
+		t.Fatal(err)
+	}
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).UnixNano())
+	m := &Middleware{Rules: set, Now: func() time.Time { return time.Unix(0, now.Load()) }}
+	h := m.Wrap(&backend{})
+	do := func(method, path string) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader("{}")))
+		return w.Code
+	}
+	for i := range maxFresh + 10 {
+		if code := do("PUT", fmt.Sprintf("/v2/acme/app/manifests/t%d", i)); code != http.StatusCreated {
+			t.Fatalf("push %d: %d", i, code)
+		}
+	}
+	m.mu.Lock()
+	n := len(m.fresh)
+	m.mu.Unlock()
+	if n > maxFresh {
+		t.Fatalf("%d pushes remembered, want at most %d", n, maxFresh)
+	}
+	if code := do("GET", "/v2/acme/app/manifests/t0"); code != http.StatusNotFound {
+		t.Errorf("first push within the lag: %d, want it hidden (404)", code)
+	}
+	if code := do("GET", fmt.Sprintf("/v2/acme/app/manifests/t%d", maxFresh+9)); code != http.StatusOK {
+		t.Errorf("a push past the bound: %d, want it served (200)", code)
+	}
+	now.Add(int64(11 * time.Minute))
+	do("PUT", "/v2/acme/app/manifests/late")
+	if code := do("GET", "/v2/acme/app/manifests/late"); code != http.StatusNotFound {
+		t.Errorf("a push after the old entries expired: %d, want it hidden (404)", code)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/faults"
 )
 
 // Record is one authorization decision, as kept for GET /_fakeghcr/decisions
@@ -43,7 +44,7 @@ type Record struct {
 //	  fix:  ...
 //	  at:   12:00:01 POST /v2/acme/api/blobs/uploads/
 func (r Record) String() string {
-	verdict, answer := "DENIED ", strconv.Itoa(r.Status)
+	verdict, answer := r.Verdict(), strconv.Itoa(r.Status)
 	if r.Status == 0 {
 		answer = "no answer"
 	}
@@ -53,7 +54,7 @@ func (r Record) String() string {
 		}
 	}
 	if r.Allowed {
-		verdict, answer = "ALLOWED", "allowed"
+		answer = "allowed"
 	}
 	repo := cmp.Or(r.Repo, "(no repository)")
 	var b strings.Builder
@@ -67,6 +68,19 @@ func (r Record) String() string {
 	}
 	fmt.Fprintf(&b, "  at:   %s %s %s", r.Time.Format("15:04:05"), r.Method, r.Path)
 	return b.String()
+}
+
+// Verdict is the record's label, seven characters wide: ALLOWED, DENIED,
+// or FAULT for a failure a fault rule injected (a 429 from a rule is not
+// a refusal by GHCR's rules).
+func (r Record) Verdict() string {
+	switch {
+	case r.Allowed:
+		return "ALLOWED"
+	case r.Reason == faults.Reason:
+		return "FAULT  "
+	}
+	return "DENIED "
 }
 
 // decisionLog keeps the most recent records, at most len(ring) of them and
@@ -97,9 +111,12 @@ func recordBytes(r Record) int {
 		len(r.Reason) + len(r.Code) + len(r.Message) + len(r.Explanation) + len(r.Fix)
 }
 
-func (l *decisionLog) add(r Record) {
+// add keeps r, its texts clipped and copied (see owned), and returns
+// what it kept: registry, REST and fault records alike go through here.
+func (l *decisionLog) add(r Record) Record {
+	r = r.owned()
 	if len(l.ring) == 0 {
-		return
+		return r
 	}
 	size := recordBytes(r)
 	l.mu.Lock()
@@ -113,6 +130,7 @@ func (l *decisionLog) add(r Record) {
 	l.ring[(l.head+l.count)%len(l.ring)] = r
 	l.count++
 	l.bytes += size
+	return r
 }
 
 // recent returns records newest first.
@@ -124,6 +142,31 @@ func (l *decisionLog) recent() []Record {
 		out = append(out, l.ring[(l.head+i)%len(l.ring)])
 	}
 	return out
+}
+
+// owned returns r with every text clipped to maxRecordField bytes and
+// copied. A text taken from a request (its method, path, a repository
+// name) is a substring of the request line: kept as it is, it would keep
+// the whole line alive, up to 1 MB, however short it looks. The texts are
+// copied into one allocation, which the record alone holds.
+func (r Record) owned() Record {
+	fields := [...]*string{&r.RequestID, &r.Method, &r.Path, &r.Repo, &r.Action, &r.Principal,
+		&r.Reason, &r.Code, &r.Message, &r.Explanation, &r.Fix}
+	n := 0
+	for _, f := range fields {
+		*f = clip(*f)
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	for _, f := range fields {
+		*f, all = all[:len(*f)], all[len(*f):]
+	}
+	return r
 }
 
 // clip cuts s to maxRecordField bytes (on a UTF-8 boundary) and says how
@@ -159,20 +202,20 @@ func (s *Server) record(r *http.Request, o outcome) {
 	rec := Record{
 		Time:        s.opts.Now(),
 		RequestID:   middleware.GetReqID(ctx),
-		Method:      clip(r.Method),
-		Path:        clip(r.URL.Path),
-		Repo:        clip(o.repo),
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		Repo:        o.repo,
 		Action:      string(o.action),
-		Principal:   clip(o.principal.String()),
+		Principal:   o.principal.String(),
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
-		Explanation: clip(d.Explanation),
-		Fix:         clip(d.Fix),
+		Explanation: d.Explanation,
+		Fix:         d.Fix,
 	}
 	if o.answer != nil {
-		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, clip(o.answer.Message)
+		rec.Status, rec.Code, rec.Message = o.answer.Status, o.answer.Code, o.answer.Message
 	}
-	s.decisions.add(rec)
+	rec = s.decisions.add(rec) // logged below as kept: clipped
 	decision := "allow"
 	level := slog.LevelDebug
 	if !d.Allow {

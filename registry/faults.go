@@ -44,8 +44,8 @@ func (s *Server) recordFault(r *http.Request, f faults.Fired) {
 	if f.Status == http.StatusTooManyRequests {
 		rec.Code = "TOOMANYREQUESTS"
 	}
-	s.decisions.add(rec)
-	s.log.Info("fault injected", "rule", f.Rule.ID, "effect", f.Effect, "method", f.Method, "path", f.Path,
+	rec = s.decisions.add(rec) // logged below as kept: clipped
+	s.log.Info("fault injected", "rule", f.Rule.ID, "effect", f.Effect, "method", rec.Method, "path", rec.Path,
 		"status", f.Status, "request_id", rec.RequestID)
 }
 

@@ -99,7 +99,9 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	if _, exists := s.view.world.Package(q.rt.Repo); exists {
 		return
 	}
-	pkg := authz.NewPackage(s.view.world, q.caller.principal, q.rt.Repo, source)
+	// The world keeps the name until restart: a copy, not the slice of
+	// the request line it came from.
+	pkg := authz.NewPackage(s.view.world, q.caller.principal, strings.Clone(q.rt.Repo), source)
 	s.view = newView(s.view.world.WithPackage(pkg), s.view)
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)

@@ -99,7 +99,7 @@ func (s *Server) recordREST(r *http.Request, d restapi.Decision) {
 		Principal: d.Principal, Allowed: d.Allowed, Reason: string(d.Reason), Status: d.Status,
 		Message: d.Message, Explanation: d.Explanation, Fix: d.Fix,
 	}
-	s.decisions.add(rec)
+	rec = s.decisions.add(rec) // logged below as kept: clipped
 	level := slog.LevelDebug
 	decision := "allow"
 	if !d.Allowed {

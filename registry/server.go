@@ -61,6 +61,12 @@ type Options struct {
 	// Over either, an upload is refused with 429 TOOMANYREQUESTS.
 	MaxUploads     int
 	MaxUploadBytes int64
+	// MaxUploadsPerCredential bounds the upload sessions one credential
+	// may have open (zero: storage.DefaultMaxUploadsPerHolder, 256), so
+	// that one credential cannot take all MaxUploads from the others.
+	// Over it, that credential's next session is refused with 429
+	// TOOMANYREQUESTS; other credentials still get theirs.
+	MaxUploadsPerCredential int
 	// MinBodyRate is the slowest a request body may arrive, in bytes per
 	// second over every BodyRateWindow; a slower request fails. Zero:
 	// DefaultMinBodyRate; negative: no minimum.
@@ -114,6 +120,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("token TTL %v: must be positive", o.TokenTTL)
 	case o.MaxUploads < 0:
 		return fmt.Errorf("max uploads %d: must be positive", o.MaxUploads)
+	case o.MaxUploadsPerCredential < 0:
+		return fmt.Errorf("max uploads per credential %d: must be positive", o.MaxUploadsPerCredential)
 	case o.MaxUploadBytes < 0:
 		return fmt.Errorf("max upload bytes %d: must be positive", o.MaxUploadBytes)
 	case o.DecisionsKept < 0:
@@ -158,11 +166,12 @@ func New(opts Options) (*Server, error) {
 		log:    opts.Logger,
 		tokens: tokens,
 		store: storage.New(storage.Options{
-			UploadTTL:      opts.UploadTTL,
-			MaxBlobSize:    opts.MaxBlobSize,
-			MaxUploads:     opts.MaxUploads,
-			MaxUploadBytes: opts.MaxUploadBytes,
-			Now:            opts.Now,
+			UploadTTL:           opts.UploadTTL,
+			MaxBlobSize:         opts.MaxBlobSize,
+			MaxUploads:          opts.MaxUploads,
+			MaxUploadsPerHolder: opts.MaxUploadsPerCredential,
+			MaxUploadBytes:      opts.MaxUploadBytes,
+			Now:                 opts.Now,
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}

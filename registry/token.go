@@ -127,6 +127,22 @@ func writeToken(w http.ResponseWriter, token string) {
 // clients name one to a few, BuildKit a few more with cache imports.
 const MaxTokenScopes = 100
 
+// scopeAction returns a, as a constant, if a scope may carry it, and ""
+// for actions that are ignored.
+func scopeAction(a string) string {
+	switch a {
+	case "pull":
+		return "pull"
+	case "push":
+		return "push"
+	case "delete":
+		return "delete"
+	case "*":
+		return "*"
+	}
+	return ""
+}
+
 // parseScopes reads repeated scope parameters, each possibly holding
 // several space-separated scopes (containerd, BuildKit). Scopes of other
 // types (registry:catalog:*) are ignored; a malformed one is refused, and
@@ -149,10 +165,13 @@ func parseScopes(values []string) ([]grant, *regError) {
 			if !validName(name) {
 				return nil, errNameInvalid.withMessage("invalid repository name " + strconv.Quote(truncate(name, 200)) + " in scope")
 			}
+			// Every string kept is a constant or a copy: a substring of
+			// the query would keep the whole request line (up to 1 MB)
+			// alive in the token cache, which counts only its length.
 			var kept []string
 			for _, a := range actions {
-				if a == "pull" || a == "push" || a == "delete" || a == "*" {
-					kept = append(kept, a)
+				if known := scopeAction(a); known != "" {
+					kept = append(kept, known)
 				}
 			}
 			if len(kept) == 0 {
@@ -164,8 +183,9 @@ func parseScopes(values []string) ([]grant, *regError) {
 					return nil, errScopeInvalid.withMessage("too many scopes: more than " + strconv.Itoa(MaxTokenScopes) +
 						" repositories in one token request (fakeghcr's limit); ask for the repositories this client uses")
 				}
+				name = strings.Clone(name)
 				index[name] = len(out)
-				out = append(out, grant{Type: typ, Name: name})
+				out = append(out, grant{Type: "repository", Name: name})
 				j = len(out) - 1
 			}
 			for _, a := range kept {

@@ -30,7 +30,7 @@ func (s *Server) startUpload(q request) *regError {
 		blobCreated(q.w, q.rt.Repo, d.String())
 		return nil
 	}
-	id, err := s.store.StartUpload(q.rt.Repo)
+	id, err := s.store.StartUploadFor(q.rt.Repo, uploadHolder(q.caller.principal))
 	if err != nil {
 		return s.storageError(err)
 	}
@@ -41,6 +41,16 @@ func (s *Server) startUpload(q request) *regError {
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusAccepted)
 	return nil
+}
+
+// uploadHolder is whom an upload session counts against for
+// MaxUploadsPerCredential: the credential, by its name (unique in a
+// world). Anonymous callers, who may never push, count against no one.
+func uploadHolder(p authz.Principal) string {
+	if p.Credential == nil {
+		return ""
+	}
+	return p.Credential.Name
 }
 
 // mount links a blob from another repository. The source must be readable

@@ -5,15 +5,19 @@ import (
 	"crypto/subtle"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 )
 
-// maxMemo bounds the decisions one world snapshot remembers; clients that
-// invent package names cannot grow it further.
-const maxMemo = 4096
+// maxMemo and maxMemoBytes bound the decisions one world snapshot
+// remembers, in number and in bytes (memoBytes); clients that invent
+// package names (a mount's from, a path) cannot grow it further.
+const (
+	maxMemo      = 4096
+	maxMemoBytes = 2 << 20
+)
 
 // view is one immutable snapshot of the world and a memo of authz.Decide
 // over it. Every change makes a new view, so the memo never outlives the
@@ -26,7 +30,10 @@ type view struct {
 	// authenticates nobody.
 	bound map[string]binding
 	memo  sync.Map // memoKey -> authz.Decision
-	size  atomic.Int32
+
+	memoMu    sync.Mutex // serializes adding to memo
+	memoCount int        // entries in memo
+	memoBytes int        // memoBytes of the entries in memo
 }
 
 // binding is a credential as registry tokens are bound to it.
@@ -98,8 +105,30 @@ func (v *view) decide(p authz.Principal, a authz.Access) authz.Decision {
 		return d.(authz.Decision)
 	}
 	d := authz.Decide(v.world, p, a)
-	if v.size.Add(1) <= maxMemo {
-		v.memo.Store(k, d)
-	}
+	v.remember(k, d)
 	return d
+}
+
+// remember keeps d under k while the memo is under both its bounds. The
+// texts are copied first: k.pkg comes from the request (a path, a mount's
+// from) and, as a substring, would keep the whole request line alive.
+func (v *view) remember(k memoKey, d authz.Decision) {
+	size := memoBytes(k, d)
+	v.memoMu.Lock()
+	defer v.memoMu.Unlock()
+	if v.memoCount >= maxMemo || v.memoBytes+size > maxMemoBytes {
+		return
+	}
+	k.name, k.pkg = strings.Clone(k.name), strings.Clone(k.pkg)
+	d.Explanation, d.Fix = strings.Clone(d.Explanation), strings.Clone(d.Fix)
+	if _, loaded := v.memo.LoadOrStore(k, d); !loaded {
+		v.memoCount++
+		v.memoBytes += size
+	}
+}
+
+// memoBytes is about what remembering d under k costs: its texts, and the
+// map entry and headers around them.
+func memoBytes(k memoKey, d authz.Decision) int {
+	return 192 + len(k.kind) + len(k.name) + len(k.pkg) + len(k.action) + len(d.Reason) + len(d.Explanation) + len(d.Fix)
 }

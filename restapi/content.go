@@ -48,6 +48,9 @@ type Worlds interface {
 
 // Decision is one REST authorization decision, for the server's decision
 // log (GET /_fakeghcr/decisions, fakeghcr explain) and its log.
+// Its texts (Method, Path, Package) are slices of the request, which they
+// keep alive: a consumer that keeps a Decision clips and copies them first,
+// as the registry's decision log does.
 type Decision struct {
 	Time        time.Time
 	Method      string

@@ -68,9 +68,13 @@ func newLedger(start time.Time) *ledger {
 }
 
 // entry returns the record of current package name, creating it. l.mu held.
+//
+// The ledger keeps copies of names and digests: those it is given may be
+// substrings of a request line, which they would keep alive until restart.
 func (l *ledger) entry(name string, now time.Time) *pkgEntry {
 	p := l.packages[name]
 	if p == nil {
+		name = strings.Clone(name)
 		p = &pkgEntry{id: l.nextPackage, name: name, created: now, versions: map[string]*version{}}
 		l.nextPackage++
 		l.packages[name] = p
@@ -82,6 +86,7 @@ func (l *ledger) entry(name string, now time.Time) *pkgEntry {
 func (l *ledger) versionOf(p *pkgEntry, digest string, now time.Time) *version {
 	v := p.versions[digest]
 	if v == nil {
+		digest = strings.Clone(digest) // see entry
 		v = &version{id: l.nextVersion, pkg: p, digest: digest, created: now, updated: now}
 		l.nextVersion++
 		p.versions[digest] = v
@@ -247,7 +252,7 @@ func (l *ledger) packageDeleted(repo string, settings authz.Package, removed []R
 	p := l.entry(repo, now)
 	p.deletedAt, p.settings, p.removed = now, settings, removed
 	delete(l.packages, repo)
-	l.deleted[repo] = p
+	l.deleted[p.name] = p // the ledger's copy of the name (see entry)
 }
 
 // deletedPackage returns the latest deleted package named repo.
@@ -279,5 +284,5 @@ func (l *ledger) packageRestored(repo string) {
 	}
 	p.deletedAt, p.removed = time.Time{}, nil
 	delete(l.deleted, repo)
-	l.packages[repo] = p
+	l.packages[p.name] = p
 }

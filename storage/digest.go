@@ -26,9 +26,14 @@ const (
 // exact number of lower-case hex digits; anything else is an error that
 // errors.Is ErrDigestInvalid.
 func ParseDigest(s string) (Digest, error) {
+	if len(s) > maxEcho {
+		// Longer than sha512's 135 characters. Not parsed: the parser's
+		// error would quote s once more.
+		return Digest{}, fmt.Errorf("%w: %s: longer than any digest", ErrDigestInvalid, quoted(s))
+	}
 	d, err := v1.NewHash(s)
 	if err != nil {
-		return Digest{}, fmt.Errorf("%w: %q: %w", ErrDigestInvalid, s, err)
+		return Digest{}, fmt.Errorf("%w: %s: %w", ErrDigestInvalid, quoted(s), err)
 	}
 	return d, nil
 }

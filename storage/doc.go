@@ -35,8 +35,9 @@
 //     being read keeps it alive. A Sweeper (Store.StartSweeper) frees
 //     expired sessions in the background; without one they are freed when
 //     a new session starts.
-//   - Limits GHCR's are not known for: at most MaxUploads open sessions
-//     (ErrTooManyUploads), MaxUploadBytes held by uploads in progress
+//   - Limits GHCR's are not known for: at most MaxUploads open sessions,
+//     MaxUploadsPerHolder of them per holder (ErrTooManyUploads),
+//     MaxUploadBytes held by uploads in progress
 //     (ErrUploadsFull; the upload is discarded, nothing committed is
 //     touched), and MaxManifestDescriptors descriptors per manifest
 //     (ErrManifestInvalid).

@@ -2,8 +2,22 @@ package storage
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
+
+// maxEcho bounds how much of a value from a request an error quotes.
+const maxEcho = 200
+
+// quoted is s quoted for an error, cut to maxEcho bytes and marked with
+// its length: an error names a bad value once and briefly, however long
+// the value was (the HTTP layer may send the message back).
+func quoted(s string) string {
+	if len(s) <= maxEcho {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:maxEcho]) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
 
 // Errors returned by the Store. They are wrapped with more detail; test them
 // with errors.Is. Each maps onto one OCI distribution error code, named in its

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -84,13 +85,13 @@ func (s *Store) PutManifest(repo, reference, mediaType string, body []byte) (Dig
 	if missing := s.missing(repo, refs); len(missing) > 0 {
 		return Digest{}, &BlobUnknownError{Digests: missing}
 	}
-	m := Manifest{Digest: d, MediaType: refs.mediaType, Body: bytes.Clone(body)}
+	m := Manifest{Digest: d, MediaType: strings.Clone(refs.mediaType), Body: bytes.Clone(body)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.repoLocked(repo)
 	r.manifests[d] = m
 	if tag != "" {
-		r.tags[tag] = d
+		r.tags[strings.Clone(tag)] = d // see repoLocked
 	}
 	return d, nil
 }
@@ -158,7 +159,7 @@ func (s *Store) Manifest(repo, reference string) (Manifest, error) {
 	defer s.mu.RUnlock()
 	r := s.repos[repo]
 	if r == nil {
-		return Manifest{}, fmt.Errorf("%w: %q", ErrNameUnknown, repo)
+		return Manifest{}, fmt.Errorf("%w: %s", ErrNameUnknown, quoted(repo))
 	}
 	d, ok := r.tags[reference]
 	if !ok && strings.Contains(reference, ":") {
@@ -170,7 +171,7 @@ func (s *Store) Manifest(repo, reference string) (Manifest, error) {
 			return m, nil
 		}
 	}
-	return Manifest{}, fmt.Errorf("%w: %s@%q", ErrManifestUnknown, repo, reference)
+	return Manifest{}, fmt.Errorf("%w: %s@%s", ErrManifestUnknown, repo, quoted(reference))
 }
 
 // Tags returns repo's tags in ascending order, or ErrNameUnknown if repo has
@@ -181,7 +182,7 @@ func (s *Store) Tags(repo string) ([]string, error) {
 	r := s.repos[repo]
 	if r == nil {
 		s.mu.RUnlock()
-		return nil, fmt.Errorf("%w: %q", ErrNameUnknown, repo)
+		return nil, fmt.Errorf("%w: %s", ErrNameUnknown, quoted(repo))
 	}
 	tags := make([]string, 0, len(r.tags))
 	for t := range r.tags {
@@ -195,7 +196,7 @@ func (s *Store) Tags(repo string) ([]string, error) {
 // checkTag enforces the OCI tag grammar [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}.
 func checkTag(tag string) error {
 	if tag == "" || len(tag) > 128 {
-		return fmt.Errorf("%w: %q must be 1 to 128 characters", ErrTagInvalid, tag)
+		return fmt.Errorf("%w: %s must be 1 to 128 characters", ErrTagInvalid, quoted(tag))
 	}
 	for i := 0; i < len(tag); i++ {
 		c := tag[i]
@@ -241,9 +242,18 @@ func isKnown(mt string) bool {
 	return m.IsImage() || m.IsIndex() || m.IsSchema1()
 }
 
-// invalid wraps ErrManifestInvalid with a reason.
+// maxReason bounds the reason invalid gives: a decoder's error may quote
+// a value of the manifest (a 4 MiB number), and the HTTP layer sends the
+// reason back.
+const maxReason = 1024
+
+// invalid wraps ErrManifestInvalid with a reason, cut to maxReason bytes.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrManifestInvalid, fmt.Sprintf(format, args...))
+	reason := fmt.Sprintf(format, args...)
+	if len(reason) > maxReason {
+		reason = reason[:maxReason] + "... (" + strconv.Itoa(len(reason)) + " bytes)"
+	}
+	return fmt.Errorf("%w: %s", ErrManifestInvalid, reason)
 }
 
 // parseManifest validates body against its media type (contentType, or the
@@ -279,7 +289,7 @@ func parseManifest(contentType string, body []byte, maxDescriptors int) (manifes
 		return manifestRefs{}, invalid("no media type: the request has no Content-Type and the body no mediaType")
 	}
 	if bodyType != "" && bodyType != kind && (isKnown(kind) || isKnown(bodyType)) {
-		return manifestRefs{}, invalid("mediaType %q in the body does not match Content-Type %q", bodyType, kind)
+		return manifestRefs{}, invalid("mediaType %s in the body does not match Content-Type %s", quoted(bodyType), quoted(kind))
 	}
 	m := types.MediaType(kind)
 	switch {

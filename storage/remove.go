@@ -78,7 +78,7 @@ func (s *Store) RestoreManifest(repo string, m Manifest, tags []string) []string
 	var restored []string
 	for _, t := range tags {
 		if _, taken := r.tags[t]; !taken {
-			r.tags[t] = m.Digest
+			r.tags[strings.Clone(t)] = m.Digest
 			restored = append(restored, t)
 		}
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,6 +25,13 @@ const (
 	DefaultMaxManifestDescriptors = 10_000
 	// DefaultMaxUploads caps the upload sessions open at once.
 	DefaultMaxUploads = 1024
+	// DefaultMaxUploadsPerHolder caps the upload sessions one holder (the
+	// HTTP layer's credential) may have open at once: a quarter of
+	// DefaultMaxUploads, so one credential cannot take every session from
+	// the others. Clients open a few at once (docker 5 per push,
+	// go-containerregistry 4 per image), and an abandoned session stays
+	// open for UploadTTL, so 256 is far above any client's need.
+	DefaultMaxUploadsPerHolder = 256
 	// DefaultMaxUploadBytes caps the bytes held by uploads in progress
 	// (open sessions and monolithic pushes being read): 16 GiB, room for
 	// one upload of the largest blob GHCR accepts and more.
@@ -48,6 +56,11 @@ type Options struct {
 	// MaxUploads is the most upload sessions open at once; StartUpload
 	// fails with ErrTooManyUploads beyond it. Default DefaultMaxUploads.
 	MaxUploads int
+	// MaxUploadsPerHolder is the most upload sessions one holder may have
+	// open at once (StartUploadFor); beyond it StartUploadFor fails with
+	// ErrTooManyUploads while other holders may still start sessions.
+	// Default DefaultMaxUploadsPerHolder.
+	MaxUploadsPerHolder int
 	// MaxUploadBytes is the most memory (chunk capacity) uploads in
 	// progress may hold together; an upload that would need more fails with
 	// ErrUploadsFull and is discarded. Committed blobs do not count. Default
@@ -69,6 +82,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("storage: MaxManifestSize %d is negative", o.MaxManifestSize)
 	case o.MaxUploads < 0:
 		return fmt.Errorf("storage: MaxUploads %d is negative", o.MaxUploads)
+	case o.MaxUploadsPerHolder < 0:
+		return fmt.Errorf("storage: MaxUploadsPerHolder %d is negative", o.MaxUploadsPerHolder)
 	case o.MaxUploadBytes < 0:
 		return fmt.Errorf("storage: MaxUploadBytes %d is negative", o.MaxUploadBytes)
 	case o.MaxManifestDescriptors < 0:
@@ -94,6 +109,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxUploads <= 0 {
 		o.MaxUploads = DefaultMaxUploads
 	}
+	if o.MaxUploadsPerHolder <= 0 {
+		o.MaxUploadsPerHolder = DefaultMaxUploadsPerHolder
+	}
 	if o.MaxUploadBytes <= 0 {
 		o.MaxUploadBytes = DefaultMaxUploadBytes
 	}
@@ -116,6 +134,7 @@ type Store struct {
 	blobBytes int64                  // sum of the sizes in blobs
 	repos     map[string]*repository // repositories with at least one blob or manifest
 	uploads   map[string]*upload     // open upload sessions by id
+	byHolder  map[string]int         // open upload sessions by holder ("" not counted)
 	lastSweep time.Time
 }
 
@@ -136,12 +155,17 @@ func New(opts Options) *Store {
 		blobs:     make(map[Digest]*Blob),
 		repos:     make(map[string]*repository),
 		uploads:   make(map[string]*upload),
+		byHolder:  make(map[string]int),
 		lastSweep: opts.Now(),
 	}
 }
 
 // repoLocked returns the named repository, creating it. s.mu must be held
 // for writing.
+//
+// Every string the store keeps (a repository name here, a tag, a digest)
+// is a copy or the store's own: names arrive as substrings of a request
+// line, which they would keep alive, up to 1 MB each, until restart.
 func (s *Store) repoLocked(name string) *repository {
 	r := s.repos[name]
 	if r == nil {
@@ -150,7 +174,7 @@ func (s *Store) repoLocked(name string) *repository {
 			manifests: make(map[Digest]Manifest),
 			tags:      make(map[string]Digest),
 		}
-		s.repos[name] = r
+		s.repos[strings.Clone(name)] = r
 	}
 	return r
 }
@@ -215,7 +239,7 @@ func (s *Store) Mount(to, from string, d Digest) bool {
 	if b == nil {
 		return false
 	}
-	s.repoLocked(to).blobs[d] = b
+	s.repoLocked(to).blobs[b.digest] = b // the stored digest, not the request's
 	return true
 }
 
@@ -267,13 +291,55 @@ type Usage struct {
 	// and monolithic pushes being read): the capacity of their chunks,
 	// which Options.MaxUploadBytes caps.
 	UploadBytes int64
+	// Repositories, Manifests and Tags count what the repositories hold
+	// (a manifest linked into two repositories counts twice).
+	Repositories, Manifests, Tags int
+	// ManifestBytes is the size of the manifests' bodies, each stored body
+	// once per repository holding it.
+	ManifestBytes int64
+	// IndexBytes is about what the store's bookkeeping holds beside
+	// content: repository names, tags, digests, upload sessions, and the
+	// map entries around them (indexBytes).
+	IndexBytes int64
 }
 
-// Usage reports what the store holds.
+// Per-entry costs IndexBytes adds to the length of each name: map slots,
+// string and struct headers, the Blob and upload structs.
+const (
+	entryOverhead  = 64
+	uploadOverhead = 512
+)
+
+// Usage reports what the store holds. It walks every repository, so it
+// costs time linear in what is stored.
 func (s *Store) Usage() Usage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return Usage{Blobs: len(s.blobs), BlobBytes: s.blobBytes, Uploads: len(s.uploads), UploadBytes: s.held.n.Load()}
+	u := Usage{Blobs: len(s.blobs), BlobBytes: s.blobBytes, Uploads: len(s.uploads), UploadBytes: s.held.n.Load(),
+		Repositories: len(s.repos)}
+	digestBytes := func(d Digest) int64 { return int64(entryOverhead + len(d.Algorithm) + len(d.Hex)) }
+	for d := range s.blobs {
+		u.IndexBytes += digestBytes(d)
+	}
+	for name, r := range s.repos {
+		u.IndexBytes += int64(3*entryOverhead + len(name))
+		for d := range r.blobs {
+			u.IndexBytes += digestBytes(d)
+		}
+		for d, m := range r.manifests {
+			u.IndexBytes += digestBytes(d) + int64(len(m.MediaType))
+			u.ManifestBytes += int64(len(m.Body))
+		}
+		for t, d := range r.tags {
+			u.IndexBytes += digestBytes(d) + int64(len(t))
+		}
+		u.Manifests += len(r.manifests)
+		u.Tags += len(r.tags)
+	}
+	for id, up := range s.uploads {
+		u.IndexBytes += int64(uploadOverhead + len(id) + len(up.repo) + len(up.holder))
+	}
+	return u
 }
 
 // Stats reports the number of distinct committed blobs, their total size in

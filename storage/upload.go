@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 // never held then.
 type upload struct {
 	id, repo string
+	holder   string // who opened it ("" for none), for MaxUploadsPerHolder
 
 	mu  sync.Mutex
 	buf chunkBuffer // guarded by mu
@@ -28,8 +30,10 @@ type upload struct {
 	deadline atomic.Int64 // UnixNano after which an idle session expires
 }
 
+// newUpload makes a session of repo; the name is copied (it is a
+// substring of the request line, which it would keep alive).
 func (s *Store) newUpload(repo string) *upload {
-	return &upload{id: rand.Text(), repo: repo, buf: chunkBuffer{pool: &s.chunks, budget: &s.held}, sha: sha256.New()}
+	return &upload{id: rand.Text(), repo: strings.Clone(repo), buf: chunkBuffer{pool: &s.chunks, budget: &s.held}, sha: sha256.New()}
 }
 
 // touch pushes the expiry deadline to now+ttl.
@@ -49,22 +53,51 @@ func (u *upload) release() {
 // Options.UploadTTL without activity. Starting a session does not create the
 // repository. With Options.MaxUploads sessions open (after discarding the
 // expired ones) it fails with ErrTooManyUploads.
-func (s *Store) StartUpload(repo string) (string, error) {
+func (s *Store) StartUpload(repo string) (string, error) { return s.StartUploadFor(repo, "") }
+
+// StartUploadFor is StartUpload for a holder (the HTTP layer names the
+// credential), who may have at most Options.MaxUploadsPerHolder sessions
+// open: past that it fails with ErrTooManyUploads while other holders
+// still start theirs. The holder "" is not limited on its own.
+func (s *Store) StartUploadFor(repo, holder string) (string, error) {
 	u := s.newUpload(repo)
+	u.holder = strings.Clone(holder)
 	now := s.opts.Now()
 	u.touch(now, s.opts.UploadTTL)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Sweep now and then so abandoned sessions cannot pile up even
 	// without a Sweeper, and always before refusing a session.
-	if now.Sub(s.lastSweep) >= s.opts.UploadTTL/2 || len(s.uploads) >= s.opts.MaxUploads {
+	overHolder := func() bool { return holder != "" && s.byHolder[holder] >= s.opts.MaxUploadsPerHolder }
+	if now.Sub(s.lastSweep) >= s.opts.UploadTTL/2 || len(s.uploads) >= s.opts.MaxUploads || overHolder() {
 		s.sweepLocked(now)
+	}
+	if overHolder() {
+		return "", fmt.Errorf("%w: %d by this credential, the limit per credential", ErrTooManyUploads, s.byHolder[holder])
 	}
 	if len(s.uploads) >= s.opts.MaxUploads {
 		return "", fmt.Errorf("%w: %d, the limit", ErrTooManyUploads, len(s.uploads))
 	}
 	s.uploads[u.id] = u
+	if u.holder != "" {
+		s.byHolder[u.holder]++
+	}
 	return u.id, nil
+}
+
+// dropLocked removes u from the open sessions. s.mu must be held for
+// writing.
+func (s *Store) dropLocked(u *upload) {
+	if s.uploads[u.id] != u {
+		return
+	}
+	delete(s.uploads, u.id)
+	if u.holder == "" {
+		return
+	}
+	if s.byHolder[u.holder]--; s.byHolder[u.holder] <= 0 {
+		delete(s.byHolder, u.holder)
+	}
 }
 
 // Sweep discards every expired upload session and releases its memory. A
@@ -93,7 +126,7 @@ func (s *Store) expireLocked(u *upload, now time.Time) bool {
 	}
 	defer u.mu.Unlock()
 	u.release()
-	delete(s.uploads, u.id)
+	s.dropLocked(u)
 	return true
 }
 
@@ -104,10 +137,10 @@ func (s *Store) lookup(repo, id string) (*upload, error) {
 	defer s.mu.Unlock()
 	u := s.uploads[id]
 	if u == nil || u.repo != repo {
-		return nil, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+		return nil, fmt.Errorf("%w: %s", ErrUploadUnknown, quoted(id))
 	}
 	if s.expireLocked(u, now) {
-		return nil, fmt.Errorf("%w: %q expired", ErrUploadUnknown, id)
+		return nil, fmt.Errorf("%w: %s expired", ErrUploadUnknown, quoted(id))
 	}
 	return u, nil
 }
@@ -122,7 +155,7 @@ func (s *Store) acquire(repo, id string) (*upload, error) {
 	u.mu.Lock()
 	if u.done.Load() { // committed, discarded or expired while we waited
 		u.mu.Unlock()
-		return nil, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+		return nil, fmt.Errorf("%w: %s", ErrUploadUnknown, quoted(id))
 	}
 	return u, nil
 }
@@ -132,9 +165,7 @@ func (s *Store) discard(u *upload) {
 	u.release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.uploads[u.id] == u {
-		delete(s.uploads, u.id)
-	}
+	s.dropLocked(u)
 }
 
 // UploadSize returns how many bytes session id of repo holds. It does not
@@ -145,7 +176,7 @@ func (s *Store) UploadSize(repo, id string) (int64, error) {
 		return 0, err
 	}
 	if u.done.Load() {
-		return 0, fmt.Errorf("%w: %q", ErrUploadUnknown, id)
+		return 0, fmt.Errorf("%w: %s", ErrUploadUnknown, quoted(id))
 	}
 	return u.size.Load(), nil
 }
@@ -299,13 +330,13 @@ func (s *Store) finish(u *upload, d Digest) error {
 		s.discard(u)
 		return fmt.Errorf("%w: got %s, want %s", ErrDigestMismatch, got, d)
 	}
-	b := newBlob(d, u.buf.finish())
+	// got, not d: d is parsed from the request and its strings are
+	// substrings of the request line.
+	b := newBlob(got, u.buf.finish())
 	u.release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.uploads[u.id] == u {
-		delete(s.uploads, u.id)
-	}
+	s.dropLocked(u)
 	s.linkLocked(u.repo, b)
 	return nil
 }

@@ -76,9 +76,9 @@ func printDecisions(w io.Writer, recs []registry.Record, all bool, n int) {
 //	  fix:  ...
 //	  at:   12:00:01 POST /v2/acme/api/blobs/uploads/
 func printDecision(w io.Writer, r registry.Record) {
-	verdict, answer := "DENIED ", verify.FormatAnswer(r.Status, r.Code, r.Message)
+	verdict, answer := r.Verdict(), verify.FormatAnswer(r.Status, r.Code, r.Message)
 	if r.Allowed {
-		verdict, answer = "ALLOWED", "allowed"
+		answer = "allowed"
 	}
 	repo := r.Repo
 	if repo == "" {
