@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // act v0.2.89 loses the last output of a failing run: step in host mode (-P
@@ -129,5 +132,111 @@ func (w *actWatch) showing(t testing.TB, job string, want []string, run func() r
 		}
 		t.Logf("act lost the step's output (run %d of %d): the step printed\n%s\nbut act's output lacks it (act v0.2.89 drops a failing host-mode step's last lines); running act again",
 			try, actTries, indent(strings.Join(lost, "\n")))
+	}
+}
+
+// TestActWatchShowing checks actWatch.showing's decisions with runs that stand in for act: a
+// line the step printed but act did not show is a loss (logged, and act runs again, at most
+// actTries times); a line the step did not print is not (no second run).
+func TestActWatchShowing(t *testing.T) {
+	const job, line = "[wf/job]", "Error: denied"
+	w := newActWatch(t, nil)
+	// run returns act's output for one run, the step having printed stepOut.
+	fake := func(shown []bool, stepOut string) (func() runResult, *int) {
+		n := new(int)
+		return func() runResult {
+			i := *n
+			*n++
+			if err := os.WriteFile(w.stepLog, []byte(stepOut), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runResult{Stdout: job + "   ❌  Failure - Main step\n", Code: 1}
+			if i < len(shown) && shown[i] {
+				r.Stdout = job + "   | " + line + "\n" + r.Stdout
+			}
+			return r
+		}, n
+	}
+	for _, c := range []struct {
+		name    string
+		shown   []bool
+		printed string
+		runs    int
+		showed  bool
+	}{
+		{"shown at once", []bool{true}, line + "\n", 1, true},
+		{"lost once", []bool{false, true}, line + "\n", 2, true},
+		{"lost every time", []bool{false, false, false, false}, line + "\n", actTries, false},
+		{"never printed", []bool{false, true}, "Error: something else\n", 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run, n := fake(c.shown, c.printed)
+			logs := &countLogs{TB: t}
+			r := w.showing(logs, job, []string{line}, run)
+			if *n != c.runs {
+				t.Errorf("act ran %d times, want %d", *n, c.runs)
+			}
+			if logs.n != c.runs-1 {
+				t.Errorf("%d runs logged as lost, want %d", logs.n, c.runs-1)
+			}
+			if got := hasLines(r.Stdout, []string{job + "   | " + line}); got != c.showed {
+				t.Errorf("the returned run shows the line: %v, want %v", got, c.showed)
+			}
+		})
+	}
+}
+
+// countLogs counts Logf calls instead of logging them: the lost-output lines of
+// TestActWatchShowing are not act's, and .ci/run counts act's.
+type countLogs struct {
+	testing.TB
+	n int
+}
+
+func (c *countLogs) Logf(string, ...any) { c.n++ }
+
+// TestActWatchWrapper runs a wrapper as a step would: the tool's stdout, stderr and exit status
+// come through, its stderr lands in stepLog, and when it failed the wrapper does not exit until
+// act's output (actLog) shows the tool's last line.
+func TestActWatchWrapper(t *testing.T) {
+	tool := filepath.Join(t.TempDir(), "tool")
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\necho out\necho first >&2\necho 'last: it failed' >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := newActWatch(t, map[string]string{"tool": tool})
+	cmd := exec.Command(filepath.Join(w.dir, "tool"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Until act shows the last line, the wrapper waits (for up to 10 seconds).
+	select {
+	case err := <-done:
+		t.Fatalf("the wrapper exited (%v) before act showed the tool's last line", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := os.WriteFile(w.actLog, []byte("[wf/job]   | first\n[wf/job]   | last: it failed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(8 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatal("the wrapper did not exit once act's output showed the line")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Errorf("wrapper: %v, want the tool's exit status 3", err)
+	}
+	if stdout.String() != "out\n" || stderr.String() != "first\nlast: it failed\n" {
+		t.Errorf("wrapper printed stdout %q, stderr %q; want the tool's", stdout.String(), stderr.String())
+	}
+	if got := w.printed(t); got != "first\nlast: it failed\n" {
+		t.Errorf("stepLog holds %q, want the tool's stderr", got)
 	}
 }
