@@ -39,13 +39,12 @@ func TestAct(t *testing.T) {
 
 	home, env := clientHome(t)
 	// The steps find crane on the PATH, so the workflow's install step downloads nothing. They
-	// find it through a wrapper that also copies crane's stderr to craneLog: act streams a
-	// step's output to its log, and once in 21 runs it did not print the step's error line, so
-	// crane's own words are read from the file instead.
-	craneLog := filepath.Join(home, "crane-stderr.log")
-	wrapper := actCraneWrapper(t, crane, craneLog)
+	// find it through a wrapper that also copies crane's stderr to a file (act_output_test.go):
+	// act v0.2.89 can drop a failing step's last lines, so crane's own words are read from the
+	// file, and act's line is checked with watch.showing.
+	watch := newActWatch(t, map[string]string{"crane": crane})
 	env = append(env,
-		"PATH="+wrapper+string(os.PathListSeparator)+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		watch.path(filepath.Dir(crane)),
 		// No system git configuration (signing, hooks) in the test repository.
 		"GIT_CONFIG_NOSYSTEM=1",
 	)
@@ -75,32 +74,23 @@ func TestAct(t *testing.T) {
 	}
 	runAct := func(t *testing.T) runResult {
 		t.Helper()
-		return command{dir: repo, env: env}.run(t, act, args...)
+		return command{dir: repo, env: env, tee: watch.actLog}.run(t, act, args...)
 	}
 	image := srv.Host + "/acme/api"
 	tag := sha[:12]
 
 	rep.run(t, "seed_denied", func(t *testing.T) {
-		r := runAct(t)
-		// crane's message for GHCR's 403, from the file its wrapper wrote: not through act's
-		// streaming of the step's output.
+		// crane's message for GHCR's 403.
 		craneLine := "Error: pushing image " + image + ":" + tag + ": POST " + srv.URL +
 			"/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package"
-		stderr, err := os.ReadFile(craneLog)
-		if err != nil {
-			t.Fatalf("crane's stderr: %v", err)
-		}
-		wantLines(t, string(stderr), "", []string{craneLine})
-		// act's own lines: the step failed, then the job.
+		r := watch.showing(t, actJob, []string{craneLine}, func() runResult { return runAct(t) })
+		// crane printed it (from the file its wrapper wrote, not through act's streaming).
+		wantLines(t, watch.printed(t), "", []string{craneLine})
+		// act showed it with its prefix, as docs/act.md quotes it; then the step failed, then
+		// the job.
+		wantFail(t, r, actJob+"   | "+craneLine)
 		wantFailMatch(t, r, regexp.QuoteMeta(actJob+"   ❌  Failure - Main Build and push the image [")+`[^\]]+\]`)
 		wantLines(t, r.Stderr, r.Stdout, []string{actJob + " 🏁  Job failed"})
-		// When act did stream the step's error line, it is crane's line with act's prefix, as
-		// docs/act.md quotes it.
-		for _, l := range lines(r.Output()) {
-			if strings.Contains(l, "| Error: pushing image") && l != actJob+"   | "+craneLine {
-				t.Errorf("act printed the step's error as\n  %s\nwant\n  %s", l, actJob+"   | "+craneLine)
-			}
-		}
 		// The wildcard mapped the fake token to the workflow identity, and the rule that
 		// refused it is the seed case's.
 		d := actNewestDenial(t, srv)
@@ -126,6 +116,11 @@ func TestAct(t *testing.T) {
 	})
 
 	rep.run(t, "token_never_logged", func(t *testing.T) {
+		decisions := actAdminGet(t, srv, "/_fakeghcr/decisions")
+		world := actAdminGet(t, srv, "/_fakeghcr/world")
+		// fakeghcr logs a request once its handler returned, which can be after the client
+		// has its answer: the log is complete only once the server has exited.
+		srv.stop(t)
 		log, err := os.ReadFile(srv.logPath)
 		if err != nil {
 			t.Fatal(err)
@@ -135,8 +130,8 @@ func TestAct(t *testing.T) {
 		}
 		for what, b := range map[string][]byte{
 			"fakeghcr's log":           log,
-			"GET /_fakeghcr/decisions": actAdminGet(t, srv, "/_fakeghcr/decisions"),
-			"GET /_fakeghcr/world":     actAdminGet(t, srv, "/_fakeghcr/world"),
+			"GET /_fakeghcr/decisions": decisions,
+			"GET /_fakeghcr/world":     world,
 		} {
 			if bytes.Contains(b, []byte(token)) {
 				t.Errorf("%s contains the workflow's GITHUB_TOKEN", what)
@@ -144,32 +139,6 @@ func TestAct(t *testing.T) {
 		}
 	})
 }
-
-// actCraneWrapper writes a directory holding a "crane" that runs the real one and appends
-// what it printed to stderr to logPath, then prints it to stderr too; it returns the directory.
-func actCraneWrapper(t *testing.T, crane, logPath string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "crane-wrapper")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	script := "#!/bin/sh\n" +
-		"# crane, with its stderr also appended to a file the e2e test reads.\n" +
-		"err=$(mktemp) || exit 1\n" +
-		shellQuote(crane) + ` "$@" 2>"$err"` + "\n" +
-		"code=$?\n" +
-		`cat "$err" >>` + shellQuote(logPath) + "\n" +
-		`cat "$err" >&2` + "\n" +
-		`rm -f "$err"` + "\n" +
-		"exit $code\n"
-	if err := os.WriteFile(filepath.Join(dir, "crane"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// shellQuote quotes s for sh.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // actRepository makes a git repository holding the example workflow, with one commit and the
 // remote origin https://github.com/acme/api.git, from which act takes GITHUB_REPOSITORY

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -73,9 +72,10 @@ func TestContainer(t *testing.T) {
 	t.Run("compose", func(t *testing.T) {
 		t.Parallel()
 		compose := containerCompose(t)
-		port := containerFreePort(t)
 		project := "fakeghcre2e" + containerRandom(t)
-		env := []string{"FAKEGHCR_IMAGE=" + image, "FAKEGHCR_PORT=" + port, "FAKEGHCR_ADMIN_TOKEN="}
+		// Port 0: the engine picks a free port when it publishes, and `port` names it; a port
+		// found free beforehand could be taken by another run before the engine binds it.
+		env := []string{"FAKEGHCR_IMAGE=" + image, "FAKEGHCR_PORT=0", "FAKEGHCR_ADMIN_TOKEN="}
 		base := slices.Concat(compose, []string{"--project-name", project, "--file", "../docker-compose.yml"})
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -88,7 +88,12 @@ func TestContainer(t *testing.T) {
 		if got := containerClientExit(t, project); got != "exited 0" {
 			t.Errorf("client service (fakeghcr healthcheck --url http://fakeghcr:5000): %s, want exited 0", got)
 		}
-		containerPushSeedCase(t, "127.0.0.1:"+port, containerComposeAdmin)
+		published := strings.Fields(containerRun(t, env, slices.Concat(base, []string{"port", "fakeghcr", "5000"})...))
+		if len(published) == 0 || !strings.HasPrefix(published[0], "127.0.0.1:") || strings.HasSuffix(published[0], ":0") {
+			t.Fatalf("compose published fakeghcr's port 5000 on %q, want 127.0.0.1:PORT", published)
+		}
+		host := published[0]
+		containerPushSeedCase(t, host, containerComposeAdmin)
 	})
 }
 
@@ -280,17 +285,6 @@ func containerExec(env []string, args ...string) (string, error) {
 		return "", fmt.Errorf("%w\nstdout: %s\nstderr: %s", err, stdout.Bytes(), stderr.Bytes())
 	}
 	return strings.TrimSpace(stdout.String()), nil
-}
-
-// containerFreePort returns a loopback port that was free a moment ago.
-func containerFreePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
 func containerRandom(t *testing.T) string {

@@ -52,7 +52,11 @@ func TestSandboxDockerEngine(t *testing.T) {
 		wantLines(t, r.Stderr, r.Stdout, []string{"The push refers to repository [ghcr.io/acme/api]"})
 	})
 	buildx, buildxErr := findTool("buildx")
-	actRun := func(t *testing.T) (runResult, string) {
+	// The workflow's docker runs through a wrapper that copies its stderr to a file and waits
+	// for act to show a failure's last line (act_output_test.go).
+	watch := newActWatch(t, map[string]string{"docker": docker})
+	// actRun prepares a repository and returns a func that runs act there, and the commit.
+	actRun := func(t *testing.T) (func() runResult, string) {
 		act := needTool(t, "act", installHint+" act")
 		git := needTool(t, "git", "apt-get install -y git")
 		if buildxErr != nil {
@@ -67,26 +71,35 @@ func TestSandboxDockerEngine(t *testing.T) {
 		if err := os.Symlink(buildx, filepath.Join(plugins, "docker-buildx")); err != nil {
 			t.Fatal(err)
 		}
-		env = append(env, "GIT_CONFIG_NOSYSTEM=1")
+		env = append(env, watch.path(), "GIT_CONFIG_NOSYSTEM=1")
 		repo, sha := actRepositoryWith(t, git, env, "testdata/sandbox/docker-publish.yml")
 		secrets := filepath.Join(home, "act.secrets")
 		if err := os.WriteFile(secrets, []byte("GITHUB_TOKEN="+workflowToken+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return sb.run(t, command{dir: repo, env: env}, act, "push",
-			"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
-			"--action-cache-path", filepath.Join(home, "act-cache"),
-			"--secret-file", secrets,
-			"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker")), sha
+		return func() runResult {
+			return sb.run(t, command{dir: repo, env: env, tee: watch.actLog}, act, "push",
+				"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
+				"--action-cache-path", filepath.Join(home, "act-cache"),
+				"--secret-file", secrets,
+				"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker"))
+		}, sha
 	}
 	const dockerJob = "[docker-publish/publish]"
 	rep.run(t, "act_seed_denied", func(t *testing.T) {
-		r, sha := actRun(t)
 		// As the seed reports show it with the docker driver (Snowfork/snowbridge PR #1272):
 		// the step's "#N ERROR: denied: ...", the "> pushing ... with docker:" frame, and
 		// buildx's closing line.
-		wantFail(t, r, dockerJob+"   |  > pushing ghcr.io/acme/api:"+sha[:12]+" with docker:")
-		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + "   | ERROR: failed to build: denied: permission_denied: write_package"})
+		run, sha := actRun(t)
+		want := []string{
+			" > pushing ghcr.io/acme/api:" + sha[:12] + " with docker:",
+			"ERROR: failed to build: denied: permission_denied: write_package",
+		}
+		r := watch.showing(t, dockerJob, want, run)
+		for _, l := range want {
+			wantLines(t, watch.printed(t), "", []string{l}) // docker printed it
+			wantFail(t, r, dockerJob+"   | "+l)             // and act showed it
+		}
 		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + " 🏁  Job failed"})
 	})
 
@@ -101,7 +114,8 @@ func TestSandboxDockerEngine(t *testing.T) {
 		}
 	})
 	rep.run(t, "act_fixed", func(t *testing.T) {
-		r, _ := actRun(t)
+		run, _ := actRun(t)
+		r := run()
 		wantOK(t, r)
 		wantLines(t, r.Stderr, r.Stdout, []string{dockerJob + " 🏁  Job succeeded"})
 	})

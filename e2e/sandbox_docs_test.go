@@ -50,7 +50,9 @@ func TestDocsSandboxFreshClone(t *testing.T) {
 	git := needTool(t, "git", "apt-get install -y git")
 	bash := needTool(t, "bash", "apt-get install -y bash")
 	_, env := clientHome(t)
-	env = append(env, "PATH="+filepath.Dir(act)+string(os.PathListSeparator)+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// crane through a wrapper that copies its stderr to a file (act_output_test.go).
+	watch := newActWatch(t, map[string]string{"crane": crane})
+	env = append(env, watch.path(filepath.Dir(act), filepath.Dir(crane)))
 	dir := freshClone(t, git, env)
 	sha := firstLine(command{dir: dir, env: env}.run(t, git, "rev-parse", "HEAD").Stdout)
 
@@ -58,16 +60,19 @@ func TestDocsSandboxFreshClone(t *testing.T) {
   --env GITHUB_REPOSITORY=acme/api --env DOCKER_CONFIG="$(mktemp -d)" -s GITHUB_TOKEN=ghs_fake`
 	// What a person types in the shell, with a marker between the two runs for the test.
 	typed := actCmd + "\necho ===fixed===\n./fakeghcr access add acme/api acme/api --role write\n" + actCmd + "\nexit\n"
-	r := command{dir: dir, env: env, stdin: typed}.run(t, filepath.Join(dir, "fakeghcr"),
-		"sandbox", "--scenario", "examples/workflows/fakeghcr.yaml", "--", bash)
+	craneLine := "Error: pushing image ghcr.io/acme/api:" + sha[:12] + ": POST https://ghcr.io/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package"
+	// The whole session again when act lost crane's line.
+	r := watch.showing(t, actJob, []string{craneLine}, func() runResult {
+		return command{dir: dir, env: env, stdin: typed, tee: watch.actLog}.run(t, filepath.Join(dir, "fakeghcr"),
+			"sandbox", "--scenario", "examples/workflows/fakeghcr.yaml", "--", bash)
+	})
 	wantOK(t, r) // the shell's status: the last act's
 	before, after, ok := strings.Cut(r.Stdout, "===fixed===\n")
 	if !ok {
 		t.Fatalf("the shell did not get to the fix:\n%s", indent(r.Output()))
 	}
-	wantLines(t, "", before, []string{
-		actJob + "   | Error: pushing image ghcr.io/acme/api:" + sha[:12] + ": POST https://ghcr.io/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package",
-	})
+	wantLines(t, watch.printed(t), "", []string{craneLine})
+	wantLines(t, "", before, []string{actJob + "   | " + craneLine})
 	wantLines(t, "", before, []string{actJob + " 🏁  Job failed"})
 	wantLines(t, "", after, []string{"acme/api: Manage Actions access: repository acme/api has role write"})
 	wantLines(t, "", after, []string{actJob + " 🏁  Job succeeded"})
@@ -92,17 +97,23 @@ func TestDocsWay1FreshClone(t *testing.T) {
 	crane := needTool(t, "crane", installHint+" crane")
 	git := needTool(t, "git", "apt-get install -y git")
 	home, env := clientHome(t)
-	env = append(env, "PATH="+filepath.Dir(crane)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// crane through a wrapper that copies its stderr to a file (act_output_test.go).
+	watch := newActWatch(t, map[string]string{"crane": crane})
+	env = append(env, watch.path(filepath.Dir(crane)))
 	dir := freshClone(t, git, env)
 	sha := firstLine(command{dir: dir, env: env}.run(t, git, "rev-parse", "HEAD").Stdout)
 	srv := startServer(t, filepath.Join(dir, "examples/workflows/fakeghcr.yaml"))
-	r := command{dir: dir, env: env}.run(t, act, "push", "-W", "examples/workflows/publish.yml",
-		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
-		"--env", "GITHUB_REPOSITORY=acme/api",
-		"--env", "REGISTRY="+srv.Host,
-		"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker"),
-		"-s", "GITHUB_TOKEN=ghs_fake")
-	wantFail(t, r, actJob+"   | Error: pushing image "+srv.Host+"/acme/api:"+sha[:12]+": POST "+srv.URL+
-		"/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package")
+	craneLine := "Error: pushing image " + srv.Host + "/acme/api:" + sha[:12] + ": POST " + srv.URL +
+		"/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package"
+	r := watch.showing(t, actJob, []string{craneLine}, func() runResult {
+		return command{dir: dir, env: env, tee: watch.actLog}.run(t, act, "push", "-W", "examples/workflows/publish.yml",
+			"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
+			"--env", "GITHUB_REPOSITORY=acme/api",
+			"--env", "REGISTRY="+srv.Host,
+			"--env", "DOCKER_CONFIG="+filepath.Join(home, "docker"),
+			"-s", "GITHUB_TOKEN=ghs_fake")
+	})
+	wantLines(t, watch.printed(t), "", []string{craneLine})
+	wantFail(t, r, actJob+"   | "+craneLine)
 	wantLines(t, r.Stderr, r.Stdout, []string{actJob + " 🏁  Job failed"})
 }

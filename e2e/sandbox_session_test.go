@@ -30,7 +30,8 @@ type sandboxSession struct {
 	cmd        *exec.Cmd
 	output     bytes.Buffer // fakeghcr sandbox's stdout and stderr
 	done       chan error
-	code       int // fakeghcr sandbox's exit code, once stopped
+	stopped    bool // stop ran
+	code       int  // fakeghcr sandbox's exit code, once stopped
 
 	// buildkitd inside, started once by sandboxBuildkitd.
 	dir    string // short: for sockets
@@ -87,7 +88,8 @@ func startSandbox(t *testing.T, scenario string, flags ...string) *sandboxSessio
 	}
 	go func() { s.done <- s.cmd.Wait() }()
 	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil && s.admin != "" {
+		// Not s.cmd.ProcessState: the goroutine waiting for the process writes it.
+		if !s.stopped && s.admin != "" {
 			s.stop(t, 0)
 		}
 	})
@@ -126,6 +128,7 @@ type relayRequest struct {
 	Dir   string   `json:"dir,omitempty"`
 	Stdin string   `json:"stdin,omitempty"`
 	Log   string   `json:"log,omitempty"`
+	Tee   string   `json:"tee,omitempty"`
 }
 
 type relayAnswer struct {
@@ -161,7 +164,7 @@ func (s *sandboxSession) post(path string, req any, timeout time.Duration) (rela
 // run runs a command inside the sandbox, with env added to the sandbox's environment.
 func (s *sandboxSession) run(t testing.TB, cm command, name string, args ...string) runResult {
 	t.Helper()
-	a, err := s.post("/run", relayRequest{Argv: append([]string{name}, args...), Env: cm.env, Dir: cm.dir, Stdin: cm.stdin}, commandTimeout)
+	a, err := s.post("/run", relayRequest{Argv: append([]string{name}, args...), Env: cm.env, Dir: cm.dir, Stdin: cm.stdin, Tee: cm.tee}, commandTimeout)
 	r := runResult{Stdout: a.Stdout, Stderr: a.Stderr, Code: a.Code, Err: err}
 	if err == nil && a.Error != "" {
 		r.Err, r.Code = errors.New(a.Error), -1
@@ -188,6 +191,7 @@ func (s *sandboxSession) start(t testing.TB, log string, env []string, name stri
 // stop makes the relay exit with code and waits for fakeghcr sandbox, which returns that code.
 func (s *sandboxSession) stop(t testing.TB, code int) {
 	t.Helper()
+	s.stopped = true
 	if _, err := s.post("/exit", map[string]int{"code": code}, 10*time.Second); err != nil {
 		t.Errorf("stopping the relay: %v", err)
 	}

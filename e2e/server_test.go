@@ -32,6 +32,7 @@ type server struct {
 	cmd        *exec.Cmd
 	logPath    string
 	done       chan error // receives cmd.Wait's result once
+	stopped    bool       // stop ran
 }
 
 // startServer starts `fakeghcr serve` with the scenario file (relative to this directory or a
@@ -89,7 +90,9 @@ func startServer(t *testing.T, scenario string) *server {
 func (s *server) waitAddr(path string, timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		if b, err := os.ReadFile(path); err == nil {
+		// fakeghcr writes the address and a newline: without the newline, the file may hold
+		// part of the address.
+		if b, err := os.ReadFile(path); err == nil && bytes.HasSuffix(b, []byte("\n")) {
 			addr := strings.TrimSpace(string(b))
 			addr = strings.TrimPrefix(addr, "http://")
 			addr = strings.TrimSuffix(addr, "/")
@@ -133,8 +136,12 @@ func (s *server) waitHealthy(timeout time.Duration) error {
 }
 
 // stop sends SIGTERM to the server's pid, waits for it (then kills it) and logs the server's
-// output when the test failed.
+// output when the test failed. Once it returns, the log is complete. Later calls do nothing.
 func (s *server) stop(t *testing.T) {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {

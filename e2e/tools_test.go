@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +97,9 @@ type command struct {
 	dir   string   // working directory; empty: the test's
 	env   []string // added to cleanEnv()
 	stdin string
+	// tee, when set, is a file that also receives the command's stdout and stderr as they
+	// arrive (appended), for a process that watches the command's output while it runs.
+	tee string
 }
 
 func (cm command) run(t testing.TB, name string, args ...string) runResult {
@@ -108,6 +112,14 @@ func (cm command) run(t testing.TB, name string, args ...string) runResult {
 	cmd.Stdin = strings.NewReader(cm.stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if cm.tee != "" {
+		f, err := os.OpenFile(cm.tee, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, f), io.MultiWriter(&stderr, f)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	r := runResult{Stdout: stdout.String(), Stderr: stderr.String(), Code: -1, Err: err}
@@ -215,13 +227,16 @@ func wantFailMatch(t testing.TB, r runResult, pattern string) string {
 // wantLines checks that one of the outputs has the lines want, consecutively and whole.
 func wantLines(t testing.TB, stderr, stdout string, want []string) {
 	t.Helper()
-	block := "\n" + strings.Join(want, "\n") + "\n"
-	for _, out := range []string{stderr, stdout} {
-		if strings.Contains("\n"+strings.Join(lines(out), "\n")+"\n", block) {
-			return
-		}
+	if hasLines(stderr, want) || hasLines(stdout, want) {
+		return
 	}
 	t.Errorf("missing output\n%s\noutput:\n%s", indent(strings.Join(want, "\n")), indent(stderr+stdout))
+}
+
+// hasLines reports whether out has the lines want, consecutively and whole.
+func hasLines(out string, want []string) bool {
+	block := "\n" + strings.Join(want, "\n") + "\n"
+	return strings.Contains("\n"+strings.Join(lines(out), "\n")+"\n", block)
 }
 
 func wantOK(t testing.TB, r runResult) {

@@ -8,6 +8,7 @@
 // reachable from outside although the sandbox has its own network):
 //
 //	POST /run   {"argv":[...],"env":[...],"dir":"","stdin":""} -> {"stdout":"","stderr":"","code":0}
+//	            ("tee":"FILE" also appends stdout and stderr to FILE as they arrive)
 //	POST /start {"argv":[...],"env":[...],"log":"FILE"}         -> {"pid":N} (runs in the background)
 //	POST /exit  {"code":N}                                       -> the relay stops background
 //	                                                               processes and exits with N
@@ -19,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -35,6 +37,7 @@ type runRequest struct {
 	Dir   string   `json:"dir"`
 	Stdin string   `json:"stdin"`
 	Log   string   `json:"log"` // /start: stdout and stderr go here
+	Tee   string   `json:"tee"` // /run: stdout and stderr are also appended here as they arrive
 }
 
 type runResponse struct {
@@ -74,6 +77,15 @@ func serve(socket string) int {
 		cmd.Stdin = strings.NewReader(req.Stdin)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if req.Tee != "" {
+			f, err := os.OpenFile(req.Tee, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				reply(w, runResponse{Code: -1, Error: err.Error()})
+				return
+			}
+			defer f.Close()
+			cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, f), io.MultiWriter(&stderr, f)
+		}
 		resp := runResponse{Code: -1}
 		err := cmd.Run()
 		var exitErr *exec.ExitError

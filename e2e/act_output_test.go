@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// act v0.2.89 loses the last output of a failing run: step in host mode (-P
+// ubuntu-latest=-self-hosted). HostEnvironment.exec (pkg/container/host_environment.go) runs
+// the step on a pseudo-terminal and copies the terminal's output to act's log in a goroutine;
+// when the step exits non-zero it returns at once, without waiting for that goroutine, and its
+// deferred Close of the terminal discards what the goroutine had not read yet. A step that
+// succeeds is drained (act writes an EOT and waits for it), so only a failing step's last lines
+// go missing, the more often the busier the machine: with both cores of a 2-core machine busy, a
+// step whose tool printed 50 lines, then an error line, and exited 1 lost the error line in 20
+// of 100 act runs. The seed case is such a failing step: its last line is the client's error,
+// the line docs/act.md quotes.
+//
+// So the tests read what a tool in a step printed from a file the step writes (actWatch), and
+// check the line act shows users with actWatch.showing: the step's tool does not exit before
+// act has shown its last line (the same step through such a wrapper: 0 of 100 runs lost it),
+// and when act lost a line anyway, act runs again.
+
+// actTries bounds the act runs of one check.
+const actTries = 3
+
+// actWatch wraps the tools a workflow's steps run, to learn what they printed.
+type actWatch struct {
+	// dir holds one wrapper per tool: put it first on the PATH act gives its steps.
+	dir string
+	// stepLog receives what the wrapped tools print to stderr.
+	stepLog string
+	// actLog receives act's output while act runs (command.tee): a wrapped tool that fails
+	// waits, for up to 10 seconds, until its last line is there before it exits.
+	actLog string
+}
+
+// newActWatch writes a wrapper for each tool (name: path of the real one). A wrapper runs the
+// real tool with the same arguments, stdin and stdout and the same exit status; it copies the
+// tool's stderr to stepLog, then to its own stderr, and when the tool failed it waits until act
+// has shown the last line of it. That wait is what keeps act v0.2.89 from losing the line: act
+// drops only what the step printed after act's reader last ran, and the step's shell cannot
+// exit before its tool does.
+func newActWatch(t testing.TB, tools map[string]string) *actWatch {
+	t.Helper()
+	base := t.TempDir()
+	w := &actWatch{
+		dir:     filepath.Join(base, "tools"),
+		stepLog: filepath.Join(base, "step-stderr.log"),
+		actLog:  filepath.Join(base, "act-output.log"),
+	}
+	if err := os.MkdirAll(w.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, real := range tools {
+		script := "#!/bin/sh\n" +
+			"# " + name + ", with its stderr also appended to a file the e2e test reads.\n" +
+			"err=$(mktemp) || exit 1\n" +
+			shellQuote(real) + ` "$@" 2>"$err"` + "\n" +
+			"code=$?\n" +
+			`cat "$err" >>` + shellQuote(w.stepLog) + "\n" +
+			`cat "$err" >&2` + "\n" +
+			// act prints a step's line as "[workflow/job]   | LINE".
+			`last=$(grep -v '^[[:space:]]*$' "$err" | tail -n 1)` + "\n" +
+			`rm -f "$err"` + "\n" +
+			`if [ "$code" -ne 0 ] && [ -n "$last" ]; then` + "\n" +
+			"  i=0\n" +
+			`  until grep -qF -- "| $last" ` + shellQuote(w.actLog) + ` 2>/dev/null || [ "$i" -ge 200 ]; do sleep 0.05; i=$((i+1)); done` + "\n" +
+			"fi\n" +
+			"exit $code\n"
+		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// path is PATH with the wrappers first, then dirs.
+func (w *actWatch) path(dirs ...string) string {
+	return "PATH=" + strings.Join(append(append([]string{w.dir}, dirs...), os.Getenv("PATH")), string(os.PathListSeparator))
+}
+
+// printed is what the wrapped tools printed to stderr in the last run.
+func (w *actWatch) printed(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(w.stepLog)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// showing runs act (run, which must copy act's output to w.actLog) until its output shows
+// each of want, a line a wrapped tool printed, as act prints it: job + "   | " + line. Both
+// files are removed before each run. When act's output lacks a line that stepLog has, act lost
+// it: the run is logged and act runs again, up to actTries runs. When stepLog lacks it too,
+// the step did not print it and act does not run again: the caller's checks fail on that run.
+// It returns the last run.
+func (w *actWatch) showing(t testing.TB, job string, want []string, run func() runResult) runResult {
+	t.Helper()
+	for try := 1; ; try++ {
+		for _, f := range []string{w.stepLog, w.actLog} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+		}
+		r := run()
+		printed := w.printed(t)
+		var lost []string
+		for _, l := range want {
+			shown := []string{job + "   | " + l}
+			if hasLines(r.Stderr, shown) || hasLines(r.Stdout, shown) {
+				continue
+			}
+			if !hasLines(printed, []string{l}) {
+				return r // the step did not print it: not act's loss
+			}
+			lost = append(lost, l)
+		}
+		if len(lost) == 0 || try == actTries {
+			return r
+		}
+		t.Logf("act lost the step's output (run %d of %d): the step printed\n%s\nbut act's output lacks it (act v0.2.89 drops a failing host-mode step's last lines); running act again",
+			try, actTries, indent(strings.Join(lost, "\n")))
+	}
+}
+
+// TestActWatchShowing checks actWatch.showing's decisions with runs that stand in for act: a
+// line the step printed but act did not show is a loss (logged, and act runs again, at most
+// actTries times); a line the step did not print is not (no second run).
+func TestActWatchShowing(t *testing.T) {
+	const job, line = "[wf/job]", "Error: denied"
+	w := newActWatch(t, nil)
+	// run returns act's output for one run, the step having printed stepOut.
+	fake := func(shown []bool, stepOut string) (func() runResult, *int) {
+		n := new(int)
+		return func() runResult {
+			i := *n
+			*n++
+			if err := os.WriteFile(w.stepLog, []byte(stepOut), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runResult{Stdout: job + "   ❌  Failure - Main step\n", Code: 1}
+			if i < len(shown) && shown[i] {
+				r.Stdout = job + "   | " + line + "\n" + r.Stdout
+			}
+			return r
+		}, n
+	}
+	for _, c := range []struct {
+		name    string
+		shown   []bool
+		printed string
+		runs    int
+		showed  bool
+	}{
+		{"shown at once", []bool{true}, line + "\n", 1, true},
+		{"lost once", []bool{false, true}, line + "\n", 2, true},
+		{"lost every time", []bool{false, false, false, false}, line + "\n", actTries, false},
+		{"never printed", []bool{false, true}, "Error: something else\n", 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run, n := fake(c.shown, c.printed)
+			logs := &countLogs{TB: t}
+			r := w.showing(logs, job, []string{line}, run)
+			if *n != c.runs {
+				t.Errorf("act ran %d times, want %d", *n, c.runs)
+			}
+			if logs.n != c.runs-1 {
+				t.Errorf("%d runs logged as lost, want %d", logs.n, c.runs-1)
+			}
+			if got := hasLines(r.Stdout, []string{job + "   | " + line}); got != c.showed {
+				t.Errorf("the returned run shows the line: %v, want %v", got, c.showed)
+			}
+		})
+	}
+}
+
+// countLogs counts Logf calls instead of logging them: the lost-output lines of
+// TestActWatchShowing are not act's, and .ci/run counts act's.
+type countLogs struct {
+	testing.TB
+	n int
+}
+
+func (c *countLogs) Logf(string, ...any) { c.n++ }
+
+// TestActWatchWrapper runs a wrapper as a step would: the tool's stdout, stderr and exit status
+// come through, its stderr lands in stepLog, and when it failed the wrapper does not exit until
+// act's output (actLog) shows the tool's last line.
+func TestActWatchWrapper(t *testing.T) {
+	tool := filepath.Join(t.TempDir(), "tool")
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\necho out\necho first >&2\necho 'last: it failed' >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := newActWatch(t, map[string]string{"tool": tool})
+	cmd := exec.Command(filepath.Join(w.dir, "tool"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Until act shows the last line, the wrapper waits (for up to 10 seconds).
+	select {
+	case err := <-done:
+		t.Fatalf("the wrapper exited (%v) before act showed the tool's last line", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := os.WriteFile(w.actLog, []byte("[wf/job]   | first\n[wf/job]   | last: it failed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(8 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatal("the wrapper did not exit once act's output showed the line")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Errorf("wrapper: %v, want the tool's exit status 3", err)
+	}
+	if stdout.String() != "out\n" || stderr.String() != "first\nlast: it failed\n" {
+		t.Errorf("wrapper printed stdout %q, stderr %q; want the tool's", stdout.String(), stderr.String())
+	}
+	if got := w.printed(t); got != "first\nlast: it failed\n" {
+		t.Errorf("stepLog holds %q, want the tool's stderr", got)
+	}
+}
