@@ -23,8 +23,17 @@ type player struct {
 	// nextLogin[i] is the line of the first ghcr.io login at or after
 	// item i (0 for none), built on first use.
 	nextLogin []int
-	// skip lists undescribed packages whose states were not played.
-	skip map[string]bool
+	// trace records, when not nil, each image finding of play: enough to
+	// replay it in another state of its package (replay).
+	trace *[]traced
+}
+
+// traced is one image finding of a play: its index among the findings,
+// its step's interaction and image, and the login the job had there.
+type traced struct {
+	finding, item int
+	rf            ref
+	current       *login
 }
 
 // login is the credential a job logged in to ghcr.io with.
@@ -102,6 +111,9 @@ func (p *player) play() ([]Finding, []result) {
 			if in.pushUnknown != "" {
 				f.Assumptions = append(f.Assumptions, fmt.Sprintf("push: %s could not be evaluated; predicted as if it pushes", in.pushUnknown))
 			}
+			if p.trace != nil {
+				*p.trace = append(*p.trace, traced{finding: len(fs), item: i, rf: rf, current: current})
+			}
 			r := p.imageResult(&f, in, rf, current, i)
 			if r.Outcome == Deny && failedAt == 0 {
 				failedAt = in.line
@@ -110,6 +122,20 @@ func (p *player) play() ([]Finding, []result) {
 		}
 	}
 	return fs, rs
+}
+
+// replay predicts again, in p's world, the image findings ts of an
+// earlier play of the same job: each with the login the job had at its
+// step, in order, so a push that creates the package precedes the pulls
+// that read it. The other interactions are not played again: a login's
+// answer and the credential a step uses do not depend on any package.
+func (p *player) replay(ts []traced) []result {
+	out := make([]result, len(ts))
+	for j, t := range ts {
+		var f Finding
+		out[j] = p.imageResult(&f, p.items[t.item].in, t.rf, t.current, t.item)
+	}
+	return out
 }
 
 // imageResult predicts one push or pull of one image.
@@ -130,9 +156,6 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 			r.prints, _ = answers.Render(answers.Docker, answers.StageReference, answers.Vars{})
 		}
 		return r
-	}
-	if p.skip[rf.repo] {
-		return result{Outcome: Unknown, Explanation: fmt.Sprintf("This job names too many packages the world does not describe to play every combination of their states (more than %d); the states of %s were not played.", maxVariants, f.Image)}
 	}
 	var l login
 	switch {

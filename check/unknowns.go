@@ -41,19 +41,15 @@ type dimension struct {
 }
 
 // unknownStates multiplies the variants by the plausible values of the
-// world's unknown fields that the job's packages and repository depend on.
-// A dimension that would take the states past maxVariants is played in
-// its strictest value only, and its label says so: it can refuse more,
-// never allow more.
-func (a *analyzer) unknownStates(vs []variant, pkgs []string) []variant {
+// repository's unknown fields, which every finding of a job depends on.
+func (a *analyzer) unknownStates(vs []variant) []variant {
 	if len(a.opts.Unknowns) == 0 {
 		return vs
 	}
-	for _, d := range a.dimensions(pkgs) {
+	for _, d := range a.repoDimensions() {
 		opts := d.options
 		if len(vs)*len(opts) > maxVariants {
-			o := opts[d.strict]
-			opts = []option{{label: "assumed " + o.label + " (its other values not played: too many states)", apply: o.apply}}
+			opts = strictOnly(d)
 		}
 		var next []variant
 		for _, v := range vs {
@@ -64,12 +60,9 @@ func (a *analyzer) unknownStates(vs []variant, pkgs []string) []variant {
 				for k, l := range v.labels {
 					labels[k] = l
 				}
-				if labels[d.key] != "" {
-					labels[d.key] += "; "
-				}
-				labels[d.key] += o.label
+				labels[d.key] = joinLabel(labels[d.key], o.label)
 				rd := v.repoDefault
-				if r, ok := w.Repository(a.repo); ok && d.key == "repository" {
+				if r, ok := w.Repository(a.repo); ok {
 					rd = authz.RoleRead
 					if r.WorkflowPermission.AtLeast(authz.RoleWrite) {
 						rd = authz.RoleWrite
@@ -81,6 +74,50 @@ func (a *analyzer) unknownStates(vs []variant, pkgs []string) []variant {
 		vs = next
 	}
 	return vs
+}
+
+// unknownPackageStates lists the plausible states of one package's
+// unknown fields (and its owner's, for a package the job would create):
+// every combination of their values, nil when none is unknown. A field
+// that would take the package's states, times the played global
+// variants, past maxVariants is played in its strictest value only, and
+// its label says so: it can refuse more, never allow more.
+func (a *analyzer) unknownPackageStates(pkg string, played int) []pkgState {
+	if len(a.opts.Unknowns) == 0 {
+		return nil
+	}
+	dims := a.packageDimensions(pkg)
+	if len(dims) == 0 {
+		return nil
+	}
+	states := []pkgState{{apply: func(*authz.World) {}}}
+	for _, d := range dims {
+		opts := d.options
+		if played*len(states)*len(opts) > maxVariants {
+			opts = strictOnly(d)
+		}
+		var next []pkgState
+		for _, s := range states {
+			for _, o := range opts {
+				first, then := s.apply, o.apply
+				next = append(next, pkgState{label: joinLabel(s.label, o.label), apply: func(w *authz.World) { first(w); then(w) }})
+			}
+		}
+		states = next
+	}
+	return states
+}
+
+func strictOnly(d dimension) []option {
+	o := d.options[d.strict]
+	return []option{{label: "assumed " + o.label + " (its other values not played: too many states)", apply: o.apply}}
+}
+
+func joinLabel(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 func (a *analyzer) isUnknown(section, name, key string) bool {
@@ -101,11 +138,8 @@ func (a *analyzer) userLogins() []string {
 	return out
 }
 
-// dimensions lists the unknown fields the job depends on: the
-// repository's and the owners' first (few, and deciding for every
-// package), then the packages', those linked to the workflow's repository
-// first and other owners' last.
-func (a *analyzer) dimensions(pkgs []string) []dimension {
+// repoDimensions lists the repository's unknown fields.
+func (a *analyzer) repoDimensions() []dimension {
 	repo := strings.ToLower(a.repo)
 	var dims []dimension
 	if repo != "" && a.isUnknown("repositories", repo, "workflow_permission") {
@@ -120,10 +154,15 @@ func (a *analyzer) dimensions(pkgs []string) []dimension {
 			{"repository internal", editRepo(repo, func(r *authz.Repository) { r.Visibility = authz.Internal })},
 		}})
 	}
-	for _, pkg := range pkgs {
-		if _, exists := a.world.Package(pkg); exists {
-			continue
-		}
+	return dims
+}
+
+// packageDimensions lists one package's unknown fields: for a package
+// the world does not list (the job would create it), its owner's
+// inheritance default and creation policy, then the package's own.
+func (a *analyzer) packageDimensions(pkg string) []dimension {
+	var dims []dimension
+	if _, exists := a.world.Package(pkg); !exists {
 		owner := ownerOf(pkg)
 		if a.isUnknown("owners", owner, "inherit_access_default") {
 			off := false
@@ -139,29 +178,11 @@ func (a *analyzer) dimensions(pkgs []string) []dimension {
 			}})
 		}
 	}
-	ordered := slices.Clone(pkgs)
-	slices.SortStableFunc(ordered, func(x, y string) int { return a.priority(x) - a.priority(y) })
-	for _, pkg := range ordered {
-		dims = append(dims, a.packageDimensions(pkg)...)
-	}
-	return dims
+	return append(dims, a.fieldDimensions(pkg)...)
 }
 
-// priority orders packages: linked to the workflow's repository, then of
-// its owner, then the others.
-func (a *analyzer) priority(pkg string) int {
-	p, _ := a.world.Package(pkg)
-	switch {
-	case a.repo != "" && strings.EqualFold(p.Repository, a.repo):
-		return 0
-	case a.repo != "" && ownerOf(pkg) == ownerOf(a.repo):
-		return 1
-	}
-	return 2
-}
-
-// packageDimensions lists one package's unknown fields.
-func (a *analyzer) packageDimensions(pkg string) []dimension {
+// fieldDimensions lists the unknown fields of one package of the world.
+func (a *analyzer) fieldDimensions(pkg string) []dimension {
 	repo := strings.ToLower(a.repo)
 	if a.isUnknown("packages", pkg, KeyExists) {
 		return []dimension{{key: pkg, options: a.existence(pkg), strict: 1}}
@@ -236,33 +257,47 @@ func cmpRepo(repo string) string {
 
 func editPackage(name string, f func(*authz.Package)) func(*authz.World) {
 	return func(w *authz.World) {
-		for k, p := range w.Packages {
-			if strings.EqualFold(k, name) {
-				f(&p)
-				w.Packages[k] = p
-			}
+		for _, k := range keysOf(w.Packages, name) {
+			p := w.Packages[k]
+			f(&p)
+			w.Packages[k] = p
 		}
 	}
 }
 
 func editRepo(name string, f func(*authz.Repository)) func(*authz.World) {
 	return func(w *authz.World) {
-		for k, r := range w.Repositories {
-			if strings.EqualFold(k, name) {
-				f(&r)
-				w.Repositories[k] = r
-			}
+		for _, k := range keysOf(w.Repositories, name) {
+			r := w.Repositories[k]
+			f(&r)
+			w.Repositories[k] = r
 		}
 	}
 }
 
 func editOwner(login string, f func(*authz.Owner)) func(*authz.World) {
 	return func(w *authz.World) {
-		for k, o := range w.Owners {
-			if strings.EqualFold(k, login) {
-				f(&o)
-				w.Owners[k] = o
-			}
+		for _, k := range keysOf(w.Owners, login) {
+			o := w.Owners[k]
+			f(&o)
+			w.Owners[k] = o
 		}
 	}
+}
+
+// keysOf lists the keys of m that name name, as the world looks them up
+// (authz's lookup): the lower-case key, else any spelling of it. The
+// common case costs one map access, not a scan of the world.
+func keysOf[V any](m map[string]V, name string) []string {
+	lower := strings.ToLower(name)
+	if _, ok := m[lower]; ok {
+		return []string{lower}
+	}
+	var out []string
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,5 +128,57 @@ func TestUnknownExistence(t *testing.T) {
 	joined := strings.Join(states, "\n")
 	if !strings.Contains(joined, "not published yet (GitHub answered 404)") || !strings.Contains(joined, "hidden from the token") {
 		t.Errorf("states:\n%s", joined)
+	}
+}
+
+// TestUnknownFieldsManyPackages: a job pulling six private packages whose
+// Manage Actions access and inheritance are unknown (6 states each, 6^6
+// combinations) plays every state of each: no field is cut to its
+// strictest value, and each pull is the pull of that package alone.
+func TestUnknownFieldsManyPackages(t *testing.T) {
+	t.Parallel()
+	var world, steps strings.Builder
+	world.WriteString("owners:\n  - {login: acme, type: organization}\nrepositories:\n  - {name: acme/api, id: 5, visibility: private, workflow_permission: read}\n  - {name: acme/tools, id: 6, visibility: private}\npackages:\n")
+	for i := range 6 {
+		fmt.Fprintf(&world, "  - {name: acme/tool%d, visibility: private, repository: acme/tools, inherit_access: unknown, actions_access: unknown}\n", i)
+		fmt.Fprintf(&steps, "      - run: docker pull ghcr.io/acme/tool%d:1\n", i)
+	}
+	sc, err := scenarios.Parse("imported.yaml", []byte(world.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var us []check.UnknownField
+	for _, u := range sc.Unknowns {
+		us = append(us, check.UnknownField{Section: u.Section, Name: u.Name, Key: u.Key})
+	}
+	// The login-then-pull steps of GitHub's "Publishing Docker images" guide
+	// (https://docs.github.com/actions/publishing-packages/publishing-docker-images).
+	src := "on: push\npermissions:\n  packages: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" +
+		"      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: ${{ github.actor }}\n          password: ${{ secrets.GITHUB_TOKEN }}\n" + steps.String()
+	wf, err := workflows.Read("pull.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := check.Analyze([]*workflows.Workflow{wf}, check.Options{Repository: "acme/api", World: &sc.World, Unknowns: us})
+	pulls := 0
+	for _, f := range rep.Findings {
+		if f.Action != check.ActionPull {
+			continue
+		}
+		pulls++
+		var states []string
+		for _, s := range f.States {
+			states = append(states, s.Outcome+": "+s.State)
+		}
+		joined := strings.Join(states, "\n")
+		pkg := strings.TrimPrefix(f.Image, "ghcr.io/")
+		if f.Outcome != check.Unknown || strings.Contains(joined, "too many states") ||
+			!strings.Contains(joined, "allow: package "+pkg+" granting acme/api read (Manage Actions access); not inheriting access from acme/tools") ||
+			!strings.Contains(joined, "deny: package "+pkg+" with no Manage Actions access for acme/api; not inheriting access from acme/tools") {
+			t.Errorf("%s: %s, states:\n%s", f.Image, f.Outcome, joined)
+		}
+	}
+	if pulls != 6 {
+		t.Errorf("%d pulls, want 6", pulls)
 	}
 }

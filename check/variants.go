@@ -20,16 +20,19 @@ type variant struct {
 	repoDefault authz.Role
 }
 
-// maxVariants bounds the states played per job: the states of further
-// undescribed packages are not played, and those packages are UNKNOWN
-// (never truncated silently).
+// maxVariants bounds the states one finding is played in: the
+// repository's states times those of the one package the finding reads or
+// writes. Without a world a package has at most 3 states and the
+// repository 2, so it binds only the unknown fields of an imported world
+// (unknowns.go), whose further fields are then played in their strictest
+// value, and say so.
 const maxVariants = 64
 
-// variants builds the states to play a job in: the world as given, times
-// the repository's default workflow permission when the world does not
-// say it and the token depends on it, times each plausible state of every
-// package the world does not describe.
-func (a *analyzer) variants(pkgs []string, pushed, skip map[string]bool, dependsOnDefault bool) []variant {
+// globalVariants builds the states every finding of a job depends on: the
+// world as given, times the repository's default workflow permission when
+// the world does not say it and the token depends on it, times the
+// repository's unknown fields.
+func (a *analyzer) globalVariants(dependsOnDefault bool) []variant {
 	base := variant{world: a.world, labels: map[string]string{}, repoDefault: authz.RoleRead}
 	repo, repoKnown := a.world.Repository(a.repo)
 	if repoKnown && repo.WorkflowPermission.AtLeast(authz.RoleWrite) {
@@ -48,41 +51,33 @@ func (a *analyzer) variants(pkgs []string, pushed, skip map[string]bool, depends
 			vs = append(vs, variant{world: w, labels: map[string]string{"repository": label}, repoDefault: d})
 		}
 	}
-	vs = a.unknownStates(vs, pkgs) // the world's unknown fields (unknowns.go)
-	if a.opts.World != nil {
-		return vs
-	}
-	for _, pkg := range pkgs {
-		if _, ok := a.world.Package(pkg); ok || skip[pkg] {
-			continue
-		}
-		var next []variant
-		for _, v := range vs {
-			for _, st := range a.packageStates(v.world, pkg, pushed[pkg]) {
-				if len(next) >= maxVariants {
-					break
-				}
-				labels := map[string]string{}
-				for k, l := range v.labels {
-					labels[k] = l
-				}
-				labels[pkg] = st.label
-				next = append(next, variant{world: st.world, labels: labels, repoDefault: v.repoDefault})
-			}
-		}
-		vs = next
-	}
-	return vs
+	return a.unknownStates(vs) // the repository's unknown fields (unknowns.go)
 }
 
+// statesOf lists the plausible states of one package of the job: those
+// of its unknown fields when a world is given, each plausible state of it
+// when no world is given; nil when the world settles it. played is the
+// number of global variants each state is played in.
+func (a *analyzer) statesOf(pkg string, pushed bool, played int) []pkgState {
+	if a.opts.World != nil {
+		return a.unknownPackageStates(pkg, played)
+	}
+	if _, ok := a.world.Package(pkg); ok {
+		return nil
+	}
+	return a.packageStates(pkg, pushed)
+}
+
+// pkgState is one plausible state of one package: apply sets it in a
+// world (and may set the package's owner's unknown fields).
 type pkgState struct {
 	label string
-	world authz.World
+	apply func(w *authz.World)
 }
 
 // packageStates lists the plausible states of a package the world does
-// not describe. This is where the states of a package come from: a world
-// that marks a field unknown adds its states here.
+// not describe (statesOf picks them, or an imported world's unknown
+// fields).
 //
 // What GitHub's defaults settle is not a state of its own but an
 // assumption named beside the verdict (defaultsAssumed):
@@ -98,17 +93,17 @@ type pkgState struct {
 // only pulls, under another name than the repository's, may come from
 // another repository (granted or not) or be public; a package of another
 // owner may be public, private, or granted to this repository.
-func (a *analyzer) packageStates(w authz.World, pkg string, pushed bool) []pkgState {
+func (a *analyzer) packageStates(pkg string, pushed bool) []pkgState {
 	owner, name, _ := strings.Cut(pkg, "/")
 	var states []pkgState
-	add := func(label string, w authz.World, p authz.Principal, edit func(*authz.Package)) {
-		w = w.Clone()
-		np := authz.NewPackage(w, p, pkg, "")
-		if edit != nil {
-			edit(&np)
-		}
-		w.Packages[pkg] = np
-		states = append(states, pkgState{label: label, world: w})
+	add := func(label string, p authz.Principal, edit func(*authz.Package)) {
+		states = append(states, pkgState{label: label, apply: func(w *authz.World) {
+			np := authz.NewPackage(*w, p, pkg, "")
+			if edit != nil {
+				edit(&np)
+			}
+			w.Packages[pkg] = np
+		}})
 	}
 	tok := authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: strings.ToLower(a.repo), Packages: authz.RoleWrite}}
 	other := authz.Principal{Credential: &authz.Credential{Name: "GITHUB_TOKEN", Kind: authz.GitHubToken, Repository: owner + "/another-repository", Packages: authz.RoleWrite}}
@@ -123,22 +118,22 @@ func (a *analyzer) packageStates(w authz.World, pkg string, pushed bool) []pkgSt
 	ownName := name == repoName || strings.HasPrefix(name, repoName+"/")
 	switch {
 	case sameOwner && pushed:
-		states = append(states, pkgState{label: "not published yet (this push creates it and links it to this repository)", world: w})
-		add("published before by this repository's workflow (linked to it)", w, tok, nil)
+		states = append(states, pkgState{label: "not published yet (this push creates it and links it to this repository)", apply: func(*authz.World) {}})
+		add("published before by this repository's workflow (linked to it)", tok, nil)
 	case sameOwner && ownName:
-		add("published before by this repository's workflow (linked to it)", w, tok, nil)
+		add("published before by this repository's workflow (linked to it)", tok, nil)
 	case sameOwner:
-		add("published before by this repository's workflow (linked to it)", w, tok, nil)
-		add(fmt.Sprintf("published by another repository of %s, private, without access for this repository", owner), w, other, nil)
-		add(fmt.Sprintf("published by another repository of %s and public", owner), w, other, public)
+		add("published before by this repository's workflow (linked to it)", tok, nil)
+		add(fmt.Sprintf("published by another repository of %s, private, without access for this repository", owner), other, nil)
+		add(fmt.Sprintf("published by another repository of %s and public", owner), other, public)
 	default:
-		add(fmt.Sprintf("a public package of %s", owner), w, other, public)
-		add(fmt.Sprintf("a private package of %s without access for this repository", owner), w, other, nil)
+		add(fmt.Sprintf("a public package of %s", owner), other, public)
+		add(fmt.Sprintf("a private package of %s without access for this repository", owner), other, nil)
 		role := authz.RoleRead
 		if pushed {
 			role = authz.RoleWrite
 		}
-		add(fmt.Sprintf("a private package of %s that grants this repository %s access (Manage Actions access)", owner, role), w, other, grant(role))
+		add(fmt.Sprintf("a private package of %s that grants this repository %s access (Manage Actions access)", owner, role), other, grant(role))
 	}
 	return states
 }
@@ -216,97 +211,6 @@ func rank(r authz.Role) int {
 		return 1
 	}
 	return 0
-}
-
-// predictJob plays a job's interactions in every variant and groups the
-// answers per interaction.
-func (a *analyzer) predictJob(wf *workflows.Workflow, job *workflows.Job, ev event, c *call, items []found, jobAssume []string) []Finding {
-	var pkgs []string
-	pushed := map[string]bool{}
-	for _, it := range items {
-		for _, r := range it.in.refs {
-			if rf, ok := parseRef(r); ok && isGHCR(rf.host) && resolved(rf.repo) && rf.repo == strings.ToLower(rf.repo) {
-				if _, seen := pushed[rf.repo]; !seen {
-					// A package the job reads before it pushes exists already.
-					pushed[rf.repo] = it.in.action == ActionPush
-					pkgs = append(pkgs, rf.repo)
-				}
-			}
-		}
-	}
-	own, _ := perms(wf, job)
-	dependsOnDefault := own == ""
-	if c != nil {
-		caller, _ := perms(c.wf, c.job)
-		dependsOnDefault = caller == ""
-	}
-	// Each undescribed package multiplies the states; past
-	// maxEnumerated of them a package is not predicted (unknown).
-	skip := map[string]bool{}
-	if a.opts.World == nil {
-		product := 2 // the repository default's two states
-		for _, pkg := range pkgs {
-			if _, ok := a.world.Package(pkg); !ok {
-				n := len(a.packageStates(a.world, pkg, pushed[pkg]))
-				if product*n > maxVariants {
-					skip[pkg] = true
-					continue
-				}
-				product *= n
-			}
-		}
-	}
-	vs := a.variants(pkgs, pushed, skip, dependsOnDefault)
-	// per finding key, the result in each variant
-	type slot struct {
-		f       Finding
-		results []result
-		labels  []string
-	}
-	var slots []*slot
-	for vi, v := range vs {
-		p := &player{a: a, wf: wf, job: job, ev: ev, call: c, world: v.world.Clone(), repoDefault: v.repoDefault, items: items, skip: skip}
-		fs, rs := p.play()
-		for i := range fs {
-			if vi == 0 {
-				slots = append(slots, &slot{f: fs[i]})
-			}
-			if i >= len(slots) {
-				continue
-			}
-			var parts []string
-			if l, ok := v.labels["repository"]; ok && fs[i].Credential != "" && strings.Contains(fs[i].Credential, "GITHUB_TOKEN") {
-				parts = append(parts, l)
-			}
-			if rf, ok := parseRef(strings.TrimPrefix(fs[i].Image, "")); ok {
-				if l, ok := v.labels[rf.repo]; ok {
-					parts = append(parts, "package "+rf.repo+" "+l)
-				}
-			}
-			slots[i].results = append(slots[i].results, rs[i])
-			slots[i].labels = append(slots[i].labels, strings.Join(parts, "; "))
-		}
-	}
-	var out []Finding
-	defaults := map[string][]string{}
-	for _, s := range slots {
-		f := s.f
-		f.Assumptions = append(append([]string{}, jobAssume...), f.Assumptions...)
-		merge(&f, s.results, s.labels)
-		if rf, ok := parseRef(f.Image); ok && f.Action != ActionLogin && a.opts.World == nil {
-			_, described := a.world.Package(rf.repo)
-			if _, inJob := pushed[rf.repo]; inJob && !described && !skip[rf.repo] {
-				d, ok := defaults[rf.repo]
-				if !ok {
-					d = a.defaultsAssumed(rf.repo, pushed[rf.repo])
-					defaults[rf.repo] = d
-				}
-				f.Assumptions = append(f.Assumptions, d...)
-			}
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 func appendUnique(s []string, v string) []string {
