@@ -125,7 +125,6 @@ type Server struct {
 	log       *slog.Logger
 	store     *storage.Store
 	tokens    *tokenIssuer
-	engine    http.Handler
 	handler   http.Handler
 	decisions *decisionLog
 	sweeper   *storage.Sweeper // stopped by Close
@@ -163,7 +162,6 @@ func New(opts Options) (*Server, error) {
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}
-	s.engine = newEngine(s.store)
 	initial := opts.Scenario
 	if initial == nil {
 		initial = &scenarios.Scenario{Name: "empty"}
