@@ -96,3 +96,15 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestNoDebugHandlersOnDefaultServeMux: linking the registry (and so
+// ghcrtest) must not register /debug/pprof/ or /debug/vars on
+// http.DefaultServeMux, which chi's middleware package did through its
+// imports of net/http/pprof and expvar.
+func TestNoDebugHandlersOnDefaultServeMux(t *testing.T) {
+	for _, path := range []string{"/debug/pprof/", "/debug/vars"} {
+		if _, pattern := http.DefaultServeMux.Handler(httptest.NewRequest(http.MethodGet, path, nil)); pattern != "" {
+			t.Errorf("http.DefaultServeMux serves %s (pattern %q)", path, pattern)
+		}
+	}
+}

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fakeghcr/fakeghcr/faults"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 	"github.com/fakeghcr/fakeghcr/restapi"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/storage"
@@ -193,7 +193,7 @@ func (s *Server) routes() http.Handler {
 	// A request id costs allocations on every request; only the debug
 	// log (one record per request) has a use for it.
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
-		r.Use(middleware.RequestID)
+		r.Use(middleware.NewRequestIDs().RequestID)
 	}
 	r.Use(s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
 	r.HandleFunc("/token", s.handle(s.handleToken))
