@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 
-
 	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )

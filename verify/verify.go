@@ -42,7 +42,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/fakeghcr/fakeghcr/adminclient"
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/clientlines"
