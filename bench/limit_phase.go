@@ -25,6 +25,11 @@ const (
 // limit.
 const limitConc = 8
 
+// limitPullRounds is how many times the small-blob pull against the limit
+// reads each pushed blob: one round of 1000 takes a tenth of a second,
+// too short a window for a stable rate on a shared machine.
+const limitPullRounds = 5
+
 // phaseLimit measures fakeghcr (auth on) and the physical limit side by
 // side, each repetition on a fresh process of each: one large blob pushed
 // and pulled, then the small blobs pushed and pulled with limitConc
@@ -96,7 +101,11 @@ func (h *harness) limitRound(ctx context.Context, rep int, k kind, p *proc, t *t
 	if err := read(3); err != nil {
 		return err
 	}
-	pulled, dPull, err := pullBlobs(ctx, t, repo, pushed, limitConc, smallBudget)
+	var rounds []blob
+	for range limitPullRounds {
+		rounds = append(rounds, pushed...)
+	}
+	pulled, dPull, err := pullBlobs(ctx, t, repo, rounds, limitConc, smallBudget)
 	if err != nil {
 		return err
 	}
@@ -117,12 +126,13 @@ func (h *harness) limitRound(ctx context.Context, rep int, k kind, p *proc, t *t
 	if len(pushed) < len(small) {
 		r.partial(mLimSmallPush, k)
 	}
-	if pulled < len(pushed) {
+	if pulled < len(rounds) {
 		r.partial(mLimSmallPull, k)
 	}
-	h.logf("  rep %d %-20s push %6.0f MB/s (%.2f CPU s/GB) pull %6.0f MB/s (%.2f CPU s/GB) peak %.2fx; small push %5.0f/s pull %5.0f/s",
+	h.logf("  rep %d %-20s push %6.0f MB/s (%.2f CPU s/GB) pull %6.0f MB/s (%.2f CPU s/GB) peak %.2fx; small push %5.0f/s pull %5.0f/s (server CPU %.0f and %.0f µs per blob)",
 		rep+1, k.label(), mbps(big.size, push), (cpu[1]-cpu[0]).Seconds()/gb, mbps(big.size, pull), (cpu[2]-cpu[1]).Seconds()/gb,
-		float64(peak)/float64(big.size), float64(len(pushed))/dPush.Seconds(), float64(pulled)/dPull.Seconds())
+		float64(peak)/float64(big.size), float64(len(pushed))/dPush.Seconds(), float64(pulled)/dPull.Seconds(),
+		float64((cpu[3]-cpu[2]).Microseconds())/float64(len(pushed)), float64((cpu[4]-cpu[3]).Microseconds())/float64(max(pulled, 1)))
 	return nil
 }
 
@@ -145,13 +155,13 @@ func limitRows(cfg config) []limitRow {
 		{id: mLimPush, title: fmt.Sprintf("%d MiB push", cfg.bigMiB), unit: "MB/s", higher: true, target: "≥ 0.8x", atLeast: 0.8},
 		{id: mLimPull, title: fmt.Sprintf("%d MiB pull", cfg.bigMiB), unit: "MB/s", higher: true, target: "≥ 0.9x", atLeast: 0.9},
 		{id: mLimSmallPush, title: small + fmt.Sprintf(" push, concurrency %d", limitConc), unit: "blobs/s", higher: true, target: "≥ 0.8x", atLeast: 0.8},
-		{id: mLimSmallPull, title: small + fmt.Sprintf(" pull, concurrency %d", limitConc), unit: "blobs/s", higher: true, target: "≥ 0.8x", atLeast: 0.8},
+		{id: mLimSmallPull, title: small + fmt.Sprintf(" pull, each %d times, concurrency %d", limitPullRounds, limitConc), unit: "blobs/s", higher: true, target: "≥ 0.9x", atLeast: 0.9},
 		{id: mLimPeak, title: fmt.Sprintf("peak RSS (VmHWM) after one %d MiB push, per byte stored", cfg.bigMiB), unit: "x", digits: 2,
 			target: "≤ 1.1", absolute: true, atMost: 1.1},
 		{id: mLimCPUPush, title: fmt.Sprintf("server CPU, %d MiB push", cfg.bigMiB), unit: "CPU s/GB", digits: 2},
 		{id: mLimCPUPull, title: fmt.Sprintf("server CPU, %d MiB pull", cfg.bigMiB), unit: "CPU s/GB", digits: 2},
-		{id: mLimCPUSmallPush, title: "server CPU, " + small + " push", unit: "CPU ms per 1000 blobs"},
-		{id: mLimCPUSmallPull, title: "server CPU, " + small + " pull", unit: "CPU ms per 1000 blobs"},
+		{id: mLimCPUSmallPush, title: "server CPU, " + small + " push", unit: "CPU ms per 1000 blobs", digits: 1},
+		{id: mLimCPUSmallPull, title: "server CPU, " + small + " pull", unit: "CPU ms per 1000 blobs", digits: 1},
 	}
 }
 

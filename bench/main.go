@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fs.StringVar(&cfg.out, "o", "", "also write the report to this markdown file (e.g. docs/benchmarks.md)")
 	fs.IntVar(&cfg.reps, "reps", 3, "repetitions of each workload; the table shows medians")
-	fs.IntVar(&cfg.starts, "starts", 5, "process starts per server for the start-up time")
+	fs.IntVar(&cfg.starts, "starts", 15, "process starts per server for the start-up time")
 	fs.IntVar(&cfg.fixtures, "fixtures", 51, "in-process fixture starts per Go fixture")
 	fs.IntVar(&cfg.bigMiB, "big-mib", 256, "size of the large layer, MiB")
 	fs.IntVar(&cfg.smallCount, "small-count", 1000, "number of small blobs")

@@ -143,7 +143,7 @@ func (h *harness) doc(tbl, limitTbl string) string {
 		}
 		w(". The next step for each is a profile of that workload: see *Profiling* below.\n\n")
 	} else {
-		w("Every target of issue 6 was met in this run.\n\n")
+		w("Every target was met in this run.\n\n")
 	}
 	if limitTbl != "" {
 		w("## Against the physical limit\n\n")
@@ -152,8 +152,10 @@ func (h *harness) doc(tbl, limitTbl string) string {
 		w("its chunk and hashes it once there, writes each pulled byte from its chunk, and does nothing else: no auth,\n")
 		w("no repository scoping, no validation, no log. fakeghcr runs with auth on (token exchange, permission\n")
 		w("checks, decision log), on the same client. Both are started fresh for each of %d repetitions, in\n", cfg.limitReps)
-		w("alternating order; figures are medians. *Server CPU* is the process's user + system time from\n")
-		w("/proc/PID/stat around the workload, which the machine's load moves less than wall time.\n\n")
+		w("alternating order; figures are medians. The small-blob pull reads each pushed blob %d times, so that\n", limitPullRounds)
+		w("its window is long enough for a rate. *Server CPU* is the server process's time on a CPU around the\n")
+		w("workload, summed over its threads' /proc/PID/task/TID/schedstat (nanoseconds), which the machine's load\n")
+		w("moves less than wall time: read it beside the blobs/s of the same workload.\n\n")
 		w("%s\n", limitTbl)
 	}
 	w("## How to rerun\n\n")
@@ -164,6 +166,16 @@ func (h *harness) doc(tbl, limitTbl string) string {
 	w("only. `-only big,small` runs some phases (start, fixture, big, small, images, tokens, head, store, limit),\n")
 	w("`-reps N` changes the repetitions (`-limit-reps N` those against the limit), `-no-distribution` leaves distribution out, `-fakeghcr PATH` measures a\n")
 	w("prebuilt binary. A full run takes a few minutes on 2 cores; a failed request or a wrong digest fails it.\n\n")
+	w("The start-up and small-blob figures move the most with the machine's load. On a quiet machine (load\n")
+	w("average under 1, nothing else running), rerun just those two, paired and with more starts:\n\n")
+	w("    go run ./bench -only start,limit -starts 31 -limit-reps 7 -no-distribution\n\n")
+	w("and compare the ratios (fakeghcr over the bare engine for start, over the limit for the pull) with\n")
+	w("the table above; the load average printed with each run says how quiet it was.\n\n")
+	w("Where a start's time goes: `GODEBUG=inittrace=1 fakeghcr --help` prints each linked package's init\n")
+	w("cost (a regular expression compiled at init, a table built, a random seed); `perf record` over a few\n")
+	w("dozen `fakeghcr serve` starts shows the rest (the kernel mapping the binary's pages, YAML decoding of\n")
+	w("the scenario). serve listens before it builds the world, so a client's first request waits in the\n")
+	w("listen backlog rather than being refused and retried.\n\n")
 	w("## What is measured\n\n")
 	w("- Every measurement starts a fresh server process (stopped by its pid afterwards), so no figure sees\n")
 	w("  another's data, connections or memory. In each repetition fakeghcr and the bare engine are measured\n")

@@ -68,6 +68,9 @@ func WithScenarioFile(path string) Option {
 
 // WithLogger sends the server's log (one record per denial at info, per
 // request and allowed decision at debug) to l instead of the test's log.
+// The test's log leaves out a record that repeats one already shown since
+// the world last changed (a refused push repeats its denial once per
+// request); l gets every record.
 // To silence it: WithLogger(slog.New(slog.DiscardHandler)). nil keeps the
 // default.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }

@@ -16,18 +16,34 @@ import (
 // them. After stop it drops everything: testing panics on a Log after the
 // test has ended, and requests can outlive a test that forgot to close its
 // clients (Close waits for them, then stops the writer).
+//
+// A record the same as one already written since the world last changed
+// is left out: a refused push repeats one decision for each request it
+// makes (a HEAD and a POST per blob, several blobs at once), which read as
+// the same denial logged over and over. The records carry no time or
+// request id (see dropTime), so equal bytes are the same decision. A
+// logger given with WithLogger gets every record.
 type tbWriter struct {
 	mu      sync.Mutex
 	t       TB
 	stopped bool
+	seen    map[string]bool // records written since the last change
 }
+
+// maxSeen bounds the records remembered for leaving out repeats; past it
+// the memory starts again (a repeat may then show once more).
+const maxSeen = 256
 
 func (w *tbWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.stopped {
+	if w.stopped || w.seen[string(p)] {
 		return len(p), nil
 	}
+	if w.seen == nil || len(w.seen) >= maxSeen {
+		w.seen = map[string]bool{}
+	}
+	w.seen[string(p)] = true
 	if o, ok := w.t.(interface{ Output() io.Writer }); ok {
 		_, _ = io.WriteString(o.Output(), "fakeghcr: "+string(p))
 		return len(p), nil
@@ -46,6 +62,7 @@ func (w *tbWriter) line(s string) {
 	if !w.stopped {
 		w.t.Log("fakeghcr: " + s)
 	}
+	w.seen = nil // the world changed: the same request may now be decided anew
 }
 
 func (w *tbWriter) stop() {

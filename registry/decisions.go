@@ -11,10 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/faults"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 )
 
 // Record is one authorization decision, as kept for GET /_fakeghcr/decisions

@@ -12,9 +12,8 @@
 // (or nil) and writeError writes and logs every error, in one place; the
 // world itself is edited by authz (World.Apply) and only swapped in here,
 // under a lock. Allowed requests reach the
-// content store (package storage); blob reads are served by
-// go-containerregistry's pkg/registry engine through a repository-scoped
-// BlobHandler.
+// content store (package storage), which every read and write names the
+// repository of.
 //
 // Known differences from GHCR: blobs are served directly instead of a 307
 // redirect to pkg-containers.githubusercontent.com; registry tokens are

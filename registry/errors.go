@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 )
 
 // regError is one answer in the registry's JSON error envelope:

@@ -8,9 +8,9 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fakeghcr/fakeghcr/faults"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 )
 
 // initFaults installs the starting fault rules.

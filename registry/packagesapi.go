@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/restapi"
@@ -65,8 +65,15 @@ func (s *Server) githubAPI(next http.Handler) http.Handler {
 			s.rest.ServeHTTP(w, r)
 			return
 		}
+		// Only manifest GETs and PUTs are observed. The checks before
+		// parseRoute keep its allocations off every other request (a
+		// manifest route has a /manifests/ segment followed by a reference).
+		if (r.Method != http.MethodPut && r.Method != http.MethodGet) || !strings.Contains(p, "/manifests/") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		rt, ok, bad := parseRoute(p)
-		if !ok || bad || rt.Kind != kindManifest || (r.Method != http.MethodPut && r.Method != http.MethodGet) {
+		if !ok || bad || rt.Kind != kindManifest {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fakeghcr/fakeghcr/faults"
+	"github.com/fakeghcr/fakeghcr/registry/internal/middleware"
 	"github.com/fakeghcr/fakeghcr/restapi"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 	"github.com/fakeghcr/fakeghcr/storage"
@@ -136,7 +136,6 @@ type Server struct {
 	log       *slog.Logger
 	store     *storage.Store
 	tokens    *tokenIssuer
-	engine    http.Handler
 	handler   http.Handler
 	decisions *decisionLog
 	sweeper   *storage.Sweeper // stopped by Close
@@ -175,7 +174,6 @@ func New(opts Options) (*Server, error) {
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}
-	s.engine = newEngine(s.store)
 	initial := opts.Scenario
 	if initial == nil {
 		initial = &scenarios.Scenario{Name: "empty"}
@@ -207,7 +205,7 @@ func (s *Server) routes() http.Handler {
 	// A request id costs allocations on every request; only the debug
 	// log (one record per request) has a use for it.
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
-		r.Use(middleware.RequestID)
+		r.Use(middleware.NewRequestIDs().RequestID)
 	}
 	r.Use(s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
 	r.HandleFunc("/token", s.handle(s.handleToken))

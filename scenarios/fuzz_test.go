@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -73,4 +74,18 @@ func placeless(us []Unknown) []Unknown {
 		return nil
 	}
 	return out
+}
+
+// FuzzValidTag: validTag accepts exactly what the OCI tag expression
+// accepts.
+func FuzzValidTag(f *testing.F) {
+	for _, s := range []string{"v1", "latest", "_x", ".x", "-x", "a.b-c_d", "", "x y", "Ä", strings.Repeat("a", 128), strings.Repeat("a", 129)} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validTag(s), re.MatchString(s); got != want {
+			t.Fatalf("validTag(%q) = %v, the expression says %v", s, got, want)
+		}
+	})
 }

@@ -18,7 +18,7 @@ func (b *builder) images(p, pkg string, pk filePackage, tags []string) {
 	for j, ix := range pk.Indexes {
 		f := fmt.Sprintf("%s.indexes[%d]", p, j)
 		switch {
-		case !tagRE.MatchString(ix.Tag):
+		case !validTag(ix.Tag):
 			b.errorf(f+".tag", "invalid tag %q (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')", ix.Tag)
 			continue
 		case slices.Contains(all, ix.Tag):

@@ -116,7 +116,7 @@ func (b *builder) expectAction(p string, x *Expect) {
 		b.packageName(p+".package", x.Package)
 		if x.Tag == "" {
 			x.Tag = DefaultTag
-		} else if !tagRE.MatchString(x.Tag) {
+		} else if !validTag(x.Tag) {
 			b.errorf(p+".tag", "invalid tag %q", x.Tag)
 		}
 	}

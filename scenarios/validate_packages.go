@@ -145,7 +145,7 @@ func (b *builder) packageTags(p string, pk filePackage) {
 	for j, tag := range pk.Tags {
 		f := fmt.Sprintf("%s.tags[%d]", p, j)
 		switch {
-		case !tagRE.MatchString(tag):
+		case !validTag(tag):
 			b.errorf(f, "invalid tag %q (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')", tag)
 		case slices.Contains(tags, tag):
 			b.errorf(f, "duplicate tag %q", tag)

@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
@@ -198,7 +196,7 @@ func (p *player) playAs(ctx context.Context, e scenarios.Expect, secret string, 
 		got.Code, got.Message = want.Code, want.Message
 		r.Note = fmt.Sprintf("%s stops at a %s refused without a body, before the request the entry describes", c.Name, a.Request)
 	}
-	r.Diff = cmp.Diff(want, got)
+	r.Diff = want.diff(got)
 	r.Pass = r.Diff == ""
 	if r.Pass && refused && out.Line == "" {
 		r.Pass = false

@@ -6,7 +6,7 @@
 //
 //   - write newXxxCmd(cli *cliEnv) *cobra.Command in xxx.go, printing to
 //     cli.stdout and cli.stderr (never os.Stdout) and calling the library;
-//   - add it to commands() below, with the help group it belongs to.
+//   - add it to commandList below, with the help group it belongs to.
 //
 // Every flag is also read from FAKEGHCR_<FLAG_NAME> (the flag wins); that
 // and the help text are done for every command in newRootCmd. A RunE that
@@ -58,24 +58,49 @@ const (
 
 // commands lists every top-level command: one line per command.
 func commands(cli *cliEnv) []*cobra.Command {
-	return []*cobra.Command{
-		inGroup(groupRun, newServeCmd(cli)),
-		inGroup(groupRun, newHealthcheckCmd(cli)),
-		inGroup(groupRun, newScenarioCmd(cli)),
-		inGroup(groupRun, newSandboxCmd(cli)),
-		inGroup(groupRun, newDemoCmd(cli)),
-		inGroup(groupRun, newExplainCmd(cli)),
-		inGroup(groupRun, newCheckCmd(cli)),
-		inGroup(groupRun, newDiagnoseCmd(cli)),
-		inGroup(groupChange, newAccessCmd(cli)),
-		inGroup(groupChange, newPackageCmd(cli)),
-		inGroup(groupChange, newRoleCmd(cli)),
-		inGroup(groupChange, newRepoCmd(cli)),
-		inGroup(groupChange, newCredentialCmd(cli)),
-		inGroup(groupChange, newResetCmd(cli)),
-		inGroup(groupChange, newWorldCmd(cli)),
-		inGroup(groupChange, newFaultCmd(cli)),
+	var all []*cobra.Command
+	for _, c := range commandList {
+		all = append(all, inGroup(c.group, c.build(cli)))
 	}
+	return all
+}
+
+// commandList is every top-level command, in the order --help shows them.
+var commandList = []struct {
+	group string
+	build func(*cliEnv) *cobra.Command
+}{
+	{groupRun, newServeCmd},
+	{groupRun, newHealthcheckCmd},
+	{groupRun, newScenarioCmd},
+	{groupRun, newSandboxCmd},
+	{groupRun, newDemoCmd},
+	{groupRun, newExplainCmd},
+	{groupRun, newCheckCmd},
+	{groupRun, newDiagnoseCmd},
+	{groupChange, newAccessCmd},
+	{groupChange, newPackageCmd},
+	{groupChange, newRoleCmd},
+	{groupChange, newRepoCmd},
+	{groupChange, newCredentialCmd},
+	{groupChange, newResetCmd},
+	{groupChange, newWorldCmd},
+	{groupChange, newFaultCmd},
+}
+
+// commandNamed builds the top-level commands in order until one is called
+// name (or has it as an alias) and returns that one alone, or nil. A run
+// whose first argument names a command needs no other: building only it
+// keeps the tree of sixteen commands out of every start (serve's
+// start-up, see docs/benchmarks.md).
+func commandNamed(cli *cliEnv, name string) *cobra.Command {
+	for _, c := range commandList {
+		cmd := c.build(cli)
+		if cmd.Name() == name || cmd.HasAlias(name) {
+			return inGroup(c.group, cmd)
+		}
+	}
+	return nil
 }
 
 func inGroup(id string, c *cobra.Command) *cobra.Command {
@@ -91,7 +116,22 @@ Every flag is also read from a FAKEGHCR_* variable (--admin-token is
 FAKEGHCR_ADMIN_TOKEN); the flag wins.`
 
 // newRootCmd builds the whole command tree.
-func newRootCmd(cli *cliEnv) *cobra.Command {
+func newRootCmd(cli *cliEnv) *cobra.Command { return newRoot(cli, commands(cli)) }
+
+// newRootFor builds the tree a run with args needs: the root with only the
+// command args[0] names, or with every command (help, completion, a typo
+// that wants suggestions, a flag first).
+func newRootFor(cli *cliEnv, args []string) *cobra.Command {
+	if len(args) > 0 && args[0] != "help" && args[0] != "completion" {
+		if c := commandNamed(cli, args[0]); c != nil {
+			return newRoot(cli, []*cobra.Command{c})
+		}
+	}
+	return newRootCmd(cli)
+}
+
+// newRoot is the root command over the top-level commands cmds.
+func newRoot(cli *cliEnv, cmds []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "fakeghcr",
 		Short: "A local imitation of GitHub Container Registry that explains every 401 and 403",
@@ -119,7 +159,7 @@ func newRootCmd(cli *cliEnv) *cobra.Command {
 		&cobra.Group{ID: groupRun, Title: "Run and inspect:"},
 		&cobra.Group{ID: groupChange, Title: "Change a running server's world (its admin API, as settings on github.com):"},
 	)
-	root.AddCommand(commands(cli)...)
+	root.AddCommand(cmds...)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	forEachCommand(root, func(c *cobra.Command) {
@@ -150,7 +190,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sandbox.ChildMain()
 	}
 	cli := &cliEnv{getenv: getenv, stdout: stdout, stderr: stderr}
-	root := newRootCmd(cli)
+	return execute(ctx, newRootFor(cli, args), args, stderr)
+}
+
+// execute runs the command tree root with args and returns the exit code.
+func execute(ctx context.Context, root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {

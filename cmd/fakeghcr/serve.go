@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fakeghcr/fakeghcr/adminclient"
+	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/certs"
 	"github.com/fakeghcr/fakeghcr/registry"
 	"github.com/fakeghcr/fakeghcr/scenarios"
@@ -98,6 +99,15 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	// Listen before the world is built: a client that connects meanwhile
+	// waits in the listen backlog for its answer instead of being refused
+	// and polling again (start to first answer, docs/benchmarks.md).
+	// Nothing is accepted until the server is ready.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	sc, err := loadKnownScenario(cfg.scenario)
 	if err != nil {
 		return err
@@ -136,10 +146,6 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
 	scheme := "http"
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
@@ -148,7 +154,6 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	url, everywhere := usableURL(scheme, ln.Addr())
 	if cfg.addrFile != "" {
 		if err := os.WriteFile(cfg.addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
-			ln.Close()
 			return fmt.Errorf("writing --addr-file: %w", err)
 		}
 	}
@@ -160,9 +165,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		fmt.Fprintf(env.stdout, "admin token: %s (set --admin-token or %s to choose one)\n", cfg.adminToken, envName("admin-token"))
 	}
 	printWebPage(env.stdout, "", page, url)
-	if cfg.scenario == "" {
-		printCredentials(env, sc)
-	}
+	printCredentials(env, sc, scenarioFile(cfg.scenario))
 	track := newInflight()
 	hs := &http.Server{Handler: track.wrap(srv), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: cfg.idleTimeout}
 	hs.RegisterOnShutdown(page.Close) // ends the timeline's streams
@@ -246,7 +249,7 @@ func loadScenario(name string) (*scenarios.Scenario, error) {
 	if name == "" {
 		return scenarios.Default(), nil
 	}
-	if _, err := os.Stat(name); err == nil || strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+	if scenarioFile(name) {
 		sc, err := scenarios.Load(name)
 		if err != nil {
 			return nil, fileHint(name, err)
@@ -270,6 +273,16 @@ func loadKnownScenario(name string) (*scenarios.Scenario, error) {
 	return sc, nil
 }
 
+// scenarioFile reports whether --scenario name is a file rather than a
+// built-in name.
+func scenarioFile(name string) bool {
+	if name == "" {
+		return false
+	}
+	_, err := os.Stat(name)
+	return err == nil || strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
 // fileHint adds what to do about a scenario file that cannot be read,
 // mostly as mounted into a container.
 func fileHint(path string, err error) error {
@@ -282,10 +295,18 @@ func fileHint(path string, err error) error {
 	return err
 }
 
-// printCredentials lists the default world's credentials, which are
-// fakeghcr's own demo secrets (never a user's).
-func printCredentials(env *cliEnv, sc *scenarios.Scenario) {
-	fmt.Fprintln(env.stdout, "default world credentials (username: anything, password: the secret):")
+// printCredentials lists the world's credentials, so that whoever started
+// the server knows what to log in with. The built-in scenarios' secrets are
+// fakeghcr's own demo secrets and are printed. A scenario file's secrets
+// are the user's: each is printed unless it is shaped like a real GitHub
+// token (realTokenShape), which is then named but never printed (act
+// sends real tokens, and a file may have been written to match one).
+func printCredentials(env *cliEnv, sc *scenarios.Scenario, fromFile bool) {
+	if len(sc.World.Credentials) == 0 {
+		fmt.Fprintf(env.stdout, "scenario %s has no credentials: only anonymous requests\n", sc.Name)
+		return
+	}
+	fmt.Fprintf(env.stdout, "credentials of scenario %s (username: anything, password: the secret):\n", sc.Name)
 	for _, c := range sc.World.Credentials {
 		detail := ""
 		switch {
@@ -300,8 +321,35 @@ func printCredentials(env *cliEnv, sc *scenarios.Scenario) {
 				detail += ", scopes " + strings.Join(c.Scopes, " ")
 			}
 		}
-		fmt.Fprintf(env.stdout, "  %-20s %-16s %-28s %s\n", c.Name, c.Kind, c.Secret, detail)
+		if c.Revoked {
+			detail += " (revoked)"
+		}
+		secret := c.Secret
+		switch {
+		case secret == authz.Wildcard:
+			secret = "* (any other)"
+		case fromFile && realTokenShape(secret):
+			secret = "(not printed)"
+		}
+		fmt.Fprintf(env.stdout, "  %-20s %-16s %-28s %s\n", c.Name, c.Kind, secret, detail)
 	}
+}
+
+// realTokenShape reports whether s looks like a real GitHub token rather
+// than a made-up demo secret: at least 40 characters of letters, digits
+// and '_' (GitHub's tokens are a prefix such as ghp_ or github_pat_ and
+// 36 or more characters, or 40 hex digits for the oldest; see
+// https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/).
+func realTokenShape(s string) bool {
+	if len(s) < 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func newLogger(env *cliEnv, format, level string) (*slog.Logger, error) {
