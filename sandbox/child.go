@@ -20,7 +20,7 @@ import (
 
 // IsChild reports whether this process is a sandbox's setup stage, which
 // must call ChildMain.
-func IsChild() bool { return os.Getenv(childEnv) == "1" }
+func IsChild() bool { return os.Getenv(childEnv) == "1" || isOCIRuntime() }
 
 // ChildMain is the sandbox's setup stage and first process (PID 1 of its
 // PID namespace): it binds the run's files, hides the host's socket
@@ -29,6 +29,9 @@ func IsChild() bool { return os.Getenv(childEnv) == "1" }
 // whatever the command leaves running when it ends. It never returns; its
 // exit status is the command's (128+N when signal N ended it).
 func ChildMain() {
+	if isOCIRuntime() {
+		ociRuntimeMain() // the private engine's OCI runtime (ociruntime.go)
+	}
 	// The command's parent-death signal comes when the thread that forked
 	// it ends: that is this one, which lives as long as the process.
 	runtime.LockOSThread()

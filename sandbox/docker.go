@@ -59,6 +59,10 @@ func dockerEngine(dir string, hosts []string, caPEM []byte) (*dockerSetup, error
 			return nil, err
 		}
 	}
+	runtime, err := ociRuntime(dir, caPEM)
+	if err != nil {
+		return nil, err
+	}
 	sock := filepath.Join(dir, "docker.sock")
 	s := &dockerSetup{
 		daemon: daemon{
@@ -72,6 +76,8 @@ func dockerEngine(dir string, hosts []string, caPEM []byte) (*dockerSetup, error
 				"--iptables=false",
 				"--ip6tables=false",
 				"--storage-driver", "vfs",
+				"--add-runtime", "fakeghcr=" + runtime,
+				"--default-runtime", "fakeghcr",
 			},
 			Log:  filepath.Join(dir, "dockerd.log"),
 			Ping: sock,
