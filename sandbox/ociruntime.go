@@ -48,6 +48,14 @@ func ociRuntimeMain() {
 			os.Exit(1)
 		}
 	}
+	if process, ok := execProcess(args); ok {
+		// docker exec: the process runc starts in the container (buildx's
+		// `buildctl dial-stdio` in its privileged builder) has the same caps.
+		if err := clampProcessFile(process); err != nil {
+			fmt.Fprintf(os.Stderr, "fakeghcr sandbox: adjusting the exec'd process: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	runc := ""
 	for _, p := range []string{"/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"} {
 		if _, err := os.Stat(p); err == nil {
@@ -72,9 +80,8 @@ func ociRuntimeMain() {
 // runcValueFlags are runc's global flags that take a value.
 var runcValueFlags = []string{"--root", "--log", "--log-format", "--criu", "--rootless"}
 
-// createBundle finds the bundle directory of `runc [global flags] create|run
-// [flags] ID`; ok is false for every other subcommand.
-func createBundle(args []string) (string, bool) {
+// subcommand splits `runc [global flags] SUBCOMMAND ARGS...`.
+func subcommand(args []string) (string, []string) {
 	i := 0
 	for i < len(args) && len(args[i]) > 0 && args[i][0] == '-' {
 		if slices.Contains(runcValueFlags, args[i]) {
@@ -82,21 +89,69 @@ func createBundle(args []string) (string, bool) {
 		}
 		i++
 	}
-	if i >= len(args) || (args[i] != "create" && args[i] != "run") {
-		return "", false
+	if i >= len(args) {
+		return "", nil
 	}
-	bundle := "."
-	for j := i + 1; j < len(args); j++ {
+	return args[i], args[i+1:]
+}
+
+// flagValue is the value of flag --long or -short in args, if given.
+func flagValue(args []string, long, short string) (string, bool) {
+	for j := 0; j < len(args); j++ {
 		a := args[j]
 		switch {
-		case (a == "--bundle" || a == "-b") && j+1 < len(args):
-			bundle = args[j+1]
-			j++
-		case len(a) > 9 && a[:9] == "--bundle=":
-			bundle = a[9:]
+		case (a == long || a == short) && j+1 < len(args):
+			return args[j+1], true
+		case strings.HasPrefix(a, long+"="):
+			return a[len(long)+1:], true
 		}
 	}
-	return bundle, true
+	return "", false
+}
+
+// createBundle finds the bundle directory of `runc [global flags] create|run
+// [flags] ID`; ok is false for every other subcommand.
+func createBundle(args []string) (string, bool) {
+	sub, rest := subcommand(args)
+	if sub != "create" && sub != "run" {
+		return "", false
+	}
+	if b, ok := flagValue(rest, "--bundle", "-b"); ok {
+		return b, true
+	}
+	return ".", true
+}
+
+// execProcess finds the process file of `runc [global flags] exec --process
+// FILE ... ID`, as containerd's shim calls it.
+func execProcess(args []string) (string, bool) {
+	sub, rest := subcommand(args)
+	if sub != "exec" {
+		return "", false
+	}
+	return flagValue(rest, "--process", "-p")
+}
+
+// clampProcessFile clamps the capabilities of an OCI process file.
+func clampProcessFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var process map[string]any
+	if err := json.Unmarshal(b, &process); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	caps, ok := process["capabilities"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	clampCaps(caps, ownCapBounding())
+	out, err := json.Marshal(process)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o600)
 }
 
 // adjustSpec rewrites bundle/config.json so that the container

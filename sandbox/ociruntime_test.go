@@ -33,6 +33,37 @@ func TestCreateBundle(t *testing.T) {
 	}
 }
 
+func TestExecProcess(t *testing.T) {
+	// go-runc's exec: runc --root R --log L --log-format json exec --process P --detach --pid-file F ID
+	p, ok := execProcess([]string{"--root", "/r", "--log", "/l", "--log-format", "json", "exec", "--process", "/tmp/p.json", "--detach", "--pid-file", "/f", "id"})
+	if !ok || p != "/tmp/p.json" {
+		t.Errorf("execProcess = %q, %v", p, ok)
+	}
+	if _, ok := execProcess([]string{"create", "--bundle", "/b", "id"}); ok {
+		t.Error("create is not exec")
+	}
+	if _, ok := execProcess([]string{"exec", "id"}); ok {
+		t.Error("an exec without --process has no process file")
+	}
+	path := filepath.Join(t.TempDir(), "process.json")
+	if err := os.WriteFile(path, []byte(`{"args":["buildctl","dial-stdio"],"capabilities":{"bounding":["CAP_CHOWN"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := clampProcessFile(path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), `"args":["buildctl","dial-stdio"]`) {
+		t.Errorf("the process file lost its args: %s", b)
+	}
+	if err := os.WriteFile(path, []byte(`{`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := clampProcessFile(path); err == nil {
+		t.Error("a broken process file was accepted")
+	}
+}
+
 func TestAdjustSpec(t *testing.T) {
 	bundle := t.TempDir()
 	rootfs := filepath.Join(bundle, "rootfs")
