@@ -164,3 +164,31 @@ func TestClampCaps(t *testing.T) {
 		t.Errorf("clamped %s, want %s", b, want)
 	}
 }
+
+// FuzzAdjustSpec: whatever config.json holds, adjustSpec returns an error or writes JSON, and
+// never panics; runc's arguments never make the parsers panic either.
+func FuzzAdjustSpec(f *testing.F) {
+	f.Add(`{"root":{"path":"rootfs"},"mounts":[{"destination":"/etc/hosts","source":"/x"}],"linux":{"namespaces":[{"type":"network"}],"sysctl":{"net.a":"1"}},"process":{"capabilities":{"bounding":["CAP_SYS_RESOURCE"]}}}`, "--root /r create --bundle /b id")
+	f.Add(`{"root":{"path":"/abs"},"mounts":7,"linux":{"namespaces":[1,null,{"type":"network","path":"/p"}]}}`, "exec --process")
+	f.Add(`null`, "--root")
+	f.Add(`{"process":{"capabilities":{"bounding":"x"}},"root":{"path":""}}`, "run --bundle=")
+	f.Fuzz(func(t *testing.T, spec, args string) {
+		createBundle(strings.Fields(args))
+		execProcess(strings.Fields(args))
+		bundle := t.TempDir()
+		path := filepath.Join(bundle, "config.json")
+		if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := adjustSpec(bundle, []byte("ca\n")); err != nil {
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(b) {
+			t.Errorf("adjustSpec wrote invalid JSON: %s", b)
+		}
+	})
+}
