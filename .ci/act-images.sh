@@ -89,10 +89,10 @@ if [ ! -s "$runner_tar" ]; then
 	copy_with_libs "$rootfs" "$buildx" /usr/libexec/docker/cli-plugins/docker-buildx
 	rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
 		"$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
-	# NODE_EXTRA_CA_CERTS: node trusts the system bundle (which a fakeghcr sandbox covers
-	# with its own, CA included) beside its built-in one.
+	# No NODE_EXTRA_CA_CERTS here, as in act's usual images: the sandbox's engine sets it for
+	# each container and docker exec (sandbox/ociruntime.go).
 	archive "$rootfs" "$runner_tag" "$runner_tar" \
-		'{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"],"Cmd":["bash"]}'
+		'{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["bash"]}'
 	rm -rf "$rootfs"
 	log "built $runner_tar ($(du -m "$runner_tar" | cut -f1) MB) at $((SECONDS - start)) s"
 fi

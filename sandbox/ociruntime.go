@@ -142,11 +142,10 @@ func clampProcessFile(path string) error {
 	if err := json.Unmarshal(b, &process); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	caps, ok := process["capabilities"].(map[string]any)
-	if !ok {
-		return nil
+	if caps, ok := process["capabilities"].(map[string]any); ok {
+		clampCaps(caps, ownCapBounding())
 	}
-	clampCaps(caps, ownCapBounding())
+	addNodeCA(process)
 	out, err := json.Marshal(process)
 	if err != nil {
 		return err
@@ -200,6 +199,7 @@ func adjustSpec(bundle string, caPEM []byte) error {
 		if caps, ok := process["capabilities"].(map[string]any); ok {
 			clampCaps(caps, ownCapBounding())
 		}
+		addNodeCA(process)
 	}
 	mounts, _ := spec["mounts"].([]any)
 	for _, m := range mounts {
@@ -239,6 +239,15 @@ func adjustSpec(bundle string, caPEM []byte) error {
 			"options": []any{"rbind", "ro"},
 		})
 	}
+	// The CA alone, for NODE_EXTRA_CA_CERTS (addNodeCA).
+	ownCA := filepath.Join(bundle, "fakeghcr-ca.crt")
+	if err := os.WriteFile(ownCA, caPEM, 0o644); err != nil {
+		return err
+	}
+	mounts = append(mounts, map[string]any{
+		"destination": nodeCAFile, "type": "bind", "source": ownCA,
+		"options": []any{"rbind", "ro"},
+	})
 	spec["mounts"] = mounts
 	out, err := json.Marshal(spec)
 	if err != nil {
@@ -315,4 +324,27 @@ func clampCaps(caps map[string]any, bounding uint64) {
 		}
 		caps[set] = kept
 	}
+}
+
+// nodeCAFile is where each container finds the run's CA alone.
+const nodeCAFile = "/fakeghcr-sandbox-ca.crt"
+
+// addNodeCA sets NODE_EXTRA_CA_CERTS to nodeCAFile in an OCI process's
+// environment unless the image or the command set it. Node does not read the
+// system bundle (it has its own), so JavaScript actions in act's usual images
+// refuse a CA the system trusts: https://github.com/nektos/act/issues/1878.
+// docker exec (how act runs each step) builds its process from the
+// container's configuration, not from the spec's first process, so both are
+// set.
+func addNodeCA(process map[string]any) {
+	env, ok := process["env"].([]any)
+	if !ok && process["env"] != nil {
+		return
+	}
+	for _, e := range env {
+		if s, _ := e.(string); strings.HasPrefix(s, "NODE_EXTRA_CA_CERTS=") {
+			return
+		}
+	}
+	process["env"] = append(env, "NODE_EXTRA_CA_CERTS="+nodeCAFile)
 }

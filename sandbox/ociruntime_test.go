@@ -131,6 +131,9 @@ func TestAdjustSpec(t *testing.T) {
 	if string(c) != own+"\n"+string(ca) {
 		t.Errorf("covering bundle:\n%s\nwant the image's own then the run's CA", c)
 	}
+	if c, err := os.ReadFile(sources[nodeCAFile]); err != nil || string(c) != string(ca) {
+		t.Errorf("%s from %q holds %q (%v), want the run's CA", nodeCAFile, sources[nodeCAFile], c, err)
+	}
 	if _, ok := sources["/etc/pki/tls/certs/ca-bundle.crt"]; ok {
 		t.Errorf("a bundle path the image lacks was mounted")
 	}
@@ -191,4 +194,24 @@ func FuzzAdjustSpec(f *testing.F) {
 			t.Errorf("adjustSpec wrote invalid JSON: %s", b)
 		}
 	})
+}
+
+func TestAddNodeCA(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{"env":["PATH=/bin"]}`, `{"env":["PATH=/bin","NODE_EXTRA_CA_CERTS=/fakeghcr-sandbox-ca.crt"]}`},
+		{`{}`, `{"env":["NODE_EXTRA_CA_CERTS=/fakeghcr-sandbox-ca.crt"]}`},
+		// The image's or the command's own setting stays.
+		{`{"env":["NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"]}`, `{"env":["NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"]}`},
+		{`{"env":"odd"}`, `{"env":"odd"}`},
+	}
+	for _, c := range cases {
+		var p map[string]any
+		if err := json.Unmarshal([]byte(c.in), &p); err != nil {
+			t.Fatal(err)
+		}
+		addNodeCA(p)
+		if b, _ := json.Marshal(p); string(b) != c.want {
+			t.Errorf("addNodeCA(%s) = %s, want %s", c.in, b, c.want)
+		}
+	}
 }
