@@ -111,13 +111,20 @@ func TestStarterWorkflowContainer(t *testing.T) {
 	}
 	push := quote(append([]string{act, "push"}, actArgs...))
 	pr := quote(append([]string{act, "pull_request", "-e", event}, actArgs...))
-	script := fmt.Sprintf(`docker load -i %[4]s >/dev/null && docker load -i %[5]s >/dev/null || exit 8
+	// Each part's seconds go to stderr (the closing note quotes them).
+	script := fmt.Sprintf(`t() { echo "timing: $1 $(( $(date +%%s) - s )) s" >&2; s=$(date +%%s); }
+s=$(date +%%s)
+docker load -i %[4]s >/dev/null && docker load -i %[5]s >/dev/null || exit 8
+t "docker load"
 %[1]s
+t "act push (denied)"
 echo "===fix==="
 %[3]s access add acme/api acme/api --role write || exit 9
 %[1]s || exit 10
+t "act push (fixed)"
 echo "===pull_request==="
-%[2]s`, push, pr, quote([]string{fakeghcr.path}), quote([]string{images["RUNNER_TAR"]}), quote([]string{images["BUILDKIT_TAR"]}))
+%[2]s || exit 11
+t "act pull_request"`, push, pr, quote([]string{fakeghcr.path}), quote([]string{images["RUNNER_TAR"]}), quote([]string{images["BUILDKIT_TAR"]}))
 	r := runLong(t, repo, env, 10*time.Minute, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
 	wantOK(t, r)
 	denied, rest, ok := strings.Cut(r.Stdout, "===fix===\n")
