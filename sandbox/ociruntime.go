@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,7 +140,7 @@ func clampProcessFile(path string) error {
 		return err
 	}
 	var process map[string]any
-	if err := json.Unmarshal(b, &process); err != nil {
+	if err := decodeExact(b, &process); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if caps, ok := process["capabilities"].(map[string]any); ok {
@@ -169,7 +170,7 @@ func adjustSpec(bundle string, caPEM []byte) error {
 		return err
 	}
 	var spec map[string]any
-	if err := json.Unmarshal(b, &spec); err != nil {
+	if err := decodeExact(b, &spec); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if linux, ok := spec["linux"].(map[string]any); ok {
@@ -347,4 +348,18 @@ func addNodeCA(process map[string]any) {
 		}
 	}
 	process["env"] = append(env, "NODE_EXTRA_CA_CERTS="+nodeCAFile)
+}
+
+// decodeExact decodes JSON keeping numbers as written (json.Number): a
+// spec's 64-bit values (memory limits, IDs) survive the round trip.
+func decodeExact(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
 }

@@ -77,7 +77,7 @@ func TestAdjustSpec(t *testing.T) {
 	// A shape docker 20.10 writes (trimmed): a new network namespace, a joined one kept.
 	spec := `{"ociVersion":"1.0.2","root":{"path":"rootfs"},"hostname":"x",
 "mounts":[{"destination":"/proc","type":"proc","source":"proc"},{"destination":"/etc/hosts","type":"bind","source":"/var/lib/docker/containers/x/hosts","options":["rbind","rprivate"]}],
-"linux":{"sysctl":{"net.ipv4.ip_unprivileged_port_start":"0","kernel.msgmax":"1"},"namespaces":[{"type":"mount"},{"type":"network"},{"type":"pid"},{"type":"ipc","path":"/proc/1/ns/ipc"}]}}`
+"linux":{"resources":{"memory":{"limit":9223372036854775807}},"sysctl":{"net.ipv4.ip_unprivileged_port_start":"0","kernel.msgmax":"1"},"namespaces":[{"type":"mount"},{"type":"network"},{"type":"pid"},{"type":"ipc","path":"/proc/1/ns/ipc"}]}}`
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), []byte(spec), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +99,9 @@ func TestAdjustSpec(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"limit":9223372036854775807`) {
+		t.Errorf("a 64-bit value of the spec changed: %s", b)
 	}
 	if got.Hostname != "x" {
 		t.Errorf("hostname %q: the spec's other fields must stay", got.Hostname)
