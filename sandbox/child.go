@@ -20,7 +20,9 @@ import (
 
 // IsChild reports whether this process is a sandbox's setup stage, which
 // must call ChildMain.
-func IsChild() bool { return os.Getenv(childEnv) == "1" || os.Getenv(execEnv) != "" }
+func IsChild() bool {
+	return os.Getenv(childEnv) == "1" || os.Getenv(execEnv) != "" || isOCIRuntime()
+}
 
 // execEnv names the command for the exec step: this binary once more, in
 // the command's own user namespace, which drops capabilities from its
@@ -35,6 +37,9 @@ const execEnv = "FAKEGHCR_SANDBOX_EXEC"
 // whatever the command leaves running when it ends. It never returns; its
 // exit status is the command's (128+N when signal N ended it).
 func ChildMain() {
+	if isOCIRuntime() {
+		ociRuntimeMain() // the private engine's OCI runtime (ociruntime.go)
+	}
 	if path := os.Getenv(execEnv); path != "" {
 		execCommand(path)
 	}

@@ -37,8 +37,10 @@ type dockerSetup struct {
 // roots, no bridge and no iptables rules (the sandbox's loopback is its only
 // network), the vfs storage driver (works on any filesystem, fine for small
 // images), an empty daemon.json, and /etc/docker/certs.d/HOST/ca.crt for each
-// host bound over the host's /etc/docker when there is one. Its socket is
-// DOCKER_HOST for the command.
+// host bound over the host's /etc/docker when there is one, and this binary
+// as its default OCI runtime (ociruntime.go: containers share the sandbox's
+// network and hosts file and trust the run's CA). Its socket is DOCKER_HOST
+// for the command.
 func dockerEngine(dir string, hosts []string, caPEM []byte) (*dockerSetup, error) {
 	etc := filepath.Join(dir, "etc-docker")
 	for _, h := range hosts {
@@ -59,6 +61,10 @@ func dockerEngine(dir string, hosts []string, caPEM []byte) (*dockerSetup, error
 			return nil, err
 		}
 	}
+	runtime, err := ociRuntime(dir, caPEM)
+	if err != nil {
+		return nil, err
+	}
 	sock := filepath.Join(dir, "docker.sock")
 	s := &dockerSetup{
 		daemon: daemon{
@@ -72,6 +78,8 @@ func dockerEngine(dir string, hosts []string, caPEM []byte) (*dockerSetup, error
 				"--iptables=false",
 				"--ip6tables=false",
 				"--storage-driver", "vfs",
+				"--add-runtime", "fakeghcr=" + runtime,
+				"--default-runtime", "fakeghcr",
 			},
 			Log:  filepath.Join(dir, "dockerd.log"),
 			Ping: sock,
