@@ -18,7 +18,16 @@
 set -euo pipefail
 export PATH="$(go env GOPATH 2>/dev/null || echo /root/go)/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 cache="${FAKEGHCR_ACT_IMAGES:-$HOME/.cache/fakeghcr/act-images}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The mirror apt already uses (its first deb URI ending in /debian), unless DEBIAN_MIRROR says.
+apt_mirror() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | head -n 1 | tr -d ' ' || true
+}
+mirror="${DEBIAN_MIRROR:-$(apt_mirror)}"
+if [[ -z "$mirror" ]]; then
+	echo "act-images: no Debian mirror in apt's sources; set DEBIAN_MIRROR" >&2
+	exit 1
+fi
 mkdir -p "$cache"
 log() { echo "act-images: $*" >&2; }
 
