@@ -37,7 +37,7 @@ func TestStarterWorkflow(t *testing.T) {
 	git := needTool(t, "git", "apt-get install -y git")
 	buildx := needTool(t, "buildx", installHint+" buildx")
 	needTool(t, "dockerd", "apt-get install -y docker.io")
-	needTool(t, "docker", "apt-get install -y docker.io")
+	docker := needTool(t, "docker", "apt-get install -y docker.io")
 	needTool(t, "node", "apt-get install -y nodejs")
 	if os.Geteuid() != 0 {
 		t.Skip("a private Docker engine needs root")
@@ -56,7 +56,16 @@ func TestStarterWorkflow(t *testing.T) {
 	if err := os.Symlink(buildx, filepath.Join(plugins, "docker-buildx")); err != nil {
 		t.Fatal(err)
 	}
-	env = append(env, "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
+	// act v0.2.89 can lose a failing host-mode step's last lines (act_output_test.go). The
+	// failing step here is build-push-action: its node process runs `docker buildx build`,
+	// forwards buildx's output, then prints ::error::buildx failed with: LINE and exits 1. So
+	// docker runs through actWatch's wrapper (its stderr in stepLog, straight from buildx),
+	// and every node process loads actWatch's hook: it copies what node prints to stepLog and
+	// holds a failing node's exit until act has shown its last line, the ::error:: line, which
+	// comes after everything buildx printed. If act loses a line anyway, the whole sandbox
+	// script runs again (showingLines).
+	watch := newActWatch(t, map[string]string{"docker": docker})
+	env = append(env, watch.path(), watch.nodeOptions(t), "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
 	repo := actWorkflowRepository(t, git, env, "testdata/starter/docker-publish.yml", "github.com")
 	event, err := filepath.Abs("testdata/starter/pull_request.json")
 	if err != nil {
@@ -90,7 +99,24 @@ echo "===fix==="
 %[1]s || exit 10
 echo "===pull_request==="
 %[2]s`, push, pr, quote([]string{fakeghcr.path}))
-	r := command{dir: repo, env: env}.run(t, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
+	// The lines of the failing step that are asserted below: buildx's, and build-push-action's.
+	const buildxLine = "ERROR: failed to build: denied: permission_denied: write_package"
+	buildxLines := []string{
+		"#6 ERROR: denied: permission_denied: write_package",
+		"------",
+		" > pushing ghcr.io/acme/api:main with docker:",
+		"------",
+		buildxLine,
+	}
+	errorLine := "::error::buildx failed with: " + buildxLine
+	var want []actLine
+	for _, l := range buildxLines {
+		want = append(want, actLine{printed: l, shown: starterJob + "   | " + l})
+	}
+	want = append(want, actLine{printed: errorLine, shown: starterJob + "   ❗  " + errorLine})
+	r := watch.showingLines(t, want, func() runResult {
+		return command{dir: repo, env: env, tee: watch.actLog}.run(t, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
+	})
 	wantOK(t, r)
 	denied, rest, ok := strings.Cut(r.Stdout, "===fix===\n")
 	if !ok {
@@ -103,14 +129,16 @@ echo "===pull_request==="
 
 	// Denied: buildx's line for GHCR's 403 at the blob upload, through build-push-action.
 	wantLines(t, "", denied, []string{starterJob + "   | Login Succeeded!"})
-	wantLines(t, "", denied, []string{
-		starterJob + "   | #6 ERROR: denied: permission_denied: write_package",
-		starterJob + "   | ------",
-		starterJob + "   |  > pushing ghcr.io/acme/api:main with docker:",
-		starterJob + "   | ------",
-		starterJob + "   | ERROR: failed to build: denied: permission_denied: write_package",
-	})
-	wantLines(t, "", denied, []string{starterJob + "   ❗  ::error::buildx failed with: ERROR: failed to build: denied: permission_denied: write_package"})
+	// buildx printed its lines (the docker wrapper's copy), and the action its ::error:: line
+	// (the node hook's copy); act showed them, in this order.
+	printed := watch.printed(t)
+	wantLines(t, printed, "", buildxLines)
+	wantLines(t, printed, "", []string{errorLine})
+	var shown []string
+	for _, l := range want {
+		shown = append(shown, l.shown)
+	}
+	wantLines(t, "", denied, shown)
 	wantLines(t, "", denied, []string{starterJob + " 🏁  Job failed"})
 	// metadata-action read the repository from api.github.com and tagged the push main.
 	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(starterJob) + `   \| ghcr\.io/acme/api:main$`).MatchString(denied) {
