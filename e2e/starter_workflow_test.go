@@ -37,7 +37,7 @@ func TestStarterWorkflow(t *testing.T) {
 	git := needTool(t, "git", "apt-get install -y git")
 	buildx := needTool(t, "buildx", installHint+" buildx")
 	needTool(t, "dockerd", "apt-get install -y docker.io")
-	docker := needTool(t, "docker", "apt-get install -y docker.io")
+	needTool(t, "docker", "apt-get install -y docker.io")
 	needTool(t, "node", "apt-get install -y nodejs")
 	if os.Geteuid() != 0 {
 		t.Skip("a private Docker engine needs root")
@@ -58,14 +58,17 @@ func TestStarterWorkflow(t *testing.T) {
 	}
 	// act v0.2.89 can lose a failing host-mode step's last lines (act_output_test.go). The
 	// failing step here is build-push-action: its node process runs `docker buildx build`,
-	// forwards buildx's output, then prints ::error::buildx failed with: LINE and exits 1. So
-	// docker runs through actWatch's wrapper (its stderr in stepLog, straight from buildx),
-	// and every node process loads actWatch's hook: it copies what node prints to stepLog and
-	// holds a failing node's exit until act has shown its last line, the ::error:: line, which
-	// comes after everything buildx printed. If act loses a line anyway, the whole sandbox
-	// script runs again (showingLines).
-	watch := newActWatch(t, map[string]string{"docker": docker})
-	env = append(env, watch.path(), watch.nodeOptions(t), "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
+	// writes buildx's output to act's terminal as it arrives, then prints ::error::buildx
+	// failed with: LINE and exits 1. act runs the real node (the path node itself reports),
+	// not a `node` first on the PATH, so every node process of the job loads actWatch's hook
+	// instead: it copies what the process writes to stepLog, and holds a failing process's exit
+	// until act has shown its last line, the ::error:: line, which comes after all of buildx's.
+	// docker itself is not wrapped: its output reaches act only through that node process, and
+	// a wrapper would wait its full 10 s for each failing docker call whose output the action
+	// keeps to itself (the post step's `buildx history inspect`: 10 s per act run, measured).
+	// If act loses a line anyway, the whole sandbox script runs again (showingLines).
+	watch := newActWatch(t, nil)
+	env = append(env, watch.nodeOptions(t), "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
 	repo := actWorkflowRepository(t, git, env, "testdata/starter/docker-publish.yml", "github.com")
 	event, err := filepath.Abs("testdata/starter/pull_request.json")
 	if err != nil {
@@ -129,16 +132,22 @@ echo "===pull_request==="
 
 	// Denied: buildx's line for GHCR's 403 at the blob upload, through build-push-action.
 	wantLines(t, "", denied, []string{starterJob + "   | Login Succeeded!"})
-	// buildx printed its lines (the docker wrapper's copy), and the action its ::error:: line
-	// (the node hook's copy); act showed them, in this order.
+	// The step printed buildx's lines and the action's ::error:: line (the node hook's copy),
+	// and act showed them: buildx's together, and the action's after them (the action prints
+	// its build reference and summary check in between).
 	printed := watch.printed(t)
 	wantLines(t, printed, "", buildxLines)
 	wantLines(t, printed, "", []string{errorLine})
 	var shown []string
-	for _, l := range want {
+	for _, l := range want[:len(buildxLines)] {
 		shown = append(shown, l.shown)
 	}
+	shownError := want[len(buildxLines)].shown
 	wantLines(t, "", denied, shown)
+	wantLines(t, "", denied, []string{shownError})
+	if b, e := strings.Index(denied, shown[len(shown)-1]), strings.Index(denied, shownError); b >= 0 && e >= 0 && b > e {
+		t.Errorf("act showed the action's ::error:: line before buildx's last line")
+	}
 	wantLines(t, "", denied, []string{starterJob + " 🏁  Job failed"})
 	// metadata-action read the repository from api.github.com and tagged the push main.
 	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(starterJob) + `   \| ghcr\.io/acme/api:main$`).MatchString(denied) {
