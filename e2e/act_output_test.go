@@ -3,10 +3,12 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +84,53 @@ func newActWatch(t testing.TB, tools map[string]string) *actWatch {
 	return w
 }
 
+// nodeHook is a module every node process of the workflow loads first (see nodeOptions). It is
+// actWatch's wrapper for a JavaScript action: act v0.2.89 runs an action's main script with
+// the node that `node -e console.log(process.execPath)` names, the real binary, so a `node`
+// script first on the PATH is never what runs the action. The hook copies what the process
+// writes to stdout and stderr to stepLog, and when the process exits with a failure it waits,
+// up to 10 seconds, until a line of act's output ends with the last line it wrote: an action's
+// ::error:: line (core.setFailed) is written after its tool exits, so no wrapper of the tool
+// can hold it. Node writes to a terminal synchronously on Linux, so by the 'exit' event the
+// line is in act's pseudo-terminal.
+const nodeHook = `'use strict';
+const fs = require('fs');
+const stepLog = %s, actLog = %s;
+let tail = '';
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    try { fs.appendFileSync(stepLog, text); } catch (e) {}
+    tail = (tail + text).slice(-8192);
+    return write(chunk, ...rest);
+  };
+}
+process.on('exit', (code) => {
+  const last = tail.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').pop();
+  if (code === 0 || !last) return;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 200; i++) {
+    let shown = '';
+    try { shown = fs.readFileSync(actLog, 'utf8'); } catch (e) {}
+    if (shown.split('\n').some((l) => l.trimEnd().endsWith(last))) return;
+    Atomics.wait(pause, 0, 0, 50);
+  }
+});
+`
+
+// nodeOptions writes nodeHook and returns the NODE_OPTIONS variable that makes each node
+// process of act's steps load it (act in host mode passes its environment to the steps).
+func (w *actWatch) nodeOptions(t testing.TB) string {
+	t.Helper()
+	hook := filepath.Join(filepath.Dir(w.dir), "node-hook.cjs")
+	js := fmt.Sprintf(nodeHook, strconv.Quote(w.stepLog), strconv.Quote(w.actLog))
+	if err := os.WriteFile(hook, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "NODE_OPTIONS=--require=" + hook
+}
+
 // shellQuote quotes s for sh.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
@@ -108,6 +157,20 @@ func (w *actWatch) printed(t testing.TB) string {
 // It returns the last run.
 func (w *actWatch) showing(t testing.TB, job string, want []string, run func() runResult) runResult {
 	t.Helper()
+	lines := make([]actLine, len(want))
+	for i, l := range want {
+		lines[i] = actLine{printed: l, shown: job + "   | " + l}
+	}
+	return w.showingLines(t, lines, run)
+}
+
+// actLine is a line a wrapped tool printed and the line act shows for it: job + "   | " +
+// line for plain output, job + "   ❗  " + line for a workflow command such as ::error::.
+type actLine struct{ printed, shown string }
+
+// showingLines is showing for lines act may show in another form than "   | ".
+func (w *actWatch) showingLines(t testing.TB, want []actLine, run func() runResult) runResult {
+	t.Helper()
 	for try := 1; ; try++ {
 		for _, f := range []string{w.stepLog, w.actLog} {
 			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -118,14 +181,14 @@ func (w *actWatch) showing(t testing.TB, job string, want []string, run func() r
 		printed := w.printed(t)
 		var lost []string
 		for _, l := range want {
-			shown := []string{job + "   | " + l}
+			shown := []string{l.shown}
 			if hasLines(r.Stderr, shown) || hasLines(r.Stdout, shown) {
 				continue
 			}
-			if !hasLines(printed, []string{l}) {
+			if !hasLines(printed, []string{l.printed}) {
 				return r // the step did not print it: not act's loss
 			}
-			lost = append(lost, l)
+			lost = append(lost, l.printed)
 		}
 		if len(lost) == 0 || try == actTries {
 			return r
@@ -238,5 +301,48 @@ func TestActWatchWrapper(t *testing.T) {
 	}
 	if got := w.printed(t); got != "first\nlast: it failed\n" {
 		t.Errorf("stepLog holds %q, want the tool's stderr", got)
+	}
+}
+
+// TestActWatchNodeHook runs node as act runs a JavaScript action, with nodeOptions: what the
+// process prints lands in stepLog, and when it fails it does not exit until act's output
+// (actLog) shows its last line, here a workflow command as act shows it.
+func TestActWatchNodeHook(t *testing.T) {
+	node := needTool(t, "node", "apt-get install -y nodejs")
+	w := newActWatch(t, nil)
+	cmd := exec.Command(node, "-e", `console.log("building"); process.stdout.write("::error::it failed\n"); process.exitCode = 2`)
+	cmd.Env = append(os.Environ(), w.nodeOptions(t))
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("node exited (%v) before act showed its last line", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := os.WriteFile(w.actLog, []byte("[wf/job]   | building\n[wf/job]   ❗  ::error::it failed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(8 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatal("node did not exit once act's output showed the line")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("node: %v, want its exit status 2", err)
+	}
+	if stdout.String() != "building\n::error::it failed\n" {
+		t.Errorf("node printed %q, want its own output", stdout.String())
+	}
+	if got := w.printed(t); got != "building\n::error::it failed\n" {
+		t.Errorf("stepLog holds %q, want what node printed", got)
 	}
 }

@@ -56,7 +56,19 @@ func TestStarterWorkflow(t *testing.T) {
 	if err := os.Symlink(buildx, filepath.Join(plugins, "docker-buildx")); err != nil {
 		t.Fatal(err)
 	}
-	env = append(env, "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
+	// act v0.2.89 can lose a failing host-mode step's last lines (act_output_test.go). The
+	// failing step here is build-push-action: its node process runs `docker buildx build`,
+	// writes buildx's output to act's terminal as it arrives, then prints ::error::buildx
+	// failed with: LINE and exits 1. act runs the real node (the path node itself reports),
+	// not a `node` first on the PATH, so every node process of the job loads actWatch's hook
+	// instead: it copies what the process writes to stepLog, and holds a failing process's exit
+	// until act has shown its last line, the ::error:: line, which comes after all of buildx's.
+	// docker itself is not wrapped: its output reaches act only through that node process, and
+	// a wrapper would wait its full 10 s for each failing docker call whose output the action
+	// keeps to itself (the post step's `buildx history inspect`: 10 s per act run, measured).
+	// If act loses a line anyway, the whole sandbox script runs again (showingLines).
+	watch := newActWatch(t, nil)
+	env = append(env, watch.nodeOptions(t), "GIT_CONFIG_NOSYSTEM=1", "ACT_DISABLE_VERSION_CHECK=1")
 	repo := actWorkflowRepository(t, git, env, "testdata/starter/docker-publish.yml", "github.com")
 	event, err := filepath.Abs("testdata/starter/pull_request.json")
 	if err != nil {
@@ -90,7 +102,24 @@ echo "===fix==="
 %[1]s || exit 10
 echo "===pull_request==="
 %[2]s`, push, pr, quote([]string{fakeghcr.path}))
-	r := command{dir: repo, env: env}.run(t, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
+	// The lines of the failing step that are asserted below: buildx's, and build-push-action's.
+	const buildxLine = "ERROR: failed to build: denied: permission_denied: write_package"
+	buildxLines := []string{
+		"#6 ERROR: denied: permission_denied: write_package",
+		"------",
+		" > pushing ghcr.io/acme/api:main with docker:",
+		"------",
+		buildxLine,
+	}
+	errorLine := "::error::buildx failed with: " + buildxLine
+	var want []actLine
+	for _, l := range buildxLines {
+		want = append(want, actLine{printed: l, shown: starterJob + "   | " + l})
+	}
+	want = append(want, actLine{printed: errorLine, shown: starterJob + "   ❗  " + errorLine})
+	r := watch.showingLines(t, want, func() runResult {
+		return command{dir: repo, env: env, tee: watch.actLog}.run(t, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
+	})
 	wantOK(t, r)
 	denied, rest, ok := strings.Cut(r.Stdout, "===fix===\n")
 	if !ok {
@@ -103,14 +132,22 @@ echo "===pull_request==="
 
 	// Denied: buildx's line for GHCR's 403 at the blob upload, through build-push-action.
 	wantLines(t, "", denied, []string{starterJob + "   | Login Succeeded!"})
-	wantLines(t, "", denied, []string{
-		starterJob + "   | #6 ERROR: denied: permission_denied: write_package",
-		starterJob + "   | ------",
-		starterJob + "   |  > pushing ghcr.io/acme/api:main with docker:",
-		starterJob + "   | ------",
-		starterJob + "   | ERROR: failed to build: denied: permission_denied: write_package",
-	})
-	wantLines(t, "", denied, []string{starterJob + "   ❗  ::error::buildx failed with: ERROR: failed to build: denied: permission_denied: write_package"})
+	// The step printed buildx's lines and the action's ::error:: line (the node hook's copy),
+	// and act showed them: buildx's together, and the action's after them (the action prints
+	// its build reference and summary check in between).
+	printed := watch.printed(t)
+	wantLines(t, printed, "", buildxLines)
+	wantLines(t, printed, "", []string{errorLine})
+	var shown []string
+	for _, l := range want[:len(buildxLines)] {
+		shown = append(shown, l.shown)
+	}
+	shownError := want[len(buildxLines)].shown
+	wantLines(t, "", denied, shown)
+	wantLines(t, "", denied, []string{shownError})
+	if b, e := strings.Index(denied, shown[len(shown)-1]), strings.Index(denied, shownError); b >= 0 && e >= 0 && b > e {
+		t.Errorf("act showed the action's ::error:: line before buildx's last line")
+	}
 	wantLines(t, "", denied, []string{starterJob + " 🏁  Job failed"})
 	// metadata-action read the repository from api.github.com and tagged the push main.
 	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(starterJob) + `   \| ghcr\.io/acme/api:main$`).MatchString(denied) {
