@@ -3,6 +3,8 @@ package diagnose
 import (
 	"net/url"
 	"strings"
+
+	"github.com/fakeghcr/fakeghcr/internal/levenshtein"
 )
 
 // Real logs rarely name the tool on the failing line: helm, podman, ko or
@@ -356,30 +358,5 @@ func typoOfGHCR(host string) bool {
 	case "ghrc.io", "gchr.io", "hgcr.io", "ghcr.com", "ghcr.oi", "ghcr.i", "ghc.io", "ghcrio", "ghcr.io.", "gh.cr.io", "ghcr.co":
 		return true
 	}
-	return editDistance(host, "ghcr.io") == 1 && strings.HasSuffix(host, ".io") && strings.HasPrefix(host, "g")
-}
-
-// editDistance is the Levenshtein distance of two short strings (or a
-// large number for long ones).
-func editDistance(a, b string) int {
-	if len(a) > 32 || len(b) > 32 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return levenshtein.Distance(host, "ghcr.io") == 1 && strings.HasSuffix(host, ".io") && strings.HasPrefix(host, "g")
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/internal/levenshtein"
 )
 
 //go:embed builtin/*.yaml
@@ -105,7 +106,7 @@ func nearest(s string, candidates []string) []string {
 	var matches []match
 	low := strings.ToLower(s)
 	for _, c := range candidates {
-		d := distance(low, strings.ToLower(c))
+		d := levenshtein.Distance(low, strings.ToLower(c))
 		if d <= max(2, len(s)/4) || (len(s) >= 3 && strings.Contains(c, low)) {
 			matches = append(matches, match{c, d})
 		}
@@ -119,28 +120,4 @@ func nearest(s string, candidates []string) []string {
 		names = append(names, m.name)
 	}
 	return names
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	if len(a) > 256 || len(b) > 256 {
-		return max(len(a), len(b))
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

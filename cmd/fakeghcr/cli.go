@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/fakeghcr/fakeghcr/internal/levenshtein"
 )
 
 // envPrefix names the environment variables that back every flag:
@@ -108,7 +110,7 @@ func wantValue(f *pflag.Flag, cause error) string {
 func flagSuggestion(cmd *cobra.Command, name string) string {
 	var near []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Name != "help" && (strings.HasPrefix(f.Name, name) || editDistance(f.Name, name) <= max(1, len(name)/3)) {
+		if f.Name != "help" && (strings.HasPrefix(f.Name, name) || levenshtein.Distance(f.Name, name) <= max(1, len(name)/3)) {
 			near = append(near, "--"+f.Name)
 		}
 	})
@@ -116,27 +118,6 @@ func flagSuggestion(cmd *cobra.Command, name string) string {
 		return fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
 	}
 	return " (did you mean " + strings.Join(near, " or ") + "?)"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // unknownCommand is the root's argument check: any argument is a command

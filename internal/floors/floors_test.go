@@ -34,7 +34,7 @@ var rules = []rule{
 	// through the admin API's client or the CLI.
 	{pkg: "webui", forbidden: []string{module + "adminclient", module + "cmd", module + "verify", module + "ghcrtest", module + "sandbox"}},
 	// githubrest is a client: it writes worlds and never serves one.
-	{pkg: "githubrest", own: []string{"authz", "scenarios", "faults"}},
+	{pkg: "githubrest", own: []string{"authz", "scenarios", "faults", "internal/levenshtein"}},
 }
 
 // TestFloors checks every rule with go list -deps.
