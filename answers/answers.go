@@ -1,16 +1,10 @@
 // Package answers holds, without any HTTP, what GitHub Container Registry
-// answers each refusal fakeghcr models (status, error code and message per
-// authz.Reason) and what each registry client prints for such an answer at
-// each stage of a push or pull.
-//
-// fakeghcr check renders these lines to predict a step's output, and
-// fakeghcr diagnose compiles the same templates into patterns to recognize
-// them in a log: one list serves both. The status/code/message table is the
-// one source: the registry package writes its answers from For (its golden
-// file, registry/testdata/ghcr_answers.golden, records the bytes).
-// Where it knowingly differs from GHCR: a client version's exact wording is only as
-// good as the line recorded for it, and unknown versions may word a failure
-// differently.
+// answers each refusal fakeghcr models: status, error code and message per
+// authz.Reason. It is the one source of GHCR's answers: the registry package
+// writes its answers from For (its golden file,
+// registry/testdata/ghcr_answers.golden, records the bytes), check predicts
+// them and diagnose reads them back. What each client prints for an answer
+// lives in package clientlines.
 package answers
 
 import (

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
@@ -426,7 +426,7 @@ func (a *analyzer) interactions(wf *workflows.Workflow, job *workflows.Job, sc *
 	}
 	images = append(images, job.Services...)
 	for _, img := range images {
-		in := interaction{action: ActionPull, client: answers.Docker, tool: "job container", refs: []string{sc.interpolate(img.Image.Text)}, line: img.Image.Line}
+		in := interaction{action: ActionPull, client: clientlines.Docker, tool: "job container", refs: []string{sc.interpolate(img.Image.Text)}, line: img.Image.Line}
 		if img.Name != "" {
 			in.tool = "service " + img.Name
 		}

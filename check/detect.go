@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // Actions a finding reports.
@@ -19,7 +19,7 @@ const (
 // interaction is one thing a step does with a registry.
 type interaction struct {
 	action string
-	client answers.Client
+	client clientlines.Name
 	// tool is how the step reaches the registry, e.g. "docker/build-push-action"
 	// or "crane copy".
 	tool string
@@ -175,7 +175,7 @@ func (p parsedArgs) all(names ...string) []string {
 	return out
 }
 
-func loginCmd(client answers.Client, tool string, p parsedArgs, stdin string, line int) []interaction {
+func loginCmd(client clientlines.Name, tool string, p parsedArgs, stdin string, line int) []interaction {
 	if len(p.pos) == 0 {
 		return nil
 	}
@@ -195,10 +195,10 @@ var dockerRunValueFlags = []string{"-e", "--env", "-v", "--volume", "-w", "--wor
 var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "-a", "--all-tags"}
 
 func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
-	client, prefix := answers.Docker, ""
+	client, prefix := clientlines.Docker, ""
 	headFirst := false
 	if tool == "podman" {
-		client, headFirst = answers.Podman, true
+		client, headFirst = clientlines.Podman, true
 	}
 	if len(args) == 0 {
 		return nil
@@ -270,15 +270,15 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		}
 		var out []interaction
 		if push {
-			c := answers.Buildx
+			c := clientlines.Buildx
 			if tool == "podman" {
-				c = answers.Podman
+				c = clientlines.Podman
 			}
 			out = append(out, interaction{action: ActionPush, client: c, tool: tool + " " + sub + " --push", refs: p.all("-t", "--tag"), line: line, headFirst: true, prefix: prefix})
 		}
 		return append(out, cacheRefs(p.all("--cache-to"), p.all("--cache-from"), tool+" "+sub, line)...)
 	case "buildx imagetools create":
-		return []interaction{{action: ActionPush, client: answers.Buildx, tool: "docker buildx imagetools create", refs: p.all("-t", "--tag"), line: line, headFirst: true}}
+		return []interaction{{action: ActionPush, client: clientlines.Buildx, tool: "docker buildx imagetools create", refs: p.all("-t", "--tag"), line: line, headFirst: true}}
 	}
 	return nil
 }
@@ -294,7 +294,7 @@ func cacheRefs(to, from []string, tool string, line int) []interaction {
 			}
 			for _, kv := range strings.Split(spec, ",") {
 				if r, ok := strings.CutPrefix(strings.TrimSpace(kv), "ref="); ok {
-					in := interaction{action: ActionPush, client: answers.Buildx, tool: tool + " (cache-to)", refs: []string{r}, line: line, headFirst: true}
+					in := interaction{action: ActionPush, client: clientlines.Buildx, tool: tool + " (cache-to)", refs: []string{r}, line: line, headFirst: true}
 					if i == 1 {
 						in.action, in.tool = ActionPull, tool+" (cache-from)"
 					}
@@ -314,33 +314,33 @@ func craneCommand(args []string, stdin string, line int) []interaction {
 	switch args[0] {
 	case "auth":
 		if len(args) > 1 && args[1] == "login" {
-			return loginCmd(answers.Crane, "crane auth login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
+			return loginCmd(clientlines.Crane, "crane auth login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
 		}
 	case "push":
 		if len(p.pos) >= 2 {
-			return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane push", refs: p.pos[1:2], line: line, headFirst: true}}
+			return []interaction{{action: ActionPush, client: clientlines.Crane, tool: "crane push", refs: p.pos[1:2], line: line, headFirst: true}}
 		}
 	case "copy", "cp":
 		if len(p.pos) >= 2 {
 			return []interaction{
-				{action: ActionPull, client: answers.Crane, tool: "crane " + args[0] + " (source)", refs: p.pos[:1], line: line},
-				{action: ActionPush, client: answers.Crane, tool: "crane " + args[0], refs: p.pos[1:2], line: line, headFirst: true},
+				{action: ActionPull, client: clientlines.Crane, tool: "crane " + args[0] + " (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: clientlines.Crane, tool: "crane " + args[0], refs: p.pos[1:2], line: line, headFirst: true},
 			}
 		}
 	case "append", "mutate":
 		if t, ok := p.first("-t", "--tag", "--new_tag"); ok {
-			return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane " + args[0], refs: []string{t}, line: line, headFirst: true}}
+			return []interaction{{action: ActionPush, client: clientlines.Crane, tool: "crane " + args[0], refs: []string{t}, line: line, headFirst: true}}
 		}
 	case "tag":
 		// crane tag IMAGE TAG writes IMAGE's manifest under a new tag.
 		if len(p.pos) >= 2 {
 			if r, ok := parseRef(p.pos[0]); ok {
-				return []interaction{{action: ActionPush, client: answers.Crane, tool: "crane tag", refs: []string{r.host + "/" + r.repo + ":" + p.pos[1]}, line: line, manifestOnly: true}}
+				return []interaction{{action: ActionPush, client: clientlines.Crane, tool: "crane tag", refs: []string{r.host + "/" + r.repo + ":" + p.pos[1]}, line: line, manifestOnly: true}}
 			}
 		}
 	case "pull", "digest", "manifest", "export":
 		if len(p.pos) >= 1 {
-			return []interaction{{action: ActionPull, client: answers.Crane, tool: "crane " + args[0], refs: p.pos[:1], line: line}}
+			return []interaction{{action: ActionPull, client: clientlines.Crane, tool: "crane " + args[0], refs: p.pos[:1], line: line}}
 		}
 	}
 	return nil
@@ -353,20 +353,20 @@ func orasCommand(args []string, stdin string, line int) []interaction {
 	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--artifact-type", "-a", "--annotation", "--config", "--registry-config", "-o", "--output")
 	switch args[0] {
 	case "login":
-		return loginCmd(answers.Oras, "oras login", p, stdin, line)
+		return loginCmd(clientlines.Oras, "oras login", p, stdin, line)
 	case "push", "attach":
 		if len(p.pos) >= 1 {
-			return []interaction{{action: ActionPush, client: answers.Oras, tool: "oras " + args[0], refs: p.pos[:1], line: line, headFirst: true}}
+			return []interaction{{action: ActionPush, client: clientlines.Oras, tool: "oras " + args[0], refs: p.pos[:1], line: line, headFirst: true}}
 		}
 	case "pull":
 		if len(p.pos) >= 1 {
-			return []interaction{{action: ActionPull, client: answers.Oras, tool: "oras pull", refs: p.pos[:1], line: line}}
+			return []interaction{{action: ActionPull, client: clientlines.Oras, tool: "oras pull", refs: p.pos[:1], line: line}}
 		}
 	case "cp", "copy":
 		if len(p.pos) >= 2 {
 			return []interaction{
-				{action: ActionPull, client: answers.Oras, tool: "oras cp (source)", refs: p.pos[:1], line: line},
-				{action: ActionPush, client: answers.Oras, tool: "oras cp", refs: p.pos[1:2], line: line, headFirst: true},
+				{action: ActionPull, client: clientlines.Oras, tool: "oras cp (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: clientlines.Oras, tool: "oras cp", refs: p.pos[1:2], line: line, headFirst: true},
 			}
 		}
 	}
@@ -380,7 +380,7 @@ func skopeoCommand(args []string, stdin string, line int) []interaction {
 	p := parseArgs(args[1:], "-u", "--username", "-p", "--password", "--dest-creds", "--src-creds", "--creds", "--authfile", "--format", "-f", "--src", "--dest")
 	switch args[0] {
 	case "login":
-		return loginCmd(answers.Skopeo, "skopeo login", p, stdin, line)
+		return loginCmd(clientlines.Skopeo, "skopeo login", p, stdin, line)
 	case "sync":
 		// skopeo sync --dest docker SOURCE DEST-PREFIX pushes every image
 		// the source lists under the prefix: which ones is not in the
@@ -388,7 +388,7 @@ func skopeoCommand(args []string, stdin string, line int) []interaction {
 		if len(p.pos) < 2 {
 			return nil
 		}
-		in := interaction{action: ActionPush, client: answers.Skopeo, tool: "skopeo sync", refs: []string{strings.TrimSuffix(p.pos[1], "/") + "/" + unresolved("<images from the sync source>")}, line: line, headFirst: true}
+		in := interaction{action: ActionPush, client: clientlines.Skopeo, tool: "skopeo sync", refs: []string{strings.TrimSuffix(p.pos[1], "/") + "/" + unresolved("<images from the sync source>")}, line: line, headFirst: true}
 		in.inline, _ = p.first("--dest-creds", "--creds")
 		return []interaction{in}
 	case "copy":
@@ -397,12 +397,12 @@ func skopeoCommand(args []string, stdin string, line int) []interaction {
 		}
 		var out []interaction
 		if strings.HasPrefix(p.pos[0], "docker://") {
-			in := interaction{action: ActionPull, client: answers.Skopeo, tool: "skopeo copy (source)", refs: p.pos[:1], line: line}
+			in := interaction{action: ActionPull, client: clientlines.Skopeo, tool: "skopeo copy (source)", refs: p.pos[:1], line: line}
 			in.inline, _ = p.first("--src-creds", "--creds")
 			out = append(out, in)
 		}
 		if strings.HasPrefix(p.pos[1], "docker://") {
-			in := interaction{action: ActionPush, client: answers.Skopeo, tool: "skopeo copy", refs: p.pos[1:2], line: line, headFirst: true}
+			in := interaction{action: ActionPush, client: clientlines.Skopeo, tool: "skopeo copy", refs: p.pos[1:2], line: line, headFirst: true}
 			in.inline, _ = p.first("--dest-creds", "--creds")
 			out = append(out, in)
 		}
@@ -418,7 +418,7 @@ func helmCommand(args []string, stdin string, line int) []interaction {
 	switch args[0] {
 	case "registry":
 		if len(args) > 1 && args[1] == "login" {
-			return loginCmd(answers.Helm, "helm registry login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
+			return loginCmd(clientlines.Helm, "helm registry login", parseArgs(args[2:], "-u", "--username", "-p", "--password"), stdin, line)
 		}
 	case "push":
 		p := parseArgs(args[1:])
@@ -430,12 +430,12 @@ func helmCommand(args []string, stdin string, line int) []interaction {
 		if version != "" {
 			r += ":" + version
 		}
-		return []interaction{{action: ActionPush, client: answers.Helm, tool: "helm push", refs: []string{r}, line: line, headFirst: true}}
+		return []interaction{{action: ActionPush, client: clientlines.Helm, tool: "helm push", refs: []string{r}, line: line, headFirst: true}}
 	case "pull", "install", "upgrade", "template":
 		p := parseArgs(args[1:], "--version", "-n", "--namespace", "-f", "--values", "--set")
 		for _, a := range p.pos {
 			if strings.HasPrefix(a, "oci://") {
-				return []interaction{{action: ActionPull, client: answers.Helm, tool: "helm " + args[0], refs: []string{a}, line: line}}
+				return []interaction{{action: ActionPull, client: clientlines.Helm, tool: "helm " + args[0], refs: []string{a}, line: line}}
 			}
 		}
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
@@ -147,13 +147,13 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		return result{Outcome: Unknown, Explanation: fmt.Sprintf("The image name %s could not be evaluated, so its package is unknown.", f.Image)}
 	}
 	if rf.repo != strings.ToLower(rf.repo) {
-		r := result{Outcome: Deny, Stage: answers.StageReference,
+		r := result{Outcome: Deny, Stage: clientlines.StageReference,
 			Explanation: fmt.Sprintf("The image name %s has upper-case letters; registries accept only lower-case repository names, so the client refuses it before sending anything to GHCR.", f.Image),
 			Fix:         LowercaseFix}
-		if in.client == answers.Buildx {
+		if in.client == clientlines.Buildx {
 			r.prints = fmt.Sprintf("ERROR: invalid tag \"%s\": repository name must be lowercase", display(rf.host+"/"+rf.repo+tagSuffix(rf.tag)))
 		} else {
-			r.prints, _ = answers.Render(answers.Docker, answers.StageReference, answers.Vars{})
+			r.prints, _ = clientlines.Print(clientlines.Docker, clientlines.StageReference, clientlines.PrintVars{})
 		}
 		return r
 	}
@@ -178,7 +178,7 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		return result{Outcome: Unknown, Explanation: l.unknown}
 	}
 	if l.empty {
-		return result{Outcome: Deny, Stage: answers.StageLogin, Explanation: l.desc + "; the login before this step already failed."}
+		return result{Outcome: Deny, Stage: clientlines.StageLogin, Explanation: l.desc + "; the login before this step already failed."}
 	}
 	var principal authz.Principal
 	if l.cred != nil {
@@ -189,8 +189,8 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		r.Explanation = "No login to ghcr.io precedes this step, so the client is anonymous. " + r.Explanation
 		r.Fix = "Log in to ghcr.io before this step (docker/login-action with registry: ghcr.io, username: ${{ github.actor }}, password: ${{ secrets.GITHUB_TOKEN }})"
 	}
-	if in.manifestOnly && r.Stage == answers.StageUploadPost {
-		r.Stage = answers.StageManifestPut
+	if in.manifestOnly && r.Stage == clientlines.StageUploadPost {
+		r.Stage = clientlines.StageManifestPut
 	}
 	if r.created != nil {
 		p.world.Packages[rf.repo] = *r.created
@@ -231,11 +231,11 @@ func (p *player) loginResult(in interaction, l login) result {
 	case l.unknown != "":
 		return result{Outcome: Unknown, Explanation: l.unknown}
 	case l.empty:
-		r := result{Outcome: Deny, Stage: answers.StageLogin,
+		r := result{Outcome: Deny, Stage: clientlines.StageLogin,
 			Explanation: l.desc + ": GitHub passes no secrets other than GITHUB_TOKEN to workflows run for pull requests from forks, and only Dependabot secrets to Dependabot runs, so the password is empty",
 			Fix:         "Skip the login and push for pull requests from forks and Dependabot (if: github.event.pull_request.head.repo.full_name == github.repository), or use ${{ secrets.GITHUB_TOKEN }}"}
 		if in.tool == "docker/login-action" {
-			r.prints, _ = answers.Render(answers.LoginAction, answers.StageLogin, answers.Vars{})
+			r.prints, _ = clientlines.Print(clientlines.LoginAction, clientlines.StageLogin, clientlines.PrintVars{})
 			r.prints = "Error: " + r.prints
 		}
 		return r
@@ -249,7 +249,7 @@ func (p *player) loginResult(in interaction, l login) result {
 		r.Explanation = fmt.Sprintf("GHCR's token service accepts %s; the login succeeds (what it may do is decided per package, on each push and pull).", l.desc)
 	}
 	if r.Outcome == Deny {
-		r.prints = prints(in.client, in.prefix, answers.StageLogin, "", "", r)
+		r.prints = prints(in.client, in.prefix, clientlines.StageLogin, "", "", r)
 	}
 	return r
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // result is the predicted answer to one interaction in one world.
@@ -13,7 +14,7 @@ type result struct {
 	Status      int
 	Code        string
 	Message     string
-	Stage       answers.Stage
+	Stage       clientlines.Stage
 	Reason      authz.Reason
 	Explanation string
 	Fix         string
@@ -50,7 +51,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 		}
 		d := authz.DecideToken(w, p, authz.Access{Action: authz.ActionRead})
 		if !d.Allow {
-			return denied(d, pkg, answers.StageLogin)
+			return denied(d, pkg, clientlines.StageLogin)
 		}
 		return result{Outcome: Allow, Status: 200, Reason: d.Reason, Explanation: d.Explanation}
 	case ActionPull:
@@ -59,7 +60,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 		}
 		d := authz.Decide(w, p, authz.Access{Package: pkg, Action: authz.ActionRead})
 		if !d.Allow {
-			return denied(d, pkg, answers.StageManifestGet)
+			return denied(d, pkg, clientlines.StageManifestGet)
 		}
 		return result{Outcome: Allow, Status: 200, Reason: d.Reason, Explanation: d.Explanation}
 	}
@@ -70,7 +71,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 	if headFirst {
 		read := authz.Decide(w, p, authz.Access{Package: pkg, Action: authz.ActionRead})
 		if !read.Allow && read.Reason != authz.DenyNameUnknown {
-			r := denied(read, pkg, answers.StageHeadBlob)
+			r := denied(read, pkg, clientlines.StageHeadBlob)
 			r.Code, r.Message = "", "" // HEAD responses have no body
 			if !write.Allow {
 				r.Reason, r.Explanation, r.Fix = write.Reason, write.Explanation, write.Fix
@@ -79,7 +80,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 		}
 	}
 	if !write.Allow {
-		return denied(write, pkg, answers.StageUploadPost)
+		return denied(write, pkg, clientlines.StageUploadPost)
 	}
 	r := result{Outcome: Allow, Status: 201, Reason: write.Reason, Explanation: write.Explanation}
 	if write.Reason == authz.AllowCreate {
@@ -89,7 +90,7 @@ func predict(w authz.World, p authz.Principal, action, pkg string, headFirst boo
 	return r
 }
 
-func denied(d authz.Decision, pkg string, stage answers.Stage) result {
+func denied(d authz.Decision, pkg string, stage clientlines.Stage) result {
 	a, _ := answers.For(d.Reason, pkg)
 	return result{Outcome: Deny, Status: a.Status, Code: a.Code, Message: a.Message, Stage: stage,
 		Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}
@@ -98,7 +99,7 @@ func denied(d authz.Decision, pkg string, stage answers.Stage) result {
 // tokenDenied is a /token refusal; a world may answer an anonymous request
 // for a private package with 403 instead of 401, as the registry does.
 func tokenDenied(d authz.Decision, pkg string, anonPrivate403 bool) result {
-	r := denied(d, pkg, answers.StageToken)
+	r := denied(d, pkg, clientlines.StageToken)
 	if d.Reason == authz.DenyAnonymousPrivate && anonPrivate403 {
 		a, _ := answers.For(authz.DenyAnonymousMissing, pkg)
 		r.Status, r.Code, r.Message = a.Status, a.Code, a.Message
@@ -111,7 +112,7 @@ type Prediction struct {
 	Outcome       string
 	Status        int
 	Code, Message string
-	Stage         answers.Stage
+	Stage         clientlines.Stage
 	Reason        authz.Reason
 	Explanation   string
 	Fix           string

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
@@ -50,7 +50,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		if registry == "" {
 			registry = "docker.io"
 		}
-		in := interaction{action: ActionLogin, client: answers.Docker, tool: "docker/login-action", refs: []string{registry}, line: line, prefix: "Error: "}
+		in := interaction{action: ActionLogin, client: clientlines.Docker, tool: "docker/login-action", refs: []string{registry}, line: line, prefix: "Error: "}
 		in.password, in.passwordSet = with(st, sc, "password")
 		return []interaction{in}
 	case "docker/metadata-action":
@@ -77,7 +77,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 				}
 			}
 		}
-		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/build-push-action", refs: refs, line: line, headFirst: true}
+		in := interaction{action: ActionPush, client: clientlines.Buildx, tool: "docker/build-push-action", refs: refs, line: line, headFirst: true}
 		switch {
 		case strings.EqualFold(push, "true") || strings.Contains(outputs, "push=true"):
 			out = append(out, in)
@@ -97,7 +97,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 			return nil
 		}
 		sc.ctx["env.ko_docker_repo"] = "ghcr.io/" + strings.ToLower(a.repo)
-		return []interaction{{action: ActionLogin, client: answers.Crane, tool: st.Uses.Text + " (ko login with github.token)", refs: []string{"ghcr.io"}, line: line,
+		return []interaction{{action: ActionLogin, client: clientlines.Crane, tool: st.Uses.Text + " (ko login with github.token)", refs: []string{"ghcr.io"}, line: line,
 			password: secretValue("GITHUB_TOKEN"), passwordSet: true}}
 	case "docker/bake-action":
 		push, _ := with(st, sc, "push")
@@ -114,14 +114,14 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		if len(refs) == 0 {
 			refs = []string{unresolved("<tags from the bake file>")}
 		}
-		in := interaction{action: ActionPush, client: answers.Buildx, tool: "docker/bake-action", refs: refs, line: line, headFirst: true}
+		in := interaction{action: ActionPush, client: clientlines.Buildx, tool: "docker/bake-action", refs: refs, line: line, headFirst: true}
 		if !resolved(push) {
 			in.pushUnknown = display(push)
 		}
 		return []interaction{in}
 	case "redhat-actions/podman-login":
 		registry, _ := with(st, sc, "registry")
-		in := interaction{action: ActionLogin, client: answers.Podman, tool: "redhat-actions/podman-login", refs: []string{registry}, line: line, prefix: "Error: "}
+		in := interaction{action: ActionLogin, client: clientlines.Podman, tool: "redhat-actions/podman-login", refs: []string{registry}, line: line, prefix: "Error: "}
 		in.password, in.passwordSet = with(st, sc, "password")
 		return []interaction{in}
 	case "redhat-actions/push-to-registry":
@@ -142,7 +142,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		if len(refs) == 0 {
 			refs = []string{base + ":latest"}
 		}
-		in := interaction{action: ActionPush, client: answers.Podman, tool: "redhat-actions/push-to-registry", refs: refs, line: line, headFirst: true, prefix: "Error: "}
+		in := interaction{action: ActionPush, client: clientlines.Podman, tool: "redhat-actions/push-to-registry", refs: refs, line: line, headFirst: true, prefix: "Error: "}
 		if pw, ok := with(st, sc, "password"); ok {
 			in.inline = "x:" + pw
 		}
@@ -176,10 +176,10 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		for _, t := range splitList(tags) {
 			refs = append(refs, image+":"+t)
 		}
-		return []interaction{{action: ActionPush, client: answers.Docker, tool: "devcontainers/ci", refs: refs, line: line}}
+		return []interaction{{action: ActionPush, client: clientlines.Docker, tool: "devcontainers/ci", refs: refs, line: line}}
 	case "regclient/actions/regctl-login":
 		registry, _ := with(st, sc, "registry")
-		in := interaction{action: ActionLogin, client: answers.Regctl, tool: "regclient/actions/regctl-login", refs: []string{registry}, line: line}
+		in := interaction{action: ActionLogin, client: clientlines.Regctl, tool: "regclient/actions/regctl-login", refs: []string{registry}, line: line}
 		in.password, in.passwordSet = with(st, sc, "password")
 		return []interaction{in}
 	case "aszc/change-string-case-action":
@@ -193,7 +193,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 	case "imjasonh/setup-crane":
 		// setup-crane logs in to ghcr.io with github.token
 		// [https://github.com/imjasonh/setup-crane].
-		return []interaction{{action: ActionLogin, client: answers.Crane, tool: "imjasonh/setup-crane (crane auth login with github.token)", refs: []string{"ghcr.io"}, line: line,
+		return []interaction{{action: ActionLogin, client: clientlines.Crane, tool: "imjasonh/setup-crane (crane auth login with github.token)", refs: []string{"ghcr.io"}, line: line,
 			password: secretValue("GITHUB_TOKEN"), passwordSet: true}}
 	case "goreleaser/goreleaser-action":
 		// goreleaser pushes the images its .goreleaser.yaml lists (dockers:
@@ -203,7 +203,7 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		if !strings.Contains(args, "release") || strings.Contains(args, "--snapshot") || strings.Contains(args, "--skip-publish") || strings.Contains(args, "--skip=publish") {
 			return nil
 		}
-		return []interaction{{action: ActionPush, client: answers.Docker, tool: "goreleaser release", refs: []string{unresolved("<images from .goreleaser.yaml>")}, line: line}}
+		return []interaction{{action: ActionPush, client: clientlines.Docker, tool: "goreleaser release", refs: []string{unresolved("<images from .goreleaser.yaml>")}, line: line}}
 	case "elgohr/publish-docker-github-action", "mr-smithers-excellent/docker-build-push", "appany/helm-oci-chart-releaser":
 		return thirdPartyPush(action, st, sc, line)
 	}
@@ -384,11 +384,11 @@ func thirdPartyPush(action string, st *workflows.Step, sc *scope, line int) []in
 		refs = []string{get("registry") + "/" + get("repository") + "/" + name + ":" + get("tag")}
 		password = get("registry_password")
 	}
-	client := answers.Docker
+	client := clientlines.Docker
 	if action == "appany/helm-oci-chart-releaser" {
-		client = answers.Helm
+		client = clientlines.Helm
 	}
-	return []interaction{{action: ActionPush, client: client, tool: action, refs: refs, line: line, inline: "x:" + password, headFirst: client == answers.Helm}}
+	return []interaction{{action: ActionPush, client: client, tool: action, refs: refs, line: line, inline: "x:" + password, headFirst: client == clientlines.Helm}}
 }
 
 // followWrites follows what a run step writes to $GITHUB_ENV (env for

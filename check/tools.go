@@ -1,7 +1,7 @@
 package check
 
 import (
-	"github.com/fakeghcr/fakeghcr/answers"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // This file reads the commands of tools that write to a registry on their
@@ -23,17 +23,17 @@ func cosignCommand(args []string, stdin string, line int) []interaction {
 	p := parseArgs(rest, valueFlags...)
 	switch sub {
 	case "login":
-		return loginCmd(answers.Crane, "cosign login", p, stdin, line)
+		return loginCmd(clientlines.Crane, "cosign login", p, stdin, line)
 	case "sign", "attest", "attach sbom", "attach signature", "attach attestation", "sign-blob-to-registry":
 		if len(p.pos) == 0 {
 			return nil
 		}
-		return []interaction{{action: ActionPush, client: answers.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line, headFirst: true}}
+		return []interaction{{action: ActionPush, client: clientlines.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line, headFirst: true}}
 	case "verify", "verify-attestation", "download", "tree", "triangulate":
 		if len(p.pos) == 0 {
 			return nil
 		}
-		return []interaction{{action: ActionPull, client: answers.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line}}
+		return []interaction{{action: ActionPull, client: clientlines.Crane, tool: "cosign " + sub, refs: p.pos[len(p.pos)-1:], line: line}}
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func koCommand(args []string, env map[string]string, line int) []interaction {
 	switch args[0] {
 	case "login":
 		p := parseArgs(args[1:], "-u", "--username", "-p", "--password")
-		return loginCmd(answers.Crane, "ko login", p, "", line)
+		return loginCmd(clientlines.Crane, "ko login", p, "", line)
 	case "build", "publish", "resolve", "apply":
 	default:
 		return nil
@@ -65,7 +65,7 @@ func koCommand(args []string, env map[string]string, line int) []interaction {
 	if !p.bools["--bare"] {
 		ref = repo + "/" + unresolved("<name from the import path>")
 	}
-	return []interaction{{action: ActionPush, client: answers.Crane, tool: "ko " + args[0], refs: []string{ref}, line: line, headFirst: true}}
+	return []interaction{{action: ActionPush, client: clientlines.Crane, tool: "ko " + args[0], refs: []string{ref}, line: line, headFirst: true}}
 }
 
 // regctlCommand: regctl registry login, and image copy/mod (a push to the
@@ -78,7 +78,7 @@ func regctlCommand(args []string, stdin string, line int) []interaction {
 	p := parseArgs(args[2:], "-u", "--user", "-p", "--pass", "--platform", "--create", "--format")
 	switch args[0] + " " + args[1] {
 	case "registry login":
-		in := loginCmd(answers.Regctl, "regctl registry login", p, stdin, line)
+		in := loginCmd(clientlines.Regctl, "regctl registry login", p, stdin, line)
 		for i := range in {
 			if pw, ok := p.first("-p", "--pass"); ok {
 				in[i].password, in[i].passwordSet = pw, true
@@ -90,13 +90,13 @@ func regctlCommand(args []string, stdin string, line int) []interaction {
 	case "image copy", "image cp":
 		if len(p.pos) >= 2 {
 			return []interaction{
-				{action: ActionPull, client: answers.Regctl, tool: "regctl image copy (source)", refs: p.pos[:1], line: line},
-				{action: ActionPush, client: answers.Regctl, tool: "regctl image copy", refs: p.pos[1:2], line: line, headFirst: true},
+				{action: ActionPull, client: clientlines.Regctl, tool: "regctl image copy (source)", refs: p.pos[:1], line: line},
+				{action: ActionPush, client: clientlines.Regctl, tool: "regctl image copy", refs: p.pos[1:2], line: line, headFirst: true},
 			}
 		}
 	case "image get", "image inspect", "image manifest", "image digest", "manifest get", "tag ls":
 		if len(p.pos) >= 1 {
-			return []interaction{{action: ActionPull, client: answers.Regctl, tool: "regctl " + args[0] + " " + args[1], refs: p.pos[:1], line: line}}
+			return []interaction{{action: ActionPull, client: clientlines.Regctl, tool: "regctl " + args[0] + " " + args[1], refs: p.pos[:1], line: line}}
 		}
 	}
 	return nil

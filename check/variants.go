@@ -7,6 +7,7 @@ import (
 
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/workflows"
 )
 
@@ -316,11 +317,11 @@ func setResult(f *Finding, r result) {
 }
 
 // prints renders what the client prints for a denial.
-func prints(client answers.Client, prefix string, stage answers.Stage, repo, tag string, r result) string {
+func prints(client clientlines.Name, prefix string, stage clientlines.Stage, repo, tag string, r result) string {
 	if r.Outcome != Deny || stage == "" {
 		return ""
 	}
-	line, ok := answers.Render(client, stage, answers.Vars{Repo: repo, Tag: tag, Answer: answers.Answer{Status: r.Status, Code: r.Code, Message: r.Message}})
+	line, ok := clientlines.Print(client, stage, clientlines.PrintVars{Repo: repo, Tag: tag, Answer: answers.Answer{Status: r.Status, Code: r.Code, Message: r.Message}})
 	if !ok {
 		return ""
 	}

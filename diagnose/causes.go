@@ -8,6 +8,7 @@ import (
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/check"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // signature is the answer one scenario gives one request, as a client of
@@ -42,7 +43,7 @@ func signatures(scs []Scenario) []signature {
 				if d := authz.Decide(w, p, authz.Access{Package: e.Package, Action: authz.ActionWrite}); !d.Allow {
 					a, _ := answers.For(d.Reason, e.Package)
 					out = append(out, signature{scenario: sc.Name, pkg: e.Package, world: wn, Prediction: check.Prediction{Outcome: check.Deny, Status: a.Status, Code: a.Code,
-						Message: a.Message, Stage: answers.StageUploadPost, Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}})
+						Message: a.Message, Stage: clientlines.StageUploadPost, Reason: d.Reason, Explanation: d.Explanation, Fix: d.Fix}})
 				}
 			}
 			for _, headFirst := range []bool{false, true} {
@@ -100,18 +101,18 @@ func fits(f *Failure, s signature) bool {
 		return false
 	}
 	// A line without GHCR's message: match by status and stage.
-	stage := answers.Stage(f.Stage)
+	stage := clientlines.Stage(f.Stage)
 	switch {
 	case ambiguousStage(f):
-		return s.Stage == answers.StageHeadBlob || s.Stage == answers.StageUploadPost || s.Stage == answers.StageManifestPut
-	case stage == answers.StageHeadBlob:
-		return s.Stage == answers.StageHeadBlob
-	case stage == answers.StageUploadPost || stage == answers.StageManifestPut:
-		return s.Stage == answers.StageUploadPost || s.Stage == answers.StageManifestPut
-	case stage == answers.StageToken || stage == answers.StageLogin:
-		return s.Stage == answers.StageToken || s.Stage == answers.StageLogin
-	case stage == answers.StageManifestGet:
-		return s.Stage == answers.StageManifestGet || s.Stage == answers.StageToken
+		return s.Stage == clientlines.StageHeadBlob || s.Stage == clientlines.StageUploadPost || s.Stage == clientlines.StageManifestPut
+	case stage == clientlines.StageHeadBlob:
+		return s.Stage == clientlines.StageHeadBlob
+	case stage == clientlines.StageUploadPost || stage == clientlines.StageManifestPut:
+		return s.Stage == clientlines.StageUploadPost || s.Stage == clientlines.StageManifestPut
+	case stage == clientlines.StageToken || stage == clientlines.StageLogin:
+		return s.Stage == clientlines.StageToken || s.Stage == clientlines.StageLogin
+	case stage == clientlines.StageManifestGet:
+		return s.Stage == clientlines.StageManifestGet || s.Stage == clientlines.StageToken
 	}
 	return true
 }
@@ -209,10 +210,10 @@ func (d *Diagnoser) explain(f *Failure) {
 		if f.special != specialHelmScope && f.special != specialManifest {
 			return
 		}
-	case f.Stage == string(answers.StageReference):
+	case f.Stage == string(clientlines.StageReference):
 		f.Causes = append(f.Causes, Cause{Explanation: "The image name has upper-case letters; the client refuses it before asking GHCR (repository names are lower case).", Fix: check.LowercaseFix})
 		return
-	case f.Library == string(answers.LoginAction) && f.Status == 0:
+	case f.Library == string(clientlines.LoginAction) && f.Status == 0:
 		f.Causes = append(f.Causes, Cause{Explanation: "docker/login-action got an empty username or password: a secret that is not set, or not passed to this run (pull requests from forks and Dependabot runs get no repository secrets).", Fix: "Set the secret, or use ${{ secrets.GITHUB_TOKEN }}; skip the login for forks and Dependabot"})
 		return
 	}
@@ -284,7 +285,7 @@ func (d *Diagnoser) narrow(f *Failure, order []authz.Reason, byReason map[authz.
 	case f.Scope == "pull":
 		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(writeReasons, r) })
 	}
-	if f.Stage == string(answers.StageManifestGet) {
+	if f.Stage == string(clientlines.StageManifestGet) {
 		order = keep(order, func(r authz.Reason) bool { return !slices.Contains(writeReasons, r) })
 	}
 	front := func(rs ...authz.Reason) {
@@ -296,7 +297,7 @@ func (d *Diagnoser) narrow(f *Failure, order []authz.Reason, byReason map[authz.
 		}
 		order = append(head, slices.DeleteFunc(order, func(r authz.Reason) bool { return slices.Contains(head, r) })...)
 	}
-	if f.Status == 403 && f.Message == "" && f.Stage == string(answers.StageManifestGet) {
+	if f.Status == 403 && f.Message == "" && f.Stage == string(clientlines.StageManifestGet) {
 		// A pull refused without a body (a HEAD): a stale or invalid login
 		// is the most common cause, then a credential without a role.
 		front(authz.DenyBadCredential, authz.DenyReadPackage, authz.DenyAnonymousMissing)
@@ -329,7 +330,7 @@ func (d *Diagnoser) narrow(f *Failure, order []authz.Reason, byReason map[authz.
 		byReason[authz.DenyBadCredential] = c
 		order = append([]authz.Reason{authz.DenyBadCredential}, slices.DeleteFunc(order, func(r authz.Reason) bool { return r == authz.DenyBadCredential })...)
 	}
-	if f.Status == 401 && !strings.Contains(f.Scope, "push") && (f.Stage == string(answers.StageManifestGet) || f.Stage == string(answers.StageToken)) &&
+	if f.Status == 401 && !strings.Contains(f.Scope, "push") && (f.Stage == string(clientlines.StageManifestGet) || f.Stage == string(clientlines.StageToken)) &&
 		!slices.Contains(order, authz.DenyAnonymousMissing) {
 		// GHCR answers an anonymous pull of a package that does not exist
 		// as one of a private package: 401 (seen on a mistyped path in
@@ -367,7 +368,7 @@ func clientFix(client string, r authz.Reason, fix string) string {
 func (d *Diagnoser) predicted(f *Failure, byReason map[authz.Reason]*Cause, order []authz.Reason) []authz.Reason {
 	var front []authz.Reason
 	for _, fd := range d.opts.Check.Findings {
-		if fd.Action == check.ActionLogin && f.Stage != string(answers.StageLogin) && f.Stage != string(answers.StageToken) {
+		if fd.Action == check.ActionLogin && f.Stage != string(clientlines.StageLogin) && f.Stage != string(clientlines.StageToken) {
 			continue
 		}
 		if f.Image != "" && !strings.EqualFold(fd.Image, f.Image) {
@@ -411,7 +412,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // questions tell a reason apart from the others a failure fits.
 func questions(r authz.Reason, f *Failure) []string {
 	var q []string
-	if f.Stage == string(answers.StageHeadBlob) {
+	if f.Stage == string(clientlines.StageHeadBlob) {
 		q = append(q, "Is the package public? (a blob HEAD refused during a push means the credential cannot even read it)")
 	}
 	switch r {

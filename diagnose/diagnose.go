@@ -24,6 +24,7 @@ import (
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
 	"github.com/fakeghcr/fakeghcr/check"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // Scenario is a world and the requests it expects, as in package
@@ -132,7 +133,7 @@ func Read(r io.Reader, opts Options) (Result, error) {
 
 // Diagnoser reads logs with one set of options, prepared once.
 type Diagnoser struct {
-	pats []answers.Pattern
+	pats []clientlines.Matcher
 	sigs []signature
 	opts Options
 }
@@ -140,7 +141,7 @@ type Diagnoser struct {
 // New prepares a Diagnoser: the client line patterns and every scenario's
 // refusals.
 func New(opts Options) (*Diagnoser, error) {
-	pats, err := answers.Compile()
+	pats, err := clientlines.Matchers()
 	if err != nil {
 		return nil, fmt.Errorf("compiling client lines: %w", err)
 	}
@@ -178,7 +179,7 @@ func (d *Diagnoser) Read(r io.Reader) (Result, error) {
 				f.Line = n
 				if d.place(&f, text, &ctx, n) {
 					switch {
-					case prev >= 0 && prevLine == n-1 && res.Failures[prev].Code == "" && f.Library == string(answers.Docker) && f.Stage == string(answers.StageUploadPost):
+					case prev >= 0 && prevLine == n-1 && res.Failures[prev].Code == "" && f.Library == string(clientlines.Docker) && f.Stage == string(clientlines.StageUploadPost):
 						// containerd 2.1.3+ joins the body on the next line.
 						res.Failures[prev].Code, res.Failures[prev].Message = f.Code, f.Message
 						prevLine = n
@@ -253,7 +254,7 @@ func (d *Diagnoser) place(f *Failure, text string, ctx *context, n int) bool {
 		f.Client = t
 	} else if t := ctx.recentTool(n); t != "" {
 		f.Client = t
-		if t == "docker" && f.Library != string(answers.Docker) && f.Library != string(answers.LoginAction) {
+		if t == "docker" && f.Library != string(clientlines.Docker) && f.Library != string(clientlines.LoginAction) {
 			f.Client = f.Library
 		}
 	}
@@ -342,7 +343,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if best < 0 {
 		return Failure{}, false
 	}
-	l := d.pats[best].Line
+	l := d.pats[best].Wording
 	f := Failure{Text: strings.TrimSpace(text), Library: string(l.Client), Version: l.Version, Stage: string(l.Stage), spec: bestSpec}
 	host, repo, tag := bestVals["host"], bestVals["repo"], bestVals["tag"]
 	for _, k := range []string{"ref", "image"} {
@@ -390,7 +391,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if f.Code == "" && l.Status == 404 {
 		f.Code = "NAME_UNKNOWN" // docker's "name unknown"
 	}
-	if f.Code != "" && f.Message == "" && l.Client == answers.Docker && !strings.Contains(l.Version, "no body") {
+	if f.Code != "" && f.Message == "" && l.Client == clientlines.Docker && !strings.Contains(l.Version, "no body") {
 		// Docker prints only the code when GHCR's message is the code's
 		// standard one (docker/distribution's errcode).
 		f.Message = standardMessages[f.Code]
@@ -402,7 +403,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if f.Status == 0 {
 		f.Status = l.Status
 	}
-	if l.Stage == answers.StageReference {
+	if l.Stage == clientlines.StageReference {
 		f.Status = 0
 	}
 	return f, true

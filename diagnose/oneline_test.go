@@ -25,9 +25,9 @@ func TestCheckPredictsWhatE2EAsserts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages := map[clientlines.Request]answers.Stage{
-		clientlines.Token: answers.StageToken, clientlines.BlobHead: answers.StageHeadBlob, clientlines.BlobPost: answers.StageUploadPost,
-		clientlines.ManifestPut: answers.StageManifestPut, clientlines.ManifestGet: answers.StageManifestGet,
+	stages := map[clientlines.Request]clientlines.Stage{
+		clientlines.Token: clientlines.StageToken, clientlines.BlobHead: clientlines.StageHeadBlob, clientlines.BlobPost: clientlines.StageUploadPost,
+		clientlines.ManifestPut: clientlines.StageManifestPut, clientlines.ManifestGet: clientlines.StageManifestGet,
 	}
 	bodies := map[int][2]string{
 		401: {"UNAUTHORIZED", "authentication required"},
@@ -54,7 +54,7 @@ func TestCheckPredictsWhatE2EAsserts(t *testing.T) {
 			}
 			a := clientlines.Answer{Op: l.Op, Request: l.Request, Status: l.Status, Code: code, Message: message}
 			query := "scope=repository%3Aacme%2Fapi%3A" + strings.ReplaceAll(c.Plan(l.Op).Scope, ",", "%2C") + "&service=ghcr.io"
-			predicted, ok := answers.Render(answers.Client(c.Name), stage, answers.Vars{Host: "ghcr.io", Repo: "acme/api", Tag: "v1",
+			predicted, ok := clientlines.Print(clientlines.Name(c.Name), stage, clientlines.PrintVars{Host: "ghcr.io", Repo: "acme/api", Tag: "v1",
 				Digest: vars.Digest, Query: query, Answer: answers.Answer{Status: l.Status, Code: code, Message: message}})
 			if !ok {
 				continue

@@ -3,8 +3,8 @@ package diagnose
 import (
 	"strings"
 
-	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
 // Causes of their own: failures no permission rule explains (a client's
@@ -22,7 +22,7 @@ const (
 
 // specialLine recognizes lines no client pattern knows.
 func specialLine(text string) (Failure, bool) {
-	f := Failure{Text: strings.TrimSpace(text), Library: string(answers.Docker), Stage: string(answers.StageLogin)}
+	f := Failure{Text: strings.TrimSpace(text), Library: string(clientlines.Docker), Stage: string(clientlines.StageLogin)}
 	switch {
 	case strings.Contains(text, "error getting credentials") || strings.Contains(text, "error storing credentials") ||
 		strings.Contains(text, "Credentials store docker-credential-") || strings.Contains(text, "No stored credential for") ||
@@ -34,7 +34,7 @@ func specialLine(text string) (Failure, bool) {
 			}
 		}
 	case strings.Contains(text, "tryLoginWithRegHost") && strings.Contains(text, "404"):
-		f.special, f.Library, f.Client, f.Status = specialNerdctlLogin, string(answers.Containerd), "nerdctl", 404
+		f.special, f.Library, f.Client, f.Status = specialNerdctlLogin, string(clientlines.Containerd), "nerdctl", 404
 	default:
 		return Failure{}, false
 	}

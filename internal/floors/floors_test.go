@@ -24,7 +24,10 @@ type rule struct {
 
 var rules = []rule{
 	{pkg: "storage", noHTTP: true},
-	{pkg: "answers", noHTTP: true},
+	// answers is GHCR's answers only: what clients print for them is
+	// clientlines' (which sits above it and reads its answers).
+	{pkg: "answers", noHTTP: true, own: []string{"authz"}},
+	{pkg: "clientlines", noHTTP: true, own: []string{"authz", "answers"}},
 	{pkg: "workflows", noHTTP: true},
 	{pkg: "check", noHTTP: true},
 	{pkg: "diagnose", noHTTP: true},

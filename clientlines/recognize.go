@@ -1,29 +1,30 @@
-package answers
+package clientlines
 
 import (
+	"github.com/fakeghcr/fakeghcr/answers"
 	"regexp"
 	"strconv"
 	"strings"
 )
 
-// Vars fill a Line's placeholders.
-type Vars struct {
+// PrintVars fill a Wording's placeholders.
+type PrintVars struct {
 	Scheme, Host, Repo, Tag, Digest, Query string
-	Answer                                 Answer
+	Answer                                 answers.Answer
 }
 
-// Render returns what client prints when the request of stage is answered
+// Print returns what client prints when the request of stage is answered
 // with v.Answer, from the Current line of that client and stage (one
 // carrying GHCR's message when the answer has one, else one with only the
 // status). It reports false when no line is known.
-func Render(client Client, stage Stage, v Vars) (string, bool) {
-	for _, l := range Lines {
+func Print(client Name, stage Stage, v PrintVars) (string, bool) {
+	for _, l := range Wordings {
 		if l.Client == client && l.Stage == stage && l.Current && l.When != "" && l.when(v.Answer) {
 			return l.fill(v), true
 		}
 	}
 	body := v.Answer.Code != ""
-	for _, l := range Lines {
+	for _, l := range Wordings {
 		if l.When != "" {
 			continue
 		}
@@ -39,13 +40,13 @@ func Render(client Client, stage Stage, v Vars) (string, bool) {
 }
 
 // when reports whether a narrowed line's condition holds for a.
-func (l Line) when(a Answer) bool {
+func (l Wording) when(a answers.Answer) bool {
 	return l.When == strconv.Itoa(a.Status) || l.When == a.Code || l.When == a.Message
 }
 
-func (l Line) hasBody() bool { return strings.Contains(l.Template, "{message}") }
+func (l Wording) hasBody() bool { return strings.Contains(l.Template, "{message}") }
 
-func (l Line) fill(v Vars) string {
+func (l Wording) fill(v PrintVars) string {
 	if v.Scheme == "" {
 		v.Scheme = "https"
 	}
@@ -63,8 +64,8 @@ func (l Line) fill(v Vars) string {
 		"{ref}", v.Host+"/"+v.Repo+":"+v.Tag, "{image}", v.Host+"/"+v.Repo,
 		"{digest}", v.Digest, "{query}", v.Query,
 		"{CODE}", v.Answer.Code, "{code}", strings.ToLower(v.Answer.Code), "{message}", v.Answer.Message,
-		"{status}", StatusText(v.Answer.Status), "{statuscode}", strconv.Itoa(v.Answer.Status), "{any}", "…",
-		"{statustext}", strings.TrimPrefix(StatusText(v.Answer.Status), strconv.Itoa(v.Answer.Status)+" "),
+		"{status}", answers.StatusText(v.Answer.Status), "{statuscode}", strconv.Itoa(v.Answer.Status), "{any}", "…",
+		"{statustext}", strings.TrimPrefix(answers.StatusText(v.Answer.Status), strconv.Itoa(v.Answer.Status)+" "),
 	)
 	return r.Replace(l.Prefix + l.Template)
 }
@@ -96,10 +97,10 @@ func lowerCodes() string {
 	return strings.Join(s, "|")
 }
 
-// Pattern is a compiled Line.
-type Pattern struct {
-	Line Line
-	re   *regexp.Regexp
+// Matcher is a compiled Wording.
+type Matcher struct {
+	Wording Wording
+	re      *regexp.Regexp
 	// names of the groups, in order.
 	names []string
 	// keyword is the longest literal part: a line without it cannot match.
@@ -110,10 +111,10 @@ type Pattern struct {
 
 var placeholderRE = regexp.MustCompile(`\{[A-Za-z]+\}`)
 
-// Compile turns every Line into a Pattern.
-func Compile() ([]Pattern, error) {
-	var out []Pattern
-	for _, l := range Lines {
+// Matchers compiles every Wording into a Matcher.
+func Matchers() ([]Matcher, error) {
+	var out []Matcher
+	for _, l := range Wordings {
 		p, err := compile(l)
 		if err != nil {
 			return nil, err
@@ -123,8 +124,8 @@ func Compile() ([]Pattern, error) {
 	return out, nil
 }
 
-func compile(l Line) (Pattern, error) {
-	p := Pattern{Line: l}
+func compile(l Wording) (Matcher, error) {
+	p := Matcher{Wording: l}
 	var b strings.Builder
 	last := 0
 	lit := func(s string) {
@@ -157,7 +158,7 @@ func compile(l Line) (Pattern, error) {
 	}
 	re, err := regexp.Compile(expr)
 	if err != nil {
-		return Pattern{}, err
+		return Matcher{}, err
 	}
 	p.re = re
 	p.keyword = strings.TrimSpace(p.keyword)
@@ -165,13 +166,13 @@ func compile(l Line) (Pattern, error) {
 }
 
 // Specificity orders patterns: a match of a more specific one wins.
-func (p Pattern) Specificity() int { return p.literal }
+func (p Matcher) Specificity() int { return p.literal }
 
 // Keyword is a literal a matching line must contain.
-func (p Pattern) Keyword() string { return p.keyword }
+func (p Matcher) Keyword() string { return p.keyword }
 
 // Match matches line and returns the placeholders' values by name.
-func (p Pattern) Match(line string) (map[string]string, bool) {
+func (p Matcher) Match(line string) (map[string]string, bool) {
 	if !strings.Contains(line, p.keyword) {
 		return nil, false
 	}

@@ -1,24 +1,26 @@
-package answers
+package clientlines
 
-// Client names a registry client whose output fakeghcr knows.
-type Client string
+import "github.com/fakeghcr/fakeghcr/answers"
+
+// Name names a registry client whose output fakeghcr knows.
+type Name string
 
 // Clients.
 const (
-	Docker      Client = "docker"       // docker CLI with the engine (docker push/pull/login)
-	LoginAction Client = "login-action" // docker/login-action
-	Buildx      Client = "buildx"       // buildx / BuildKit (docker/build-push-action)
-	Containerd  Client = "containerd"   // containerd's resolver (nerdctl, ctr, old BuildKit)
-	Crane       Client = "crane"        // go-containerregistry
-	Skopeo      Client = "skopeo"       // containers/image: skopeo, podman, buildah
-	Oras        Client = "oras"         // oras-go: oras, helm
-	Helm        Client = "helm"
-	Regctl      Client = "regctl"
+	Docker      Name = "docker"       // docker CLI with the engine (docker push/pull/login)
+	LoginAction Name = "login-action" // docker/login-action
+	Buildx      Name = "buildx"       // buildx / BuildKit (docker/build-push-action)
+	Containerd  Name = "containerd"   // containerd's resolver (nerdctl, ctr, old BuildKit)
+	Crane       Name = "crane"        // go-containerregistry
+	Skopeo      Name = "skopeo"       // containers/image: skopeo, podman, buildah
+	Oras        Name = "oras"         // oras-go: oras, helm
+	Helm        Name = "helm"
+	Regctl      Name = "regctl"
 	// Podman uses containers/image like skopeo; its lines are recognized
 	// as skopeo's, and check renders none for it (not run here).
-	Podman Client = "podman"
+	Podman Name = "podman"
 	// GHCR is a response body quoted as is.
-	GHCR Client = "ghcr"
+	GHCR Name = "ghcr"
 )
 
 // Stage is the request a failure happened at.
@@ -35,7 +37,7 @@ const (
 	StageManifestGet Stage = "manifest_get"
 )
 
-// Line is one line a client prints for a failed request. Template holds
+// Wording is one line a client prints for a failed request. Template holds
 // placeholders in braces:
 //
 //	{scheme} {host} {repo} {tag} {ref} (host/repo:tag) {image} (host/repo)
@@ -44,8 +46,8 @@ const (
 //	("Forbidden") {any}
 //
 // A line either carries GHCR's error body ({message}) or only a status.
-type Line struct {
-	Client Client
+type Wording struct {
+	Client Name
 	Stage  Stage
 	// Version says which versions print it, when they differ.
 	Version  string
@@ -69,13 +71,13 @@ type Line struct {
 	When string
 }
 
-// Lines is the one list of client lines, most specific first within a
+// Wordings is the one list of client lines, most specific first within a
 // client. Sources: the clients' own error formats (go-containerregistry
 // transport.Error, containerd remotes/errors, BuildKit errutil, docker
 // distribution client, containers/image docker_client) and the reports in
 // https://github.com/docker/build-push-action/issues/1240 and
 // https://github.com/docker/build-push-action/issues/981.
-var Lines = []Line{
+var Wordings = []Wording{
 	// buildx / BuildKit (docker/build-push-action).
 	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+", Template: "failed to solve: failed to push {ref}: {code}: {message}", Prefix: "ERROR: failed to build: ", Current: true},
 	{Client: Buildx, Stage: StageUploadPost, Version: "BuildKit v0.24+ (progress line)", Template: "failed to push {ref}: {code}: {message}"},
@@ -96,7 +98,7 @@ var Lines = []Line{
 	{Client: Buildx, Stage: StageToken, Version: "BuildKit v0.24+", Template: "failed to solve: failed to fetch oauth token: {code}: {message}", Prefix: "ERROR: failed to build: ", Current: true},
 	// Without a credential BuildKit asks for an anonymous token and shows only the status
 	// (clientlines/table/buildx.yaml).
-	{Client: Buildx, Stage: StageToken, Version: "BuildKit v0.24+, no credential", Template: "failed to solve: failed to fetch anonymous token: unexpected status from GET request to {scheme}://{host}/token?{query}: {status}", Prefix: "ERROR: failed to build: ", Current: true, When: MsgResourceDenied},
+	{Client: Buildx, Stage: StageToken, Version: "BuildKit v0.24+, no credential", Template: "failed to solve: failed to fetch anonymous token: unexpected status from GET request to {scheme}://{host}/token?{query}: {status}", Prefix: "ERROR: failed to build: ", Current: true, When: answers.MsgResourceDenied},
 	{Client: Buildx, Stage: StageToken, Version: "BuildKit v0.24+, no credential", Template: "failed to solve: failed to fetch anonymous token: unexpected status from GET request to {scheme}://{host}/token?{query}: {status}", Prefix: "ERROR: failed to build: ", Current: true, When: "401"},
 	{Client: Buildx, Stage: StageToken, Template: "failed to fetch oauth token: {code}: {message}"},
 	{Client: Buildx, Stage: StageToken, Template: "failed to fetch oauth token: unexpected status: {status}"},
@@ -132,7 +134,7 @@ var Lines = []Line{
 	{Client: Skopeo, Stage: StageManifestGet, Template: "reading manifest {tag} in {host}/{repo}: {code}: {message}", Current: true},
 	// containers/image shows GHCR's generic message as the bare code, and a missing
 	// package as "name unknown" (clientlines/table/skopeo.yaml).
-	{Client: Skopeo, Stage: StageManifestGet, Version: "generic message", Template: "reading manifest {tag} in {host}/{repo}: {code}", Prefix: "initializing source docker://{ref}: ", Current: true, When: MsgResourceDenied},
+	{Client: Skopeo, Stage: StageManifestGet, Version: "generic message", Template: "reading manifest {tag} in {host}/{repo}: {code}", Prefix: "initializing source docker://{ref}: ", Current: true, When: answers.MsgResourceDenied},
 	{Client: Skopeo, Stage: StageManifestGet, Version: "missing package", Template: "reading manifest {tag} in {host}/{repo}: name unknown", Prefix: "initializing source docker://{ref}: ", Current: true, When: "NAME_UNKNOWN", Status: 404},
 	{Client: Skopeo, Stage: StageManifestGet, Version: "no body shown", Template: "reading manifest {tag} in {host}/{repo}: {code}"},
 	{Client: Skopeo, Stage: StageManifestGet, Version: "missing package", Template: "reading manifest {tag} in {host}/{repo}: name unknown", Status: 404},
@@ -163,7 +165,7 @@ var Lines = []Line{
 	{Client: Docker, Stage: StageManifestGet, Template: "pull access denied for {image}, repository does not exist or may require 'docker login': {code}: {message}", Prefix: "Error response from daemon: ", Current: true},
 	// The engine shows GHCR's generic message as the bare code, and a missing package as
 	// "name unknown" (clientlines/table/docker.yaml).
-	{Client: Docker, Stage: StageManifestGet, Version: "generic message", Template: "Error response from daemon: {code}", Whole: true, Current: true, When: MsgResourceDenied},
+	{Client: Docker, Stage: StageManifestGet, Version: "generic message", Template: "Error response from daemon: {code}", Whole: true, Current: true, When: answers.MsgResourceDenied},
 	{Client: Docker, Stage: StageManifestGet, Version: "missing package", Template: "Error response from daemon: name unknown", Whole: true, Current: true, When: "NAME_UNKNOWN", Status: 404},
 	{Client: Docker, Stage: StageManifestGet, Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}: {message}", Prefix: "Error response from daemon: "},
 	{Client: Docker, Stage: StageManifestGet, Version: "no body shown", Template: "Head \"{scheme}://{host}/v2/{repo}/manifests/{tag}\": {code}", Prefix: "Error response from daemon: "},

@@ -1,4 +1,4 @@
-package answers_test
+package clientlines_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/fakeghcr/fakeghcr/answers"
 	"github.com/fakeghcr/fakeghcr/authz"
+	"github.com/fakeghcr/fakeghcr/clientlines"
 	"github.com/fakeghcr/fakeghcr/ghcrtest"
 )
 
@@ -86,36 +87,36 @@ func TestCraneLines(t *testing.T) {
 	c := clientRun{bin: client(t, "crane"), env: []string{"HOME=" + t.TempDir(), "DOCKER_CONFIG=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}}
 	srv := ghcrtest.New(t)
 	host, img := srv.Host(), imageTar(t)
-	vars := func(tag string, a answers.Answer) answers.Vars {
-		return answers.Vars{Scheme: "http", Host: host, Repo: "acme/api", Tag: tag, Answer: a}
+	vars := func(tag string, a answers.Answer) clientlines.PrintVars {
+		return clientlines.PrintVars{Scheme: "http", Host: host, Repo: "acme/api", Tag: tag, Answer: a}
 	}
 	c.run(t, "auth", "login", host, "-u", "x", "-p", srv.Secret("workflow"))
 
-	want, _ := answers.Render(answers.Crane, answers.StageUploadPost, vars("v1", answer(authz.DenyActionsAccess)))
+	want, _ := clientlines.Print(clientlines.Crane, clientlines.StageUploadPost, vars("v1", answer(authz.DenyActionsAccess)))
 	if got := lastLine(c.run(t, "push", img, host+"/acme/api:v1")); got != want {
 		t.Errorf("upload POST:\n got %s\nwant %s", got, want)
 	}
 
-	want, _ = answers.Render(answers.Crane, answers.StageManifestPut, vars("v9", answer(authz.DenyActionsAccess)))
+	want, _ = clientlines.Print(clientlines.Crane, clientlines.StageManifestPut, vars("v9", answer(authz.DenyActionsAccess)))
 	if got := lastLine(c.run(t, "tag", host+"/acme/api:latest", "v9")); got != want {
 		t.Errorf("manifest PUT:\n got %s\nwant %s", got, want)
 	}
 
 	srv.SetVisibility("acme/api", authz.Private)
 	got := lastLine(c.run(t, "push", img, host+"/acme/api:v1"))
-	pats, err := answers.Compile()
+	pats, err := clientlines.Matchers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	matched := false
 	for _, p := range pats {
-		if p.Line.Client != answers.Crane || p.Line.Stage != answers.StageHeadBlob {
+		if p.Wording.Client != clientlines.Crane || p.Wording.Stage != clientlines.StageHeadBlob {
 			continue
 		}
 		if vals, ok := p.Match(got); ok {
 			v := vars("v1", answers.Answer{Status: 403})
 			v.Digest = vals["digest"]
-			if want, _ := answers.Render(answers.Crane, answers.StageHeadBlob, v); got != want {
+			if want, _ := clientlines.Print(clientlines.Crane, clientlines.StageHeadBlob, v); got != want {
 				t.Errorf("blob HEAD:\n got %s\nwant %s", got, want)
 			}
 			matched = true
@@ -125,7 +126,7 @@ func TestCraneLines(t *testing.T) {
 		t.Errorf("blob HEAD: %q matches no crane head_blob line", got)
 	}
 
-	want, _ = answers.Render(answers.Crane, answers.StageManifestGet, vars("latest", answer(authz.DenyWorkflowNoRead)))
+	want, _ = clientlines.Print(clientlines.Crane, clientlines.StageManifestGet, vars("latest", answer(authz.DenyWorkflowNoRead)))
 	if got := lastLine(c.run(t, "pull", host+"/acme/api:latest", filepath.Join(t.TempDir(), "out.tar"))); got != want {
 		t.Errorf("crane pull: manifest GET:\n got %s\nwant %s", got, want)
 	}
@@ -133,7 +134,7 @@ func TestCraneLines(t *testing.T) {
 	// recognize them.
 	for _, args := range [][]string{{"manifest", host + "/acme/api:latest"}, {"copy", host + "/acme/api:latest", host + "/acme/api:copy"}} {
 		got := lastLine(c.run(t, args...))
-		if !matches(pats, answers.Crane, answers.StageManifestGet, got) {
+		if !matches(pats, clientlines.Crane, clientlines.StageManifestGet, got) {
 			t.Errorf("crane %s: %q matches no crane manifest_get line", args[0], got)
 		}
 	}
@@ -141,7 +142,7 @@ func TestCraneLines(t *testing.T) {
 	c.run(t, "auth", "login", host, "-u", "x", "-p", "ghp_not_a_credential")
 	v := vars("v1", answer(authz.DenyBadCredential))
 	v.Query = "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io"
-	want, _ = answers.Render(answers.Crane, answers.StageToken, v)
+	want, _ = clientlines.Print(clientlines.Crane, clientlines.StageToken, v)
 	if got := lastLine(c.run(t, "push", img, host+"/acme/api:v1")); got != want {
 		t.Errorf("token:\n got %s\nwant %s", got, want)
 	}
@@ -161,7 +162,7 @@ func TestOrasLine(t *testing.T) {
 	cmd := exec.Command(c.bin, "push", "--plain-http", srv.Host()+"/acme/api:art", "hello.txt")
 	cmd.Env, cmd.Dir = c.env, dir
 	out, _ := cmd.CombinedOutput()
-	want, _ := answers.Render(answers.Oras, answers.StageUploadPost, answers.Vars{Host: srv.Host(), Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
+	want, _ := clientlines.Print(clientlines.Oras, clientlines.StageUploadPost, clientlines.PrintVars{Host: srv.Host(), Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
 	if got := lastLine(string(out)); got != want {
 		t.Errorf("oras upload POST:\n got %s\nwant %s", got, want)
 	}
@@ -175,15 +176,15 @@ func TestRegctlLine(t *testing.T) {
 	host := srv.Host()
 	hostOpt := "reg=" + host + ",tls=disabled,user=x,pass=" + srv.Secret("workflow")
 	out := c.run(t, "--host", hostOpt, "image", "import", host+"/acme/api:rv1", imageTar(t))
-	want, _ := answers.Render(answers.Regctl, answers.StageUploadPost, answers.Vars{Host: host, Repo: "acme/api", Tag: "rv1", Answer: answer(authz.DenyActionsAccess)})
+	want, _ := clientlines.Print(clientlines.Regctl, clientlines.StageUploadPost, clientlines.PrintVars{Host: host, Repo: "acme/api", Tag: "rv1", Answer: answer(authz.DenyActionsAccess)})
 	if got := lastLine(out); got != want {
 		t.Errorf("regctl upload POST:\n got %s\nwant %s", got, want)
 	}
 }
 
-func matches(pats []answers.Pattern, c answers.Client, stage answers.Stage, line string) bool {
+func matches(pats []clientlines.Matcher, c clientlines.Name, stage clientlines.Stage, line string) bool {
 	for _, p := range pats {
-		if p.Line.Client == c && p.Line.Stage == stage {
+		if p.Wording.Client == c && p.Wording.Stage == stage {
 			if _, ok := p.Match(line); ok {
 				return true
 			}
@@ -202,25 +203,25 @@ func TestSkopeoLines(t *testing.T) {
 	copyTo := func(tag string) string {
 		return lastLine(c.run(t, "copy", "--dest-tls-verify=false", "--dest-creds", "x:"+srv.Secret("workflow"), "docker-archive:"+img, "docker://"+host+"/acme/api:"+tag))
 	}
-	want, _ := answers.Render(answers.Skopeo, answers.StageUploadPost, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
+	want, _ := clientlines.Print(clientlines.Skopeo, clientlines.StageUploadPost, clientlines.PrintVars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
 	got := copyTo("s1")
 	msg, ok := fatalMsg(got)
 	if !ok || msg != want {
 		t.Errorf("skopeo upload POST:\n got %s\nwant msg=%q", got, want)
 	}
 	srv.SetVisibility("acme/api", authz.Private)
-	pats, err := answers.Compile()
+	pats, err := clientlines.Matchers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = copyTo("s2")
-	if !matches(pats, answers.Skopeo, answers.StageHeadBlob, got) {
+	if !matches(pats, clientlines.Skopeo, clientlines.StageHeadBlob, got) {
 		t.Errorf("skopeo blob check of a private package: %q matches no skopeo head_blob line", got)
 	}
 	// The rendered line, with the digest skopeo tried.
 	msg, _ = fatalMsg(got)
 	digest, _, _ := strings.Cut(strings.TrimPrefix(msg, "trying to reuse blob "), " ")
-	want, _ = answers.Render(answers.Skopeo, answers.StageHeadBlob, answers.Vars{Host: host, Repo: "acme/api", Digest: digest, Answer: answers.Answer{Status: 403}})
+	want, _ = clientlines.Print(clientlines.Skopeo, clientlines.StageHeadBlob, clientlines.PrintVars{Host: host, Repo: "acme/api", Digest: digest, Answer: answers.Answer{Status: 403}})
 	if msg != want {
 		t.Errorf("skopeo blob HEAD:\n got %s\nwant %s", msg, want)
 	}
@@ -259,12 +260,12 @@ func TestDockerEngineLines(t *testing.T) {
 		t.Skipf("SKIP: docker build: %s", out)
 	}
 	t.Cleanup(func() { _ = exec.Command(bin, "rmi", "-f", ref).Run() })
-	want, _ := answers.Render(answers.Docker, answers.StageUploadPost, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
+	want, _ := clientlines.Print(clientlines.Docker, clientlines.StageUploadPost, clientlines.PrintVars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyActionsAccess)})
 	if got := lastLine(c.run(t, "push", ref)); got != want {
 		t.Errorf("docker push:\n got %s\nwant %s", got, want)
 	}
 	srv.SetVisibility("acme/api", authz.Private)
-	want, _ = answers.Render(answers.Docker, answers.StageManifestGet, answers.Vars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyWorkflowNoRead)})
+	want, _ = clientlines.Print(clientlines.Docker, clientlines.StageManifestGet, clientlines.PrintVars{Host: host, Repo: "acme/api", Answer: answer(authz.DenyWorkflowNoRead)})
 	if got := lastLine(c.run(t, "pull", host+"/acme/api:latest")); got != want {
 		t.Errorf("docker pull:\n got %s\nwant %s", got, want)
 	}
