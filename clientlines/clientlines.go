@@ -8,12 +8,15 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/fakeghcr/fakeghcr/answers"
 )
 
-//go:embed table/*.yaml
+//go:embed table/*.yaml other/*.yaml
 var tableFS embed.FS
 
 // Op is what the user asked the client to do.
@@ -36,9 +39,16 @@ const (
 	BlobPost     Request = "blob_post"     // POST /v2/NAME/blobs/uploads/ (start an upload)
 	ManifestPut  Request = "manifest_put"  // PUT /v2/NAME/manifests/REFERENCE
 	ManifestGet  Request = "manifest_get"  // GET /v2/NAME/manifests/REFERENCE
+	// Login and Reference are no request of a plan: a login's own check (GET /v2/
+	// with the credential), and a reference the client refuses before sending anything.
+	Login     Request = "login"
+	Reference Request = "reference"
 )
 
 var requests = []Request{Token, BlobHead, ManifestHead, BlobPost, ManifestPut, ManifestGet}
+
+// lineRequests are the requests a line may be for.
+var lineRequests = append(slices.Clone(requests), Login, Reference)
 
 // Client is one client's table.
 type Client struct {
@@ -47,7 +57,17 @@ type Client struct {
 	Install string `yaml:"install"`
 	Push    Plan   `yaml:"push"`
 	Pull    Plan   `yaml:"pull"`
-	Lines   []Line `yaml:"lines"`
+	// Prefix is printed before each line of this version on the console ("Error: "); it
+	// is not needed to recognize the line (other tools wrapping the same library print
+	// the line after their own words). A line's own prefix replaces it.
+	Prefix string `yaml:"prefix"`
+	// Record, when set, is the log record the client prints the message in, with {line}
+	// where the prefix and line go (skopeo's logrus record).
+	Record string `yaml:"record"`
+	Lines  []Line `yaml:"lines"`
+	// played: the client has a request table (table/); a client under other/ has only
+	// lines (recognized by diagnose, printed by check), and no e2e request order.
+	played bool
 }
 
 // Plan is the order of the requests of one operation, up to the first refused one.
@@ -67,6 +87,13 @@ type Plan struct {
 
 // Line is what the client prints for one answer to one request. Code and Message, when
 // set, narrow the match; the first matching line of the table wins.
+//
+// A line is either the table's own version's (no Source: the client named by the
+// table's version prints it, and a test that runs that client asserts it: e2e's
+// TestClientLines for the requests of a plan, clientlines' run tests for the others) or
+// another version's wording (Version names the versions, Source the public thread or
+// source file it is seen in): diagnose recognizes those, check never prints them and no
+// test asserts them.
 type Line struct {
 	Op      Op      `yaml:"op"`
 	Request Request `yaml:"request"`
@@ -74,10 +101,30 @@ type Line struct {
 	Code    string  `yaml:"code"`
 	Message string  `yaml:"message"`
 	// Text is the printed line with placeholders: {url} (scheme://host), {host}, {repo},
-	// {tag}, {ref} (host/repo:tag), {digest}, {code}, {code_lower}, {message},
-	// {scope_query} (the token request's query string), {time} (a log timestamp).
+	// {tag}, {ref} (host/repo:tag), {image} (host/repo), {digest}, {code}, {code_lower},
+	// {message}, {scope_query} (the token request's query string), {status} ("403
+	// Forbidden"), {statuscode} (403), {statustext} ("Forbidden"), {time} (a log
+	// timestamp), {any} (any text).
 	Text string `yaml:"line"`
+	// Prefix replaces the table's Prefix before this line.
+	Prefix *string `yaml:"prefix"`
+	// Whole: the line is recognized only as a whole line (it is too short to be
+	// recognized inside other text).
+	Whole bool `yaml:"whole"`
+	// Version names the versions that print this wording, where its source tells; always
+	// empty for the table's own version.
+	Version string `yaml:"version"`
+	// Source is the public URL the wording is seen in (an issue thread, the client's
+	// source); empty for the table's version, whose lines tests assert.
+	Source string `yaml:"source"`
+	// Current marks a cited wording today's release prints (per its source) that no
+	// test here runs: check prints it where the table's own version has no line.
+	Current bool `yaml:"current"`
 }
+
+// Pinned reports whether the line is the table's own version's (asserted by a test
+// that runs the client), not another version's wording seen in a public source.
+func (l Line) Pinned() bool { return l.Source == "" }
 
 // Answer is GHCR's answer to one request of one operation.
 type Answer struct {
@@ -100,9 +147,11 @@ type Vars struct {
 	Time string
 }
 
-// Names lists the clients of the table, sorted.
-func Names() []string {
-	entries, err := fs.ReadDir(tableFS, "table")
+// Names lists the clients with a request table (table/), sorted.
+func Names() []string { return names("table") }
+
+func names(dir string) []string {
+	entries, err := fs.ReadDir(tableFS, dir)
 	if err != nil {
 		return nil
 	}
@@ -121,19 +170,48 @@ func Load(name string) (*Client, error) {
 	if !slices.Contains(Names(), name) {
 		return nil, fmt.Errorf("no client table %q (have %s)", name, strings.Join(Names(), ", "))
 	}
-	file := "table/" + name + ".yaml"
+	return load("table", name)
+}
+
+func load(dir, name string) (*Client, error) {
+	file := dir + "/" + name + ".yaml"
 	data, err := tableFS.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("client table %s: %w", file, err)
 	}
-	return parse(file, data)
+	c, err := parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if c.Name != name {
+		return nil, fmt.Errorf("%s: client %q does not match the file name", file, c.Name)
+	}
+	return c, nil
 }
 
-// All returns every client's table, sorted by name.
+// All returns every client's request table, sorted by name.
 func All() ([]*Client, error) {
 	var out []*Client
 	for _, n := range Names() {
 		c, err := Load(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Every returns the request tables and, after them, the clients that have only lines
+// (other/: clients e2e does not play, such as regctl and docker/login-action): every
+// line of every client and version fakeghcr knows.
+func Every() ([]*Client, error) {
+	out, err := All()
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names("other") {
+		c, err := load("other", n)
 		if err != nil {
 			return nil, err
 		}
@@ -147,6 +225,7 @@ func parse(file string, data []byte) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	c.played = strings.HasPrefix(file, "table/") || (c.Push.Scope != "" || len(c.Push.Order) > 0)
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -176,6 +255,9 @@ func (c *Client) validate() error {
 		op   Op
 		plan Plan
 	}{{Push, c.Push}, {Pull, c.Pull}} {
+		if !c.played {
+			break
+		}
 		if len(p.plan.Order) == 0 || p.plan.Order[0] != Token {
 			return fmt.Errorf("%s.order must start with token", p.op)
 		}
@@ -188,19 +270,47 @@ func (c *Client) validate() error {
 			return fmt.Errorf("%s.scope is required", p.op)
 		}
 	}
+	if c.Record != "" && strings.Count(c.Record, "{line}") != 1 {
+		return fmt.Errorf("record must hold {line} once")
+	}
 	for i, l := range c.Lines {
-		if l.Op != Push && l.Op != Pull {
-			return fmt.Errorf("lines[%d]: op %q (want push or pull)", i, l.Op)
+		if err := l.validate(c.played); err != nil {
+			return fmt.Errorf("lines[%d]: %w", i, err)
 		}
-		if !slices.Contains(requests, l.Request) {
-			return fmt.Errorf("lines[%d]: unknown request %q", i, l.Request)
+	}
+	return nil
+}
+
+// validate checks one line; a pinned line of a played client's request needs its op and
+// status (e2e's TestClientLines looks lines up by them).
+func (l Line) validate(playedClient bool) error {
+	if !slices.Contains(lineRequests, l.Request) {
+		return fmt.Errorf("unknown request %q", l.Request)
+	}
+	played := slices.Contains(requests, l.Request)
+	strict := played && playedClient && l.Pinned()
+	switch {
+	case l.Op == "" && !strict:
+	case l.Op == Push || l.Op == Pull:
+		if !played {
+			return fmt.Errorf("op %q: a %s line belongs to no push or pull", l.Op, l.Request)
 		}
+	default:
+		return fmt.Errorf("op %q (want push or pull)", l.Op)
+	}
+	if l.Status != 0 || strict {
 		if l.Status < 400 || l.Status > 599 {
-			return fmt.Errorf("lines[%d]: status %d is not an error", i, l.Status)
+			return fmt.Errorf("status %d is not an error", l.Status)
 		}
-		if l.Text == "" {
-			return fmt.Errorf("lines[%d]: line is required", i)
-		}
+	}
+	if l.Text == "" {
+		return fmt.Errorf("line is required")
+	}
+	if l.Pinned() && (l.Version != "" || l.Current) {
+		return fmt.Errorf("another version's wording (version, current) needs its source: the public URL it is seen in")
+	}
+	if !l.Pinned() && !strings.HasPrefix(l.Source, "https://") {
+		return fmt.Errorf("source %q is not a public https URL", l.Source)
 	}
 	return nil
 }
@@ -213,10 +323,11 @@ func (c *Client) Plan(op Op) Plan {
 	return c.Push
 }
 
-// Line returns the line the client prints for a, if the table has it.
+// Line returns the line the table's version prints for a, if the table has it (never
+// another version's wording).
 func (c *Client) Line(a Answer) (Line, bool) {
 	for _, l := range c.Lines {
-		if l.Op == a.Op && l.Request == a.Request && l.Status == a.Status &&
+		if l.Pinned() && l.Op == a.Op && l.Request == a.Request && l.Status == a.Status &&
 			(l.Code == "" || l.Code == a.Code) && (l.Message == "" || l.Message == a.Message) {
 			return l, true
 		}
@@ -224,27 +335,46 @@ func (c *Client) Line(a Answer) (Line, bool) {
 	return Line{}, false
 }
 
-// Render returns the printed line for a with v.
+// Render returns the printed line for a with v: the record around the prefix and line.
 func (l Line) Render(c *Client, a Answer, v Vars) string {
-	return l.replacer(c, a, v, func(s string) string { return s }, v.Digest, v.Time).Replace(l.Text)
+	return l.replacer(c, a, v, func(s string) string { return s }, v.Digest, v.Time, "…").Replace(l.printed(c))
 }
 
 // Pattern returns a regular expression for the whole printed line: the values of v quoted,
-// any sha256 digest for {digest} and any timestamp for {time}.
+// any sha256 digest for {digest}, any timestamp for {time} and any text for {any}.
 func (l Line) Pattern(c *Client, a Answer, v Vars) *regexp.Regexp {
-	r := l.replacer(c, a, v, regexp.QuoteMeta, `sha256:[0-9a-f]{64}`, `[^"]+`)
-	return regexp.MustCompile("^" + r.Replace(regexp.QuoteMeta(l.Text)) + "$")
+	r := l.replacer(c, a, v, regexp.QuoteMeta, `sha256:[0-9a-f]{64}`, `[^"]+`, `.*`)
+	return regexp.MustCompile("^" + r.Replace(regexp.QuoteMeta(l.printed(c))) + "$")
+}
+
+// Console is the line with its prefix, as check shows it (without a log record).
+func (l Line) Console(c *Client) string {
+	if l.Prefix != nil {
+		return *l.Prefix + l.Text
+	}
+	return c.Prefix + l.Text
+}
+
+// printed is the whole printed line's template.
+func (l Line) printed(c *Client) string {
+	if c.Record == "" {
+		return l.Console(c)
+	}
+	return strings.Replace(c.Record, "{line}", l.Console(c), 1)
 }
 
 // replacer maps placeholders (quoted with quote) to their values; the placeholders
 // themselves survive regexp.QuoteMeta as \{name\}, which replacer also matches.
-func (l Line) replacer(c *Client, a Answer, v Vars, quote func(string) string, digest, time string) *strings.Replacer {
+func (l Line) replacer(c *Client, a Answer, v Vars, quote func(string) string, digest, time, anyText string) *strings.Replacer {
 	scope := url.Values{"scope": {"repository:" + v.Repo + ":" + c.Plan(a.Op).Scope}, "service": {"ghcr.io"}}
+	status := answers.StatusText(a.Status)
 	vals := map[string]string{
 		"url": quote(v.URL), "host": quote(v.Host), "repo": quote(v.Repo), "tag": quote(v.Tag),
-		"ref":  quote(v.Host + "/" + v.Repo + ":" + v.Tag),
+		"ref": quote(v.Host + "/" + v.Repo + ":" + v.Tag), "image": quote(v.Host + "/" + v.Repo),
 		"code": quote(a.Code), "code_lower": quote(strings.ToLower(a.Code)), "message": quote(a.Message),
-		"scope_query": quote(scope.Encode()), "digest": digest, "time": time,
+		"scope_query": quote(scope.Encode()), "digest": digest, "time": time, "any": anyText,
+		"status": quote(status), "statuscode": quote(strconv.Itoa(a.Status)),
+		"statustext": quote(strings.TrimPrefix(status, strconv.Itoa(a.Status)+" ")),
 	}
 	var pairs []string
 	for k, val := range vals {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fakeghcr/fakeghcr/answers"
 )
 
 func TestEveryTableLoads(t *testing.T) {
@@ -131,5 +133,101 @@ func TestUnknownClient(t *testing.T) {
 	t.Parallel()
 	if _, err := Load("docker-desktop"); err == nil || !strings.Contains(err.Error(), "crane") {
 		t.Errorf("Load(unknown) = %v, want an error listing the clients", err)
+	}
+}
+
+func TestParseRejectsBadLines(t *testing.T) {
+	t.Parallel()
+	head := "client: x\nversion: 1\npush: {order: [token], scope: push}\npull: {order: [token], scope: pull}\nlines:\n"
+	tests := map[string][2]string{
+		"cited without a source":  {"  - {op: push, request: token, status: 403, version: v0.10, line: x}\n", "needs its source"},
+		"source not a public URL": {"  - {request: token, source: shared/spec/clients.md, line: x}\n", "not a public https URL"},
+		"current without source":  {"  - {op: push, request: token, status: 403, current: true, line: x}\n", "needs its source"},
+		"pinned without op":       {"  - {request: token, status: 403, line: x}\n", "want push or pull"},
+		"login with an op":        {"  - {op: push, request: login, line: x}\n", "belongs to no push or pull"},
+		"unknown request":         {"  - {request: blob_get, source: https://example.com/x, line: x}\n", "unknown request"},
+		"record without {line}":   {"  - {request: login, line: x}\nrecord: 'msg=x'\n", "record must hold {line}"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := parse("table/bad.yaml", []byte(head+tt[0])); err == nil || !strings.Contains(err.Error(), tt[1]) {
+				t.Errorf("error %v, want one saying %q", err, tt[1])
+			}
+		})
+	}
+}
+
+// TestE2EAssertsOnlyTheTableVersion: the lookup e2e's TestClientLines asserts with never
+// returns a cited wording, and every file has lines of both kinds or only its own.
+func TestE2EAssertsOnlyTheTableVersion(t *testing.T) {
+	t.Parallel()
+	clients, err := Every()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cited := 0
+	for _, c := range clients {
+		for _, l := range c.Lines {
+			if l.Pinned() {
+				continue
+			}
+			cited++
+			a := Answer{Op: l.Op, Request: l.Request, Status: l.Status, Code: l.Code, Message: l.Message}
+			for _, op := range []Op{Push, Pull} {
+				if a.Op == "" {
+					a.Op = op
+				}
+				for _, status := range []int{401, 403, 404} {
+					if l.Status == 0 {
+						a.Status = status
+					}
+					if got, ok := c.Line(a); ok && !got.Pinned() {
+						t.Errorf("%s: Line(%+v) returned the cited wording %q", c.Name, a, got.Text)
+					}
+				}
+			}
+		}
+	}
+	if cited == 0 {
+		t.Fatal("no cited wordings: the older versions' lines are gone")
+	}
+}
+
+func TestPrint(t *testing.T) {
+	t.Parallel()
+	denied := answers.Answer{Status: 403, Code: "DENIED", Message: "permission_denied: write_package"}
+	tests := []struct {
+		name   string
+		client Name
+		stage  Stage
+		v      PrintVars
+		want   string
+	}{
+		{"crane upload", Crane, StageUploadPost, PrintVars{Repo: "acme/api", Answer: denied},
+			"Error: POST https://ghcr.io/v2/acme/api/blobs/uploads/: DENIED: permission_denied: write_package"},
+		{"crane push token names its scope", Crane, StageToken, PrintVars{Repo: "acme/api", Op: Push, Answer: answers.Answer{Status: 403, Code: "DENIED", Message: "denied"}},
+			"Error: GET https://ghcr.io/token?scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io: DENIED: denied"},
+		{"skopeo pull keeps its console prefix, not its log record", Skopeo, StageManifestGet, PrintVars{Repo: "acme/api", Answer: denied},
+			"initializing source docker://ghcr.io/acme/api:latest: reading manifest latest in ghcr.io/acme/api: denied: permission_denied: write_package"},
+		{"oras push stops at its manifest HEAD", Oras, StageHeadBlob, PrintVars{Repo: "acme/api", Answer: answers.Answer{Status: 403}},
+			`Error response from registry: HEAD "https://ghcr.io/v2/acme/api/manifests/sha256:…": response status code 403: Forbidden`},
+		{"docker login: a cited current wording", Docker, StageLogin, PrintVars{Answer: answers.Answer{Status: 403, Code: "DENIED", Message: "denied"}},
+			`Error response from daemon: Get "https://ghcr.io/v2/": denied: denied`},
+		{"regctl manifest: a cited current wording", Regctl, StageManifestPut, PrintVars{Repo: "acme/api", Tag: "v1", Answer: denied},
+			`failed to put manifest ghcr.io/acme/api:v1: request failed: unauthorized [http 403]: {"errors":[{"code":"DENIED","message":"permission_denied: write_package"}]}`},
+	}
+	for _, tt := range tests {
+		got, ok := Print(tt.client, tt.stage, tt.v)
+		if !ok || got != tt.want {
+			t.Errorf("%s: Print = %q, %v\n want %q", tt.name, got, ok, tt.want)
+		}
+	}
+	// Older versions' wordings are never printed: containerd has only those.
+	if got, ok := Print(Containerd, StageUploadPost, PrintVars{Repo: "acme/api", Answer: answers.Answer{Status: 403}}); ok {
+		t.Errorf("Print printed a cited, not current, wording: %q", got)
+	}
+	if got, ok := Print(Podman, StageUploadPost, PrintVars{Repo: "acme/api", Answer: denied}); ok {
+		t.Errorf("Print(podman) = %q: podman has no table", got)
 	}
 }

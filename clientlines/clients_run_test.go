@@ -141,7 +141,7 @@ func TestCraneLines(t *testing.T) {
 
 	c.run(t, "auth", "login", host, "-u", "x", "-p", "ghp_not_a_credential")
 	v := vars("v1", answer(authz.DenyBadCredential))
-	v.Query = "scope=repository%3Aacme%2Fapi%3Apush%2Cpull&service=ghcr.io"
+	v.Op = clientlines.Push // crane asks for push,pull
 	want, _ = clientlines.Print(clientlines.Crane, clientlines.StageToken, v)
 	if got := lastLine(c.run(t, "push", img, host+"/acme/api:v1")); got != want {
 		t.Errorf("token:\n got %s\nwant %s", got, want)

@@ -1,92 +1,50 @@
 package clientlines
 
 import (
-	"github.com/fakeghcr/fakeghcr/answers"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
-// PrintVars fill a Wording's placeholders.
-type PrintVars struct {
-	Scheme, Host, Repo, Tag, Digest, Query string
-	Answer                                 answers.Answer
+// Wording is one line of one client, as diagnose recognizes it in a log: the line
+// without its console prefix or log record.
+type Wording struct {
+	Client Name
+	Stage  Stage
+	// Version names the versions that print it; empty for the table's own version.
+	Version string
+	// Template is the line with the placeholders of Line.Text.
+	Template string
+	// Status is the answer's status the table gives the line (0: any).
+	Status int
+	// Whole: recognized only as a whole line.
+	Whole bool
+	// Head: the line names a HEAD request, whose answer has no body: a code it shows
+	// is the client's, derived from the status.
+	Head bool
 }
 
-// Print returns what client prints when the request of stage is answered
-// with v.Answer, from the Current line of that client and stage (one
-// carrying GHCR's message when the answer has one, else one with only the
-// status). It reports false when no line is known.
-func Print(client Name, stage Stage, v PrintVars) (string, bool) {
-	for _, l := range Wordings {
-		if l.Client == client && l.Stage == stage && l.Current && l.When != "" && l.when(v.Answer) {
-			return l.fill(v), true
-		}
-	}
-	body := v.Answer.Code != ""
-	for _, l := range Wordings {
-		if l.When != "" {
-			continue
-		}
-		if l.Client != client || l.Stage != stage || !l.Current {
-			continue
-		}
-		if l.hasBody() != body && l.Stage != StageReference && !(l.Client == LoginAction) {
-			continue
-		}
-		return l.fill(v), true
-	}
-	return "", false
-}
-
-// when reports whether a narrowed line's condition holds for a.
-func (l Wording) when(a answers.Answer) bool {
-	return l.When == strconv.Itoa(a.Status) || l.When == a.Code || l.When == a.Message
-}
-
-func (l Wording) hasBody() bool { return strings.Contains(l.Template, "{message}") }
-
-func (l Wording) fill(v PrintVars) string {
-	if v.Scheme == "" {
-		v.Scheme = "https"
-	}
-	if v.Host == "" {
-		v.Host = "ghcr.io"
-	}
-	if v.Tag == "" {
-		v.Tag = "latest"
-	}
-	if v.Digest == "" {
-		v.Digest = "sha256:…"
-	}
-	r := strings.NewReplacer(
-		"{scheme}", v.Scheme, "{host}", v.Host, "{repo}", v.Repo, "{tag}", v.Tag,
-		"{ref}", v.Host+"/"+v.Repo+":"+v.Tag, "{image}", v.Host+"/"+v.Repo,
-		"{digest}", v.Digest, "{query}", v.Query,
-		"{CODE}", v.Answer.Code, "{code}", strings.ToLower(v.Answer.Code), "{message}", v.Answer.Message,
-		"{status}", answers.StatusText(v.Answer.Status), "{statuscode}", strconv.Itoa(v.Answer.Status), "{any}", "…",
-		"{statustext}", strings.TrimPrefix(answers.StatusText(v.Answer.Status), strconv.Itoa(v.Answer.Status)+" "),
-	)
-	return r.Replace(l.Prefix + l.Template)
-}
-
-// placeholders maps each placeholder to the pattern it matches.
-var placeholders = map[string]string{
-	"scheme":     `(https?)`,
-	"host":       `([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]+)?)`,
-	"repo":       `([A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)*)`,
-	"tag":        `([A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})`,
-	"ref":        `(\S+?)`,
-	"image":      `(\S+?)`,
-	"digest":     `([a-z0-9]+:[^\s"]*?)`,
-	"query":      `([^\s"]*?)`,
-	"CODE":       `([A-Z_]+)`,
-	"code":       `\b(` + lowerCodes() + `)`,
-	"message":    `(.+)`,
-	"status":     `([0-9]{3}(?: [A-Z][a-z]+)+)`,
-	"statuscode": `([0-9]{3})`,
-	"statustext": `([A-Z][A-Za-z ]*)`,
-	"any":        `(.*?)`,
+// placeholders maps each placeholder to the pattern it matches and the names of its
+// groups, as Matcher.Match reports them.
+var placeholders = map[string]struct {
+	re    string
+	names []string
+}{
+	"url":         {`(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]+)?)`, []string{"scheme", "host"}},
+	"host":        {`([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]+)?)`, []string{"host"}},
+	"repo":        {`([A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)*)`, []string{"repo"}},
+	"tag":         {`([A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})`, []string{"tag"}},
+	"ref":         {`(\S+?)`, []string{"ref"}},
+	"image":       {`(\S+?)`, []string{"image"}},
+	"digest":      {`([a-z0-9]+:[^\s"]*?)`, []string{"digest"}},
+	"scope_query": {`([^\s"]*?)`, []string{"query"}},
+	"code":        {`([A-Z_]+)`, []string{"CODE"}},
+	"code_lower":  {`\b(` + lowerCodes() + `)`, []string{"code"}},
+	"message":     {`(.+)`, []string{"message"}},
+	"status":      {`([0-9]{3}(?: [A-Z][a-z]+)+)`, []string{"status"}},
+	"statuscode":  {`([0-9]{3})`, []string{"statuscode"}},
+	"statustext":  {`([A-Z][A-Za-z ]*)`, []string{"statustext"}},
+	"time":        {`([^"]*?)`, []string{"time"}},
+	"any":         {`(.*?)`, []string{"any"}},
 }
 
 func lowerCodes() string {
@@ -109,23 +67,99 @@ type Matcher struct {
 	literal int
 }
 
-var placeholderRE = regexp.MustCompile(`\{[A-Za-z]+\}`)
+var placeholderRE = regexp.MustCompile(`\{[A-Za-z_]+\}`)
 
-// Matchers compiles every Wording into a Matcher.
-func Matchers() ([]Matcher, error) {
-	var out []Matcher
-	for _, l := range Wordings {
-		p, err := compile(l)
-		if err != nil {
-			return nil, err
+// Wordings lists every line of every client and version (Every's order), each text
+// once: a text several lines share keeps the first one's client and version, no status
+// when they give it different ones, and the stage rank prefers.
+func Wordings() ([]Wording, error) {
+	clients, err := every()
+	if err != nil {
+		return nil, err
+	}
+	var out []Wording
+	index := map[string]int{}
+	for _, c := range clients {
+		for _, l := range c.Lines {
+			key := l.Text
+			if l.Whole {
+				key = "\x00" + key
+			}
+			if i, ok := index[key]; ok {
+				if out[i].Status != l.Status {
+					out[i].Status = 0
+				}
+				if st, _ := named(l.Text); st == "" && rank(l.Request.Stage()) < rank(out[i].Stage) {
+					out[i].Stage = l.Request.Stage()
+				}
+				continue
+			}
+			index[key] = len(out)
+			stage, head := named(l.Text)
+			if stage == "" {
+				stage = l.Request.Stage()
+			}
+			out = append(out, Wording{Client: Name(c.Name), Stage: stage, Version: l.Version, Template: l.Text, Status: l.Status, Whole: l.Whole, Head: head})
 		}
-		out = append(out, p)
 	}
 	return out, nil
 }
 
-func compile(l Wording) (Matcher, error) {
-	p := Matcher{Wording: l}
+// named is the stage of the request a line names, if it names one (docker's
+// `Head ".../manifests/latest": unauthorized` is printed for a refused token, but a log
+// reader sees a manifest's HEAD), and whether that request is a HEAD.
+func named(text string) (Stage, bool) {
+	head := strings.Contains(text, "HEAD ") || strings.Contains(text, `Head "`) || strings.Contains(text, "HEAD request")
+	switch {
+	case strings.Contains(text, "/token?"):
+		return StageToken, false
+	case strings.Contains(text, "/blobs/uploads/"):
+		return StageUploadPost, false
+	case head && strings.Contains(text, "/blobs/"):
+		return StageHeadBlob, true
+	case strings.Contains(text, "/manifests/") && (strings.Contains(text, "PUT ") || strings.Contains(text, "PUT request")):
+		return StageManifestPut, false
+	case strings.Contains(text, "/manifests/"):
+		return StageManifestGet, head
+	case strings.Contains(text, `/v2/"`) || strings.Contains(text, "/v2/:"):
+		return StageLogin, false
+	}
+	return "", head
+}
+
+// rank orders the stages a shared text is reported at: docker's GET /v2/ line is its
+// login's check whichever command prints it, and a line that names no request (oras's
+// "Error response from registry: ...") is reported as the upload, the request a push
+// is refused at most often; else the table's order decides.
+func rank(s Stage) int {
+	switch s {
+	case StageLogin:
+		return 0
+	case StageUploadPost:
+		return 1
+	}
+	return 2
+}
+
+// Matchers compiles every Wording into a Matcher.
+func Matchers() ([]Matcher, error) {
+	ws, err := Wordings()
+	if err != nil {
+		return nil, err
+	}
+	var out []Matcher
+	for _, w := range ws {
+		m, err := compile(w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func compile(w Wording) (Matcher, error) {
+	p := Matcher{Wording: w}
 	var b strings.Builder
 	last := 0
 	lit := func(s string) {
@@ -135,25 +169,26 @@ func compile(l Wording) (Matcher, error) {
 			p.keyword = s
 		}
 	}
-	for _, loc := range placeholderRE.FindAllStringIndex(l.Template, -1) {
-		name := l.Template[loc[0]+1 : loc[1]-1]
-		pat, ok := placeholders[name]
+	for _, loc := range placeholderRE.FindAllStringIndex(w.Template, -1) {
+		name := w.Template[loc[0]+1 : loc[1]-1]
+		ph, ok := placeholders[name]
 		if !ok {
 			// Not a placeholder (e.g. JSON braces): literal text.
 			continue
 		}
-		lit(l.Template[last:loc[0]])
-		if name == "message" && loc[1] < len(l.Template) {
+		lit(w.Template[last:loc[0]])
+		pat := ph.re
+		if name == "message" && loc[1] < len(w.Template) {
 			// followed by more text: stop at the first place it fits
 			pat = `(.+?)`
 		}
 		b.WriteString(pat)
-		p.names = append(p.names, name)
+		p.names = append(p.names, ph.names...)
 		last = loc[1]
 	}
-	lit(l.Template[last:])
+	lit(w.Template[last:])
 	expr := b.String()
-	if l.Whole {
+	if w.Whole {
 		expr = `^\s*` + expr + `\s*$`
 	}
 	re, err := regexp.Compile(expr)
@@ -165,7 +200,7 @@ func compile(l Wording) (Matcher, error) {
 	return p, nil
 }
 
-// Specificity orders patterns: a match of a more specific one wins.
+// Specificity orders matchers: a match of a more specific one wins.
 func (p Matcher) Specificity() int { return p.literal }
 
 // Keyword is a literal a matching line must contain.

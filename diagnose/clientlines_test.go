@@ -8,8 +8,7 @@ import (
 	"github.com/fakeghcr/fakeghcr/diagnose"
 )
 
-// TestRecognizesClientTables keeps the two places that know what clients
-// print in step: every line of clientlines' per-client tables (the lines
+// TestRecognizesClientTables: every line of clientlines' per-client tables (the lines
 // scenario show, scenario verify --client and the e2e TestClientLines
 // assert against the real clients) must be recognized by diagnose, with
 // the status the table gives it. (The stage is not compared: many lines,
@@ -33,6 +32,9 @@ func TestRecognizesClientTables(t *testing.T) {
 	lines := 0
 	for _, c := range clients {
 		for _, l := range c.Lines {
+			if !l.Pinned() {
+				continue // cited wordings: clientlines' TestEveryLineIsRecognized
+			}
 			code, message := l.Code, l.Message
 			if code == "" {
 				code = bodies[l.Status][0]

@@ -391,7 +391,7 @@ func (d *Diagnoser) line(raw string) (Failure, bool) {
 	if f.Code == "" && l.Status == 404 {
 		f.Code = "NAME_UNKNOWN" // docker's "name unknown"
 	}
-	if f.Code != "" && f.Message == "" && l.Client == clientlines.Docker && !strings.Contains(l.Version, "no body") {
+	if f.Code != "" && f.Message == "" && l.Client == clientlines.Docker && !strings.Contains(l.Version, "no body") && !l.Head {
 		// Docker prints only the code when GHCR's message is the code's
 		// standard one (docker/distribution's errcode).
 		f.Message = standardMessages[f.Code]

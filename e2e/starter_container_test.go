@@ -144,8 +144,8 @@ t "act pull_request"`, push, pr, quote([]string{fakeghcr.path}), quote([]string{
 	}
 	// Denied: buildx's line for GHCR's 403 at the blob upload, through build-push-action. A
 	// docker-container builder pushes from BuildKit's exporter, so buildx prints the client
-	// table's current line (answers.Buildx, StageUploadPost: "failed to solve: failed to push
-	// {ref}: ..."), the one buildx_test.go asserts; the engine's own builder (driver: docker,
+	// table's line (clientlines/table/buildx.yaml, blob_post: "failed to solve: failed to
+	// push {ref}: ..."), the one buildx_test.go asserts; the engine's own builder (driver: docker,
 	// starter_workflow_test.go) prints it without "failed to solve: failed to push {ref}".
 	wantLines(t, "", denied, []string{starterJob + "   | Login Succeeded!"})
 	wantLines(t, "", denied, []string{starterJob + "   ❗  ::error::buildx failed with: ERROR: failed to build: failed to solve: failed to push ghcr.io/acme/api:main: denied: permission_denied: write_package"})
