@@ -9,16 +9,17 @@ import (
 	"github.com/fakeghcr/fakeghcr/clientlines"
 )
 
-// knownDifferences would name, with why, lines where check's prediction
-// (answers' Current lines) and the e2e-asserted tables differ; it is empty
-// since answers' lines narrow by answer as the tables do (issue 17 item 6).
+// knownDifferences would name, with why, lines where check's prediction and
+// the e2e-asserted tables differ; it is empty: both read the same lines of
+// clientlines (issue 17 item 6).
 var knownDifferences = map[string]string{}
 
-// TestCheckPredictsWhatE2EAsserts joins the two places that know what a
-// client prints: for every client with a table in clientlines (the lines
-// e2e's TestClientLines asserts against the real client), the line check
-// predicts from answers for each request and GHCR answer must be the
-// table's line (the table's pattern matches it, the console prefix aside).
+// TestCheckPredictsWhatE2EAsserts: check and e2e read the same clientlines
+// tables, so this keeps check's way to them right: for every line of a table
+// (what e2e's TestClientLines asserts against the real client), the line
+// check prints for that stage, op and GHCR answer (clientlines.Print) must
+// be that line (its pattern matches it, the log record aside), not another
+// request's or a cited older wording.
 func TestCheckPredictsWhatE2EAsserts(t *testing.T) {
 	t.Parallel()
 	clients, err := clientlines.All()
