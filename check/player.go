@@ -162,6 +162,8 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 	case in.inline != "":
 		_, pw, _ := strings.Cut(in.inline, ":")
 		l = p.resolveLogin(pw, true, in.line)
+	case in.credFile != "":
+		l = login{desc: "unknown: from a file check does not read", unknown: "The credential is not in the workflow: " + in.credFile + "."}
 	case current != nil:
 		l = *current
 	case in.tool == "job container" || strings.HasPrefix(in.tool, "service "):

@@ -206,6 +206,37 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		return []interaction{{action: ActionPush, client: answers.Docker, tool: "goreleaser release", refs: []string{unresolved("<images from .goreleaser.yaml>")}, line: line}}
 	case "elgohr/publish-docker-github-action", "mr-smithers-excellent/docker-build-push", "appany/helm-oci-chart-releaser":
 		return thirdPartyPush(action, st, sc, line)
+	case "actions/attest-build-provenance", "actions/attest", "actions/attest-sbom":
+		// push-to-registry: true pushes the attestation to subject-name's
+		// repository with Docker's credential
+		// [https://github.com/actions/attest-build-provenance#inputs].
+		push, _ := with(st, sc, "push-to-registry")
+		name, _ := with(st, sc, "subject-name")
+		if !strings.EqualFold(push, "true") || name == "" {
+			return nil
+		}
+		return []interaction{{action: ActionPush, client: answers.Crane, tool: st.Uses.Text + " (push-to-registry)", refs: []string{name}, line: line, headFirst: true}}
+	case "int128/kaniko-action":
+		// kaniko in a container with ~/.docker/config.json mounted: push:
+		// true pushes tags, cache: true the cache-repository
+		// [https://github.com/int128/kaniko-action#inputs].
+		var out []interaction
+		if push, _ := with(st, sc, "push"); strings.EqualFold(push, "true") {
+			tags, _ := with(st, sc, "tags")
+			out = append(out, interaction{action: ActionPush, client: answers.Crane, tool: "int128/kaniko-action", refs: splitList(tags), line: line, headFirst: true})
+		}
+		if c, _ := with(st, sc, "cache"); strings.EqualFold(c, "true") {
+			if repo, ok := with(st, sc, "cache-repository"); ok && repo != "" {
+				out = append(out, interaction{action: ActionPush, client: answers.Crane, tool: "int128/kaniko-action (cache)", refs: []string{repo}, line: line, headFirst: true})
+			}
+		}
+		return out
+	}
+	if img, ok := strings.CutPrefix(st.Uses.Text, "docker://"); ok {
+		// The runner pulls the step's image with the job's Docker
+		// credential [GitHub docs: jobs.<job_id>.steps[*].uses, "Example:
+		// Using a Docker public registry action"].
+		return []interaction{{action: ActionPull, client: answers.Docker, tool: "uses: docker://", refs: []string{sc.interpolate(img)}, line: line}}
 	}
 	if strings.HasPrefix(st.Uses.Text, "./") {
 		return a.localAction(st, sc, depth)
