@@ -90,8 +90,20 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 		args := c.args
 		// A command after a shell keyword (if docker push ...; then, do
 		// docker push ...; done) or a wrapper (sudo, time, exec, command).
-		for len(args) > 0 && shellLead[args[0]] {
-			args = args[1:]
+		for len(args) > 0 && (shellLead[args[0]] || args[0] == "timeout") {
+			if args[0] == "timeout" {
+				// timeout [-s SIG] [-k D] [--foreground] DURATION COMMAND
+				args = args[1:]
+				for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+					if (args[0] == "-s" || args[0] == "-k") && len(args) > 1 {
+						args = args[1:]
+					}
+					args = args[1:]
+				}
+			}
+			if len(args) > 0 {
+				args = args[1:]
+			}
 		}
 		if len(args) == 0 {
 			continue
@@ -198,7 +210,7 @@ func loginCmd(client answers.Client, tool string, p parsedArgs, stdin string, li
 var dockerRunValueFlags = []string{"-e", "--env", "-v", "--volume", "-w", "--workdir", "-p", "--publish", "--name", "--network", "--entrypoint",
 	"-u", "--user", "--platform", "--env-file", "--mount", "-l", "--label", "--add-host", "--pull", "-m", "--memory", "--cpus", "--hostname", "-h", "--shm-size", "--ulimit", "--cap-add", "--security-opt", "--device", "--gpus", "--restart", "--log-driver", "--tmpfs", "--ipc", "--pid", "--cidfile", "--stop-signal"}
 
-var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom"}
+var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "--creds", "--authfile"}
 
 func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
 	client, prefix := answers.Docker, ""
@@ -239,7 +251,10 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		if (tool == "podman" || tool == "buildah") && len(p.pos) > 1 {
 			dest = p.pos[1:2] // podman push SOURCE [DESTINATION]
 		}
-		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix}}
+		// podman and buildah push --creds USER:PASSWORD bring their own
+		// credential [podman-push(1)].
+		creds, _ := p.first("--creds")
+		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix, inline: creds}}
 	case "pull", "from":
 		// buildah from IMAGE pulls IMAGE to start a working container.
 		if len(p.pos) == 0 || sub == "from" && tool != "buildah" {

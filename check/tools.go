@@ -15,7 +15,8 @@ func cosignCommand(args []string, stdin string, line int) []interaction {
 	if len(args) == 0 {
 		return nil
 	}
-	valueFlags := []string{"-u", "--username", "-p", "--password", "--key", "--predicate", "--type", "-a", "--annotations", "--certificate", "--signature", "--sbom", "--attestation", "--output-signature", "--output-certificate", "--identity-token", "--fulcio-url", "--rekor-url", "--oidc-issuer", "--payload"}
+	valueFlags := []string{"-u", "--username", "-p", "--password", "--key", "--predicate", "--type", "-a", "--annotations", "--certificate", "--signature", "--sbom", "--attestation", "--output-signature", "--output-certificate", "--identity-token", "--fulcio-url", "--rekor-url", "--oidc-issuer", "--payload",
+		"--certificate-identity", "--certificate-identity-regexp", "--certificate-oidc-issuer", "--certificate-oidc-issuer-regexp", "--certificate-github-workflow-repository", "--certificate-chain", "--policy", "-o", "--output", "--platform", "--slot"}
 	sub, rest := args[0], args[1:]
 	if sub == "attach" && len(rest) > 0 {
 		sub, rest = "attach "+rest[0], rest[1:]
