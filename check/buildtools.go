@@ -30,6 +30,8 @@ func moreTools(args []string, stdin string, line int) ([]interaction, bool) {
 		return packCommand(args[1:], line), true
 	case "apko":
 		return apkoCommand(args[1:], stdin, line), true
+	case "earthly":
+		return earthlyCommand(args[1:], line), true
 	}
 	return nil, false
 }
@@ -197,6 +199,48 @@ func apkoCommand(args []string, stdin string, line int) []interaction {
 	case "publish":
 		if len(p.pos) >= 2 {
 			return []interaction{{action: ActionPush, client: answers.Crane, tool: "apko publish", refs: p.pos[1:], line: line, headFirst: true}}
+		}
+	}
+	return nil
+}
+
+// earthlyCommand: earthly --push +TARGET pushes the images the Earthfile's
+// SAVE IMAGE --push lines name, which check does not read
+// [https://docs.earthly.dev/docs/earthfile#save-image].
+func earthlyCommand(args []string, line int) []interaction {
+	p := parseArgs(args, "--build-arg", "--secret", "-s", "--platform", "--remote-cache", "--org", "--sat")
+	if !p.bools["--push"] && !p.bools["-P"] && !p.bools["-PV"] {
+		return nil
+	}
+	return []interaction{{action: ActionPush, client: answers.Buildx, tool: "earthly --push", refs: []string{unresolved("<images from the Earthfile>")}, line: line, headFirst: true}}
+}
+
+// toolImages maps the images that package a registry tool (run as docker
+// run IMAGE ARGS...) to the tool: quay.io/skopeo/stable, crane, oras,
+// regctl.
+var toolImages = map[string]string{"skopeo/stable": "skopeo", "containers/skopeo": "skopeo", "go-containerregistry/crane": "crane",
+	"oras-project/oras": "oras", "regclient/regctl": "regctl", "projectsigstore/cosign": "cosign", "sigstore/cosign": "cosign"}
+
+// toolInContainer reads the arguments after IMAGE in docker run IMAGE
+// ARGS... as that tool's command line when IMAGE packages a registry
+// tool (the container's entrypoint is the tool).
+func toolInContainer(image string, rest []string, stdin string, line int) []interaction {
+	r, ok := parseRef(image)
+	if !ok {
+		return nil
+	}
+	tool := ""
+	for suffix, t := range toolImages {
+		if r.repo == suffix || strings.HasSuffix(r.repo, "/"+suffix) {
+			tool = t
+		}
+	}
+	if tool == "" {
+		return nil
+	}
+	for i, a := range rest {
+		if a == image {
+			return fromRun([]command{{args: append([]string{tool}, rest[i+1:]...), stdin: stdin}}, func(int) int { return line })
 		}
 	}
 	return nil

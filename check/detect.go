@@ -269,7 +269,8 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 		if len(p.pos) == 0 || tool == "buildah" {
 			return nil
 		}
-		return []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+		out := []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+		return append(out, toolInContainer(p.pos[0], rest, stdin, line)...)
 	case "manifest":
 		// docker manifest push LIST pushes the manifest list (and the
 		// manifests it names, within the same repository); inspect reads.
@@ -283,7 +284,9 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 	case "compose":
 		// docker compose push pushes the images docker-compose.yml names,
 		// which check does not read.
-		if slices.Contains(p.pos, "push") {
+		// docker compose build --push too [docker compose build
+		// reference].
+		if slices.Contains(p.pos, "push") || slices.Contains(p.pos, "build") && p.bools["--push"] {
 			return []interaction{{action: ActionPush, client: client, tool: tool + " compose push", refs: []string{unresolved("<images from the compose file>")}, line: line}}
 		}
 		return nil

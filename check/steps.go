@@ -427,7 +427,7 @@ func thirdPartyPush(action string, st *workflows.Step, sc *scope, line int) []in
 // echo "NAME=VALUE" >> "$GITHUB_ENV".
 func followWrites(cmds []command, st *workflows.Step, sc *scope) {
 	for _, c := range cmds {
-		if len(c.args) < 3 || (c.args[0] != "echo" && c.args[0] != "printf") {
+		if len(c.args) < 2 || (c.args[0] != "echo" && c.args[0] != "printf") {
 			continue
 		}
 		target, text := "", []string{}
@@ -447,6 +447,14 @@ func followWrites(cmds []command, st *workflows.Step, sc *scope) {
 			}
 		}
 		target = strings.Trim(target, "{}$\"")
+		if rest, ok := strings.CutPrefix(strings.Join(text, " "), "::set-output name="); ok && target == "" {
+			// The deprecated workflow command echo "::set-output
+			// name=NAME::VALUE" [GitHub changelog 2022-10-11].
+			if name, value, ok := strings.Cut(rest, "::"); ok && st.ID != "" && isShellName(name) {
+				sc.ctx["steps."+strings.ToLower(st.ID)+".outputs."+strings.ToLower(name)] = value
+			}
+			continue
+		}
 		name, value, ok := strings.Cut(strings.Join(text, " "), "=")
 		if !ok || !isShellName(name) {
 			continue
