@@ -482,6 +482,10 @@ func chartOf(file string) (name, version string) {
 	if i := strings.Index(base, "-"+string(unresolvedOpen)); i > 0 && resolved(base[:i]) {
 		return base[:i], base[i+1:]
 	}
+	if name, ok := strings.CutSuffix(base, "-*"); ok && name != "" {
+		// NAME-*.tgz: the shell's glob picks the version helm package wrote.
+		return name, unresolved("*")
+	}
 	for i := len(base) - 1; i > 0; i-- {
 		if base[i] == '-' && i+1 < len(base) && base[i+1] >= '0' && base[i+1] <= '9' {
 			// the first '-' followed by a digit that starts a semver
