@@ -235,7 +235,9 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 	if img, ok := strings.CutPrefix(st.Uses.Text, "docker://"); ok {
 		// The runner pulls the step's image with the job's Docker
 		// credential [GitHub docs: jobs.<job_id>.steps[*].uses, "Example:
-		// Using a Docker public registry action"].
+		// Using a Docker public registry action"]. INFERRED: that an
+		// earlier docker/login-action's login applies (the runner's docker
+		// pull shares the host's Docker config); the docs do not say.
 		return []interaction{{action: ActionPull, client: answers.Docker, tool: "uses: docker://", refs: []string{sc.interpolate(img)}, line: line}}
 	}
 	if strings.HasPrefix(st.Uses.Text, "./") {
