@@ -277,6 +277,19 @@ func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, 
 	return out
 }
 
+// closable reports whether a workflow's pull_request trigger runs for
+// closed pull requests (types: includes closed); the default types are
+// opened, synchronize and reopened [GitHub docs: "Events that trigger
+// workflows", pull_request].
+func closable(on []workflows.Trigger) bool {
+	for _, t := range on {
+		if t.Event == "pull_request" && slices.Contains(t.Types, "closed") {
+			return true
+		}
+	}
+	return false
+}
+
 // scope builds what expressions can see in a job for an event.
 func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c *call, combo map[string]string) *scope {
 	sc := &scope{ctx: map[string]string{}}
@@ -306,7 +319,11 @@ func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c
 	if ev.base == "pull_request" {
 		set("github.ref", "refs/pull/N/merge")
 		set("github.ref_type", "branch")
-		sc.typed["github.event.pull_request.merged"] = val{kind: 'b'}
+		if !closable(wf.On) {
+			// Only a closed pull request can be merged; with types:
+			// [closed] merged is open (true for merges).
+			sc.typed["github.event.pull_request.merged"] = val{kind: 'b'}
+		}
 	}
 	if ev.base != "pull_request" && ev.base != "pull_request_target" {
 		sc.null = append(sc.null, "github.event.pull_request", "github.head_ref", "github.base_ref")

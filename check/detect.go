@@ -37,7 +37,10 @@ type interaction struct {
 	manifestOnly bool
 	// pushUnknown: whether the step pushes could not be evaluated.
 	pushUnknown string
-	prefix      string // console prefix of the client (podman's "Error: ")
+	// credFile: the tool takes its credential from a file check does not
+	// read (kaniko's config.json, a build file); why, if so.
+	credFile string
+	prefix   string // console prefix of the client (podman's "Error: ")
 }
 
 // ref is a parsed image reference.
@@ -50,7 +53,7 @@ func (r ref) image() string { return r.host + "/" + r.repo }
 // parseRef splits host/path[:tag][@digest]. A reference without a host
 // part (no dot, colon or "localhost" in its first segment) is Docker Hub's.
 func parseRef(s string) (ref, bool) {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "docker://"), "oci://")
+	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "docker://"), "oci://"), "oras://")
 	if s == "" {
 		return ref{}, false
 	}
@@ -87,8 +90,20 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 		args := c.args
 		// A command after a shell keyword (if docker push ...; then, do
 		// docker push ...; done) or a wrapper (sudo, time, exec, command).
-		for len(args) > 0 && shellLead[args[0]] {
-			args = args[1:]
+		for len(args) > 0 && (shellLead[args[0]] || args[0] == "timeout") {
+			if args[0] == "timeout" {
+				// timeout [-s SIG] [-k D] [--foreground] DURATION COMMAND
+				args = args[1:]
+				for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+					if (args[0] == "-s" || args[0] == "-k") && len(args) > 1 {
+						args = args[1:]
+					}
+					args = args[1:]
+				}
+			}
+			if len(args) > 0 {
+				args = args[1:]
+			}
 		}
 		if len(args) == 0 {
 			continue
@@ -96,7 +111,7 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 		line := lineOf(c.line)
 		tool := args[0]
 		switch tool {
-		case "docker", "podman":
+		case "docker", "podman", "buildah", "nerdctl":
 			out = append(out, dockerCommand(tool, args[1:], c.stdin, line)...)
 		case "docker-compose", "podman-compose":
 			out = append(out, dockerCommand("docker", append([]string{"compose"}, args[1:]...), c.stdin, line)...)
@@ -114,6 +129,9 @@ func fromRun(cmds []command, lineOf func(int) int) []interaction {
 			out = append(out, cosignCommand(args[1:], c.stdin, line)...)
 		case "ko":
 			out = append(out, koCommand(args[1:], c.env, line)...)
+		default:
+			ins, _ := moreTools(args, c.stdin, line)
+			out = append(out, ins...)
 		}
 	}
 	return out
@@ -192,13 +210,16 @@ func loginCmd(client clientlines.Name, tool string, p parsedArgs, stdin string, 
 var dockerRunValueFlags = []string{"-e", "--env", "-v", "--volume", "-w", "--workdir", "-p", "--publish", "--name", "--network", "--entrypoint",
 	"-u", "--user", "--platform", "--env-file", "--mount", "-l", "--label", "--add-host", "--pull", "-m", "--memory", "--cpus", "--hostname", "-h", "--shm-size", "--ulimit", "--cap-add", "--security-opt", "--device", "--gpus", "--restart", "--log-driver", "--tmpfs", "--ipc", "--pid", "--cidfile", "--stop-signal"}
 
-var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "-a", "--all-tags"}
+var dockerValueFlags = []string{"-u", "--username", "-p", "--password", "-t", "--tag", "-o", "--output", "-f", "--file", "--platform", "--build-arg", "--cache-from", "--cache-to", "--target", "--label", "--builder", "--secret", "--progress", "--iidfile", "--metadata-file", "--network", "--annotation", "--attest", "--provenance", "--sbom", "--creds", "--authfile"}
 
 func dockerCommand(tool string, args []string, stdin string, line int) []interaction {
 	client, prefix := clientlines.Docker, ""
 	headFirst := false
-	if tool == "podman" {
+	switch tool {
+	case "podman", "buildah":
 		client, headFirst = clientlines.Podman, true
+	case "nerdctl":
+		client = clientlines.Containerd
 	}
 	if len(args) == 0 {
 		return nil
@@ -227,23 +248,29 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 			return nil
 		}
 		dest := p.pos[:1]
-		if tool == "podman" && len(p.pos) > 1 {
+		if (tool == "podman" || tool == "buildah") && len(p.pos) > 1 {
 			dest = p.pos[1:2] // podman push SOURCE [DESTINATION]
 		}
-		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix}}
-	case "pull":
-		if len(p.pos) == 0 {
-			return nil
-		}
-		return []interaction{{action: ActionPull, client: client, tool: tool + " pull", refs: p.pos[:1], line: line, prefix: prefix}}
-	case "run", "create":
-		// docker run [OPTIONS] IMAGE [COMMAND]: the first positional
-		// argument is the image, pulled when it is not present.
-		p := parseArgs(rest, dockerRunValueFlags...)
-		if len(p.pos) == 0 {
+		// podman and buildah push --creds USER:PASSWORD bring their own
+		// credential [podman-push(1)].
+		creds, _ := p.first("--creds")
+		return []interaction{{action: ActionPush, client: client, tool: tool + " push", refs: dest, line: line, headFirst: headFirst, prefix: prefix, inline: creds}}
+	case "pull", "from":
+		// buildah from IMAGE pulls IMAGE to start a working container.
+		if len(p.pos) == 0 || sub == "from" && tool != "buildah" {
 			return nil
 		}
 		return []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+	case "run", "create":
+		// docker run [OPTIONS] IMAGE [COMMAND]: the first positional
+		// argument is the image, pulled when it is not present (buildah
+		// run takes a working container instead).
+		p := parseArgs(rest, dockerRunValueFlags...)
+		if len(p.pos) == 0 || tool == "buildah" {
+			return nil
+		}
+		out := []interaction{{action: ActionPull, client: client, tool: tool + " " + sub, refs: p.pos[:1], line: line, prefix: prefix}}
+		return append(out, toolInContainer(p.pos[0], rest, stdin, line)...)
 	case "manifest":
 		// docker manifest push LIST pushes the manifest list (and the
 		// manifests it names, within the same repository); inspect reads.
@@ -257,14 +284,18 @@ func dockerCommand(tool string, args []string, stdin string, line int) []interac
 	case "compose":
 		// docker compose push pushes the images docker-compose.yml names,
 		// which check does not read.
-		if slices.Contains(p.pos, "push") {
+		// docker compose build --push too [docker compose build
+		// reference].
+		if slices.Contains(p.pos, "push") || slices.Contains(p.pos, "build") && p.bools["--push"] {
 			return []interaction{{action: ActionPush, client: client, tool: tool + " compose push", refs: []string{unresolved("<images from the compose file>")}, line: line}}
 		}
 		return nil
 	case "build", "buildx build":
 		push := p.bools["--push"]
 		for _, o := range p.all("-o", "--output") {
-			if strings.Contains(o, "push=true") {
+			// type=registry is type=image,push=true [Docker docs: "Image
+			// and registry exporters"].
+			if strings.Contains(o, "push=true") || strings.Contains(o, "type=registry") {
 				push = true
 			}
 		}
@@ -450,6 +481,10 @@ func chartOf(file string) (name, version string) {
 	base = strings.TrimSuffix(base, ".tgz")
 	if i := strings.Index(base, "-"+string(unresolvedOpen)); i > 0 && resolved(base[:i]) {
 		return base[:i], base[i+1:]
+	}
+	if name, ok := strings.CutSuffix(base, "-*"); ok && name != "" {
+		// NAME-*.tgz: the shell's glob picks the version helm package wrote.
+		return name, unresolved("*")
 	}
 	for i := len(base) - 1; i > 0; i-- {
 		if base[i] == '-' && i+1 < len(base) && base[i+1] >= '0' && base[i+1] <= '9' {

@@ -162,6 +162,8 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 	case in.inline != "":
 		_, pw, _ := strings.Cut(in.inline, ":")
 		l = p.resolveLogin(pw, true, in.line)
+	case in.credFile != "":
+		l = login{desc: "unknown: from a file check does not read", unknown: "The credential is not in the workflow: " + in.credFile + "."}
 	case current != nil:
 		l = *current
 	case in.tool == "job container" || strings.HasPrefix(in.tool, "service "):
@@ -276,8 +278,27 @@ func (p *player) resolveLogin(password string, set bool, line int) login {
 	if p.ev.fork || p.ev.dependabot {
 		return login{line: line, empty: true, desc: desc + " is empty in this event"}
 	}
-	if p.call != nil && !p.call.job.SecretsInherit && !hasSecret(p.call.job.Secrets, name) {
-		return login{line: line, empty: true, desc: desc + " is not passed by the calling job (secrets: inherit or secrets: " + name + ")"}
+	if p.call != nil && !p.call.job.SecretsInherit {
+		v, ok := passedSecret(p.call.job.Secrets, name)
+		if !ok {
+			return login{line: line, empty: true, desc: desc + " is not passed by the calling job (secrets: inherit or secrets: " + name + ")"}
+		}
+		// secrets: NAME: ${{ ... }} maps a caller's value to the name:
+		// resolve it in the caller's scope (GITHUB_TOKEN stays the
+		// caller's token).
+		if mapped := p.a.callerValue(p.call, p.ev, v); !strings.EqualFold(mapped, password) && mapped != secretValue(name) {
+			// The mapped value names the caller's secrets: resolve it as
+			// if inherited (no second mapping, no loop); the token is
+			// still the caller's.
+			saved := p.call
+			job := *saved.job
+			job.SecretsInherit = true
+			p.call = &call{wf: saved.wf, job: &job}
+			l := p.resolveLogin(mapped, true, line)
+			p.call = saved
+			l.desc = desc + " ← " + l.desc
+			return l
+		}
 	}
 	for _, c := range p.world.Credentials {
 		if secretMatches(c.Name, name) {
@@ -289,13 +310,15 @@ func (p *player) resolveLogin(password string, set bool, line int) login {
 	return login{line: line, unknown: why, desc: desc + " (not described in the world)"}
 }
 
-func hasSecret(vars []workflows.Var, name string) bool {
+// passedSecret finds the value a calling job's secrets: block passes as
+// name.
+func passedSecret(vars []workflows.Var, name string) (string, bool) {
 	for _, v := range vars {
 		if strings.EqualFold(v.Name, name) {
-			return true
+			return v.Value.Text, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // secretMatches: a world credential named like the secret (case and - / _

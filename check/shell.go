@@ -121,7 +121,7 @@ func stdinOf(args []string) string {
 		return ""
 	}
 	switch args[0] {
-	case "echo", "printf":
+	case "echo", "printf", "Write-Output", "write-output":
 		var rest []string
 		for _, a := range args[1:] {
 			if strings.HasPrefix(a, "-") && len(rest) == 0 {
@@ -256,6 +256,9 @@ func (sh *shell) variable(s string) (string, int) {
 			return unresolved(s), len(s)
 		}
 		inner := s[2:end]
+		if len(inner) > 4 && strings.EqualFold(inner[:4], "env:") {
+			inner = inner[4:] // PowerShell's ${env:NAME}
+		}
 		name, lower := strings.CutSuffix(inner, ",,")
 		if !lower {
 			name, lower = strings.CutSuffix(inner, "@L")
@@ -268,6 +271,17 @@ func (sh *shell) variable(s string) (string, int) {
 			v = lowerResolved(v)
 		}
 		return v, end + 1
+	}
+	if len(s) > 5 && strings.EqualFold(s[:5], "$env:") {
+		// PowerShell's $env:NAME (shell: pwsh steps).
+		n := 5
+		for n < len(s) && (s[n] == '_' || s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= '0' && s[n] <= '9') {
+			n++
+		}
+		if v, ok := sh.lookupVar(s[5:n]); ok {
+			return v, n
+		}
+		return unresolved(s[:n]), n
 	}
 	n := 1
 	for n < len(s) && (s[n] == '_' || s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= '0' && s[n] <= '9') {

@@ -206,6 +206,39 @@ func (a *analyzer) stepInteractions(st *workflows.Step, sc *scope, depth int) []
 		return []interaction{{action: ActionPush, client: clientlines.Docker, tool: "goreleaser release", refs: []string{unresolved("<images from .goreleaser.yaml>")}, line: line}}
 	case "elgohr/publish-docker-github-action", "mr-smithers-excellent/docker-build-push", "appany/helm-oci-chart-releaser":
 		return thirdPartyPush(action, st, sc, line)
+	case "actions/attest-build-provenance", "actions/attest", "actions/attest-sbom":
+		// push-to-registry: true pushes the attestation to subject-name's
+		// repository with Docker's credential
+		// [https://github.com/actions/attest-build-provenance#inputs].
+		push, _ := with(st, sc, "push-to-registry")
+		name, _ := with(st, sc, "subject-name")
+		if !strings.EqualFold(push, "true") || name == "" {
+			return nil
+		}
+		return []interaction{{action: ActionPush, client: clientlines.Crane, tool: st.Uses.Text + " (push-to-registry)", refs: []string{name}, line: line, headFirst: true}}
+	case "int128/kaniko-action":
+		// kaniko in a container with ~/.docker/config.json mounted: push:
+		// true pushes tags, cache: true the cache-repository
+		// [https://github.com/int128/kaniko-action#inputs].
+		var out []interaction
+		if push, _ := with(st, sc, "push"); strings.EqualFold(push, "true") {
+			tags, _ := with(st, sc, "tags")
+			out = append(out, interaction{action: ActionPush, client: clientlines.Crane, tool: "int128/kaniko-action", refs: splitList(tags), line: line, headFirst: true})
+		}
+		if c, _ := with(st, sc, "cache"); strings.EqualFold(c, "true") {
+			if repo, ok := with(st, sc, "cache-repository"); ok && repo != "" {
+				out = append(out, interaction{action: ActionPush, client: clientlines.Crane, tool: "int128/kaniko-action (cache)", refs: []string{repo}, line: line, headFirst: true})
+			}
+		}
+		return out
+	}
+	if img, ok := strings.CutPrefix(st.Uses.Text, "docker://"); ok {
+		// The runner pulls the step's image with the job's Docker
+		// credential [GitHub docs: jobs.<job_id>.steps[*].uses, "Example:
+		// Using a Docker public registry action"]. INFERRED: that an
+		// earlier docker/login-action's login applies (the runner's docker
+		// pull shares the host's Docker config); the docs do not say.
+		return []interaction{{action: ActionPull, client: clientlines.Docker, tool: "uses: docker://", refs: []string{sc.interpolate(img)}, line: line}}
 	}
 	if strings.HasPrefix(st.Uses.Text, "./") {
 		return a.localAction(st, sc, depth)
@@ -396,7 +429,7 @@ func thirdPartyPush(action string, st *workflows.Step, sc *scope, line int) []in
 // echo "NAME=VALUE" >> "$GITHUB_ENV".
 func followWrites(cmds []command, st *workflows.Step, sc *scope) {
 	for _, c := range cmds {
-		if len(c.args) < 3 || (c.args[0] != "echo" && c.args[0] != "printf") {
+		if len(c.args) < 2 || (c.args[0] != "echo" && c.args[0] != "printf") {
 			continue
 		}
 		target, text := "", []string{}
@@ -416,6 +449,14 @@ func followWrites(cmds []command, st *workflows.Step, sc *scope) {
 			}
 		}
 		target = strings.Trim(target, "{}$\"")
+		if rest, ok := strings.CutPrefix(strings.Join(text, " "), "::set-output name="); ok && target == "" {
+			// The deprecated workflow command echo "::set-output
+			// name=NAME::VALUE" [GitHub changelog 2022-10-11].
+			if name, value, ok := strings.Cut(rest, "::"); ok && st.ID != "" && isShellName(name) {
+				sc.ctx["steps."+strings.ToLower(st.ID)+".outputs."+strings.ToLower(name)] = value
+			}
+			continue
+		}
 		name, value, ok := strings.Cut(strings.Join(text, " "), "=")
 		if !ok || !isShellName(name) {
 			continue

@@ -15,7 +15,8 @@ func cosignCommand(args []string, stdin string, line int) []interaction {
 	if len(args) == 0 {
 		return nil
 	}
-	valueFlags := []string{"-u", "--username", "-p", "--password", "--key", "--predicate", "--type", "-a", "--annotations", "--certificate", "--signature", "--sbom", "--attestation", "--output-signature", "--output-certificate", "--identity-token", "--fulcio-url", "--rekor-url", "--oidc-issuer", "--payload"}
+	valueFlags := []string{"-u", "--username", "-p", "--password", "--key", "--predicate", "--type", "-a", "--annotations", "--certificate", "--signature", "--sbom", "--attestation", "--output-signature", "--output-certificate", "--identity-token", "--fulcio-url", "--rekor-url", "--oidc-issuer", "--payload",
+		"--certificate-identity", "--certificate-identity-regexp", "--certificate-oidc-issuer", "--certificate-oidc-issuer-regexp", "--certificate-github-workflow-repository", "--certificate-chain", "--policy", "-o", "--output", "--platform", "--slot"}
 	sub, rest := args[0], args[1:]
 	if sub == "attach" && len(rest) > 0 {
 		sub, rest = "attach "+rest[0], rest[1:]
@@ -75,7 +76,7 @@ func regctlCommand(args []string, stdin string, line int) []interaction {
 	if len(args) < 2 {
 		return nil
 	}
-	p := parseArgs(args[2:], "-u", "--user", "-p", "--pass", "--platform", "--create", "--format")
+	p := parseArgs(args[2:], "-u", "--user", "-p", "--pass", "--platform", "--create", "--format", "--artifact-type", "--file-media-type", "-f", "--file", "--subject", "--annotation", "--config-type", "--config-file", "--media-type")
 	switch args[0] + " " + args[1] {
 	case "registry login":
 		in := loginCmd(clientlines.Regctl, "regctl registry login", p, stdin, line)
@@ -93,6 +94,16 @@ func regctlCommand(args []string, stdin string, line int) []interaction {
 				{action: ActionPull, client: clientlines.Regctl, tool: "regctl image copy (source)", refs: p.pos[:1], line: line},
 				{action: ActionPush, client: clientlines.Regctl, tool: "regctl image copy", refs: p.pos[1:2], line: line, headFirst: true},
 			}
+		}
+	case "artifact put":
+		// regctl artifact put REF pushes an artifact (with --subject, a
+		// referrer in the same repository).
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPush, client: clientlines.Regctl, tool: "regctl artifact put", refs: p.pos[:1], line: line, headFirst: true}}
+		}
+	case "artifact get", "artifact list", "artifact ls":
+		if len(p.pos) >= 1 {
+			return []interaction{{action: ActionPull, client: clientlines.Regctl, tool: "regctl " + args[0] + " " + args[1], refs: p.pos[:1], line: line}}
 		}
 	case "image get", "image inspect", "image manifest", "image digest", "manifest get", "tag ls":
 		if len(p.pos) >= 1 {

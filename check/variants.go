@@ -121,8 +121,12 @@ func (a *analyzer) packageStates(pkg string, pushed bool) []pkgState {
 	case sameOwner && pushed:
 		states = append(states, pkgState{label: "not published yet (this push creates it and links it to this repository)", apply: func(*authz.World) {}})
 		add("published before by this repository's workflow (linked to it)", tok, nil)
+		// A linked package's visibility is its own setting: an anonymous
+		// read (a pull request that does not log in) depends on it.
+		add("published before by this repository's workflow (linked to it) and public", tok, public)
 	case sameOwner && ownName:
 		add("published before by this repository's workflow (linked to it)", tok, nil)
+		add("published before by this repository's workflow (linked to it) and public", tok, public)
 	case sameOwner:
 		add("published before by this repository's workflow (linked to it)", tok, nil)
 		add(fmt.Sprintf("published by another repository of %s, private, without access for this repository", owner), other, nil)

@@ -214,6 +214,8 @@ func TestPrint(t *testing.T) {
 			`Error response from registry: HEAD "https://ghcr.io/v2/acme/api/manifests/sha256:…": response status code 403: Forbidden`},
 		{"docker login: a cited current wording", Docker, StageLogin, PrintVars{Answer: answers.Answer{Status: 403, Code: "DENIED", Message: "denied"}},
 			`Error response from daemon: Get "https://ghcr.io/v2/": denied: denied`},
+		{"containerd upload: a cited current wording", Containerd, StageUploadPost, PrintVars{Repo: "acme/api", Answer: answers.Answer{Status: 403}},
+			"unexpected status from POST request to https://ghcr.io/v2/acme/api/blobs/uploads/: 403 Forbidden"},
 		{"regctl manifest: a cited current wording", Regctl, StageManifestPut, PrintVars{Repo: "acme/api", Tag: "v1", Answer: denied},
 			`failed to put manifest ghcr.io/acme/api:v1: request failed: unauthorized [http 403]: {"errors":[{"code":"DENIED","message":"permission_denied: write_package"}]}`},
 	}
@@ -223,8 +225,8 @@ func TestPrint(t *testing.T) {
 			t.Errorf("%s: Print = %q, %v\n want %q", tt.name, got, ok, tt.want)
 		}
 	}
-	// Older versions' wordings are never printed: containerd has only those.
-	if got, ok := Print(Containerd, StageUploadPost, PrintVars{Repo: "acme/api", Answer: answers.Answer{Status: 403}}); ok {
+	// Cited wordings not marked current are never printed (containerd's manifest PUT).
+	if got, ok := Print(Containerd, StageManifestPut, PrintVars{Repo: "acme/api", Answer: answers.Answer{Status: 403}}); ok {
 		t.Errorf("Print printed a cited, not current, wording: %q", got)
 	}
 	if got, ok := Print(Podman, StageUploadPost, PrintVars{Repo: "acme/api", Answer: denied}); ok {

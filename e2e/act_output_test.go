@@ -270,28 +270,8 @@ func TestActWatchWrapper(t *testing.T) {
 	cmd := exec.Command(filepath.Join(w.dir, "tool"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	// Until act shows the last line, the wrapper waits (for up to 10 seconds).
-	select {
-	case err := <-done:
-		t.Fatalf("the wrapper exited (%v) before act showed the tool's last line", err)
-	case <-time.After(300 * time.Millisecond):
-	}
-	if err := os.WriteFile(w.actLog, []byte("[wf/job]   | first\n[wf/job]   | last: it failed\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(8 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatal("the wrapper did not exit once act's output showed the line")
-	}
+	err := holdsUntilShown(t, cmd, w.actLog, "[wf/job]   | first\n[wf/job]   | last: it failed\n", 300*time.Millisecond)
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
 		t.Errorf("wrapper: %v, want the tool's exit status 3", err)
@@ -314,27 +294,7 @@ func TestActWatchNodeHook(t *testing.T) {
 	cmd.Env = append(os.Environ(), w.nodeOptions(t))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		t.Fatalf("node exited (%v) before act showed its last line", err)
-	case <-time.After(500 * time.Millisecond):
-	}
-	if err := os.WriteFile(w.actLog, []byte("[wf/job]   | building\n[wf/job]   ❗  ::error::it failed\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(8 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatal("node did not exit once act's output showed the line")
-	}
+	err := holdsUntilShown(t, cmd, w.actLog, "[wf/job]   | building\n[wf/job]   ❗  ::error::it failed\n", 500*time.Millisecond)
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Errorf("node: %v, want its exit status 2", err)
@@ -344,5 +304,34 @@ func TestActWatchNodeHook(t *testing.T) {
 	}
 	if got := w.printed(t); got != "building\n::error::it failed\n" {
 		t.Errorf("stepLog holds %q, want what node printed", got)
+	}
+}
+
+// holdsUntilShown starts cmd, fails the test if it exits within hold (before act's output shows
+// its last line), then writes shown to actLog, act's output, and returns cmd's exit once it
+// exits; it fails the test if cmd has not exited 8 seconds after.
+func holdsUntilShown(t *testing.T, cmd *exec.Cmd, actLog, shown string, hold time.Duration) error {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("%s exited (%v) before act showed its last line", filepath.Base(cmd.Path), err)
+	case <-time.After(hold):
+	}
+	if err := os.WriteFile(actLog, []byte(shown), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(8 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not exit once act's output showed its last line", filepath.Base(cmd.Path))
+		return nil
 	}
 }

@@ -92,25 +92,9 @@ func TestStarterWorkflowContainer(t *testing.T) {
 	// act's default mode: ubuntu-latest in a job container on the host network. -P names the
 	// local image instead of catthehacker/ubuntu:act-latest; --pull=false because act pulls
 	// even present images by default, and Docker Hub is not reachable here.
-	actArgs := []string{"-W", ".github/workflows/docker-publish.yml",
-		"-P", "ubuntu-latest=" + images["RUNNER_IMAGE"],
-		"--pull=false",
-		"--no-cache-server",
-		"--action-cache-path", filepath.Join(home, "act-cache"),
-		"--secret-file", secrets,
-	}
-	for _, a := range starterActions {
-		actArgs = append(actArgs, "--local-repository", a+"="+filepath.Join(actions, a))
-	}
-	quote := func(args []string) string {
-		var q []string
-		for _, a := range args {
-			q = append(q, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
-		}
-		return strings.Join(q, " ")
-	}
-	push := quote(append([]string{act, "push"}, actArgs...))
-	pr := quote(append([]string{act, "pull_request", "-e", event}, actArgs...))
+	actArgs := starterActArgs(home, secrets, actions, "-P", "ubuntu-latest="+images["RUNNER_IMAGE"], "--pull=false")
+	push := shellQuoteAll(append([]string{act, "push"}, actArgs...))
+	pr := shellQuoteAll(append([]string{act, "pull_request", "-e", event}, actArgs...))
 	// Each part's seconds go to stderr (the closing note quotes them).
 	script := fmt.Sprintf(`t() { echo "timing: $1 $(( $(date +%%s) - s )) s" >&2; s=$(date +%%s); }
 s=$(date +%%s)
@@ -124,7 +108,7 @@ echo "===fix==="
 t "act push (fixed)"
 echo "===pull_request==="
 %[2]s || exit 11
-t "act pull_request"`, push, pr, quote([]string{fakeghcr.path}), quote([]string{images["RUNNER_TAR"]}), quote([]string{images["BUILDKIT_TAR"]}))
+t "act pull_request"`, push, pr, shellQuote(fakeghcr.path), shellQuote(images["RUNNER_TAR"]), shellQuote(images["BUILDKIT_TAR"]))
 	r := runLong(t, repo, env, 10*time.Minute, fakeghcr.path, "sandbox", "--docker", "--scenario", "default", "--", "sh", "-c", script)
 	wantOK(t, r)
 	denied, rest, ok := strings.Cut(r.Stdout, "===fix===\n")

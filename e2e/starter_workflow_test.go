@@ -78,30 +78,15 @@ func TestStarterWorkflow(t *testing.T) {
 	if err := os.WriteFile(secrets, []byte("GITHUB_TOKEN=ghs_demo_workflow\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	actArgs := []string{"-W", ".github/workflows/docker-publish.yml",
-		"-P", "ubuntu-latest=-self-hosted",
-		"--no-cache-server",
-		"--action-cache-path", filepath.Join(home, "act-cache"),
-		"--secret-file", secrets,
-	}
-	for _, a := range starterActions {
-		actArgs = append(actArgs, "--local-repository", a+"="+filepath.Join(actions, a))
-	}
-	quote := func(args []string) string {
-		var q []string
-		for _, a := range args {
-			q = append(q, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
-		}
-		return strings.Join(q, " ")
-	}
-	push := quote(append([]string{act, "push"}, actArgs...))
-	pr := quote(append([]string{act, "pull_request", "-e", event}, actArgs...))
+	actArgs := starterActArgs(home, secrets, actions, "-P", "ubuntu-latest=-self-hosted")
+	push := shellQuoteAll(append([]string{act, "push"}, actArgs...))
+	pr := shellQuoteAll(append([]string{act, "pull_request", "-e", event}, actArgs...))
 	script := fmt.Sprintf(`%[1]s
 echo "===fix==="
 %[3]s access add acme/api acme/api --role write || exit 9
 %[1]s || exit 10
 echo "===pull_request==="
-%[2]s`, push, pr, quote([]string{fakeghcr.path}))
+%[2]s`, push, pr, shellQuote(fakeghcr.path))
 	// The lines of the failing step that are asserted below: buildx's, and build-push-action's.
 	const buildxLine = "ERROR: failed to build: denied: permission_denied: write_package"
 	buildxLines := []string{
@@ -163,4 +148,26 @@ echo "===pull_request==="
 	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(starterJob) + `   \| ghcr\.io/acme/api:pr-7$`).MatchString(pull) {
 		t.Errorf("metadata-action printed no tag ghcr.io/acme/api:pr-7 for the pull request")
 	}
+}
+
+// starterActArgs are act's arguments for the starter workflow: the platform's flags, the run's
+// action cache and secrets, and the real actions by path (--local-repository).
+func starterActArgs(home, secrets, actions string, platform ...string) []string {
+	args := append([]string{"-W", ".github/workflows/docker-publish.yml"}, platform...)
+	args = append(args, "--no-cache-server",
+		"--action-cache-path", filepath.Join(home, "act-cache"),
+		"--secret-file", secrets)
+	for _, a := range starterActions {
+		args = append(args, "--local-repository", a+"="+filepath.Join(actions, a))
+	}
+	return args
+}
+
+// shellQuoteAll quotes each of args for sh and joins them with spaces.
+func shellQuoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
 }
