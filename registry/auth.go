@@ -22,6 +22,9 @@ const (
 type caller struct {
 	kind      authKind
 	principal authz.Principal
+	// label names the principal for records when it is known without
+	// building it (principal.String()); "" otherwise.
+	label string
 	// claims is set when the bearer was a registry token minted here; its
 	// scopes bound what the request may do. A raw-secret bearer (GHCR
 	// accepts base64 of a PAT) carries no claims: the identity decides.
@@ -58,8 +61,8 @@ func (s *Server) authenticate(r *http.Request, v *view) caller {
 			return c
 		}
 		c.claims = claims
-		if cred, ok := v.boundCredential(claims.Credential, claims.Nonce); ok && !cred.Revoked {
-			c.principal = authz.Principal{Credential: &cred}
+		if b, ok := v.boundPrincipal(claims.Credential, claims.Nonce); ok && !b.principal.Credential.Revoked {
+			c.principal, c.label = b.principal, b.label
 		} else {
 			// The credential was added, revoked, removed or replaced
 			// after the token was minted: the token authenticates nobody

@@ -190,6 +190,7 @@ type outcome struct {
 	repo      string
 	action    authz.Action // "" for refusals before any decision
 	principal authz.Principal
+	label     string // principal.String() when the caller has it; "" otherwise
 	decision  authz.Decision
 	answer    *regError // nil when allowed
 }
@@ -198,6 +199,10 @@ type outcome struct {
 func (s *Server) record(r *http.Request, o outcome) {
 	ctx := r.Context()
 	d := o.decision
+	principal := o.label
+	if principal == "" {
+		principal = o.principal.String()
+	}
 	rec := Record{
 		Time:        s.opts.Now(),
 		RequestID:   middleware.GetReqID(ctx),
@@ -205,7 +210,7 @@ func (s *Server) record(r *http.Request, o outcome) {
 		Path:        r.URL.Path,
 		Repo:        o.repo,
 		Action:      string(o.action),
-		Principal:   o.principal.String(),
+		Principal:   principal,
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
 		Explanation: d.Explanation,

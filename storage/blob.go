@@ -14,6 +14,7 @@ type Blob struct {
 	digest Digest
 	size   int64
 	chunks []chunk // non-empty, in order
+	class  string  // Options.Classify's result, set before the blob is shared
 }
 
 // chunk is a piece of a Blob and its offset in it.
@@ -37,6 +38,20 @@ func (b *Blob) Digest() Digest { return b.digest }
 
 // Size returns the blob's length in bytes.
 func (b *Blob) Size() int64 { return b.size }
+
+// Class returns what the store's Options.Classify said of the blob's first
+// bytes when it was committed, or "" without a Classify.
+func (b *Blob) Class() string { return b.class }
+
+// classify sets b's class with f (nil: none). b must not be shared yet.
+func (b *Blob) classify(f func(head []byte) string) {
+	if f == nil {
+		return
+	}
+	head := make([]byte, min(b.size, ClassifyLen))
+	_, _ = b.ReadAt(head, 0) // the whole head: it is within the blob
+	b.class = f(head)
+}
 
 var (
 	errNegativeOffset = errors.New("negative offset")
