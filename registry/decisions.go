@@ -2,6 +2,7 @@ package registry
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -190,7 +191,8 @@ type outcome struct {
 	repo      string
 	action    authz.Action // "" for refusals before any decision
 	principal authz.Principal
-	label     string // principal.String() when the caller has it; "" otherwise
+	label     string    // principal.String() when the caller has it; "" otherwise
+	at        time.Time // when the decision was made; zero: now
 	decision  authz.Decision
 	answer    *regError // nil when allowed
 }
@@ -203,9 +205,13 @@ func (s *Server) record(r *http.Request, o outcome) {
 	if principal == "" {
 		principal = o.principal.String()
 	}
+	at := o.at
+	if at.IsZero() {
+		at = s.opts.Now()
+	}
 	rec := Record{
-		Time:        s.opts.Now(),
-		RequestID:   middleware.GetReqID(ctx),
+		Time:        at,
+		RequestID:   s.requestID(ctx),
 		Method:      r.Method,
 		Path:        r.URL.Path,
 		Repo:        o.repo,
@@ -237,6 +243,15 @@ func (s *Server) record(r *http.Request, o outcome) {
 		attrs = append(attrs, "status", rec.Status, "explanation", rec.Explanation, "fix", rec.Fix)
 	}
 	s.log.Log(ctx, level, "authz decision", attrs...)
+}
+
+// requestID is the id the debug log's middleware gave the request of ctx,
+// or "" when it gives none (looking for one walks the whole context).
+func (s *Server) requestID(ctx context.Context) string {
+	if !s.requestIDs {
+		return ""
+	}
+	return middleware.GetReqID(ctx)
 }
 
 // explain sets fakeghcr's own headers on a denial; GHCR's body is untouched.

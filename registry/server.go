@@ -157,6 +157,8 @@ type Server struct {
 	// ServeHTTP) through the same middlewares as handler, without the
 	// router.
 	pulls http.Handler
+	// requestIDs is set when requests get ids (the debug log's).
+	requestIDs bool
 }
 
 // New builds a Server from opts.
@@ -241,6 +243,7 @@ func (s *Server) routes() http.Handler {
 	var mws []func(http.Handler) http.Handler
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		mws = append(mws, middleware.NewRequestIDs().RequestID)
+		s.requestIDs = true
 	}
 	mws = append(mws, s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
 	r.Use(mws...)
