@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Metric ids of the comparison with the physical limit (limit.go).
@@ -32,8 +35,11 @@ const limitPullRounds = 5
 
 // phaseLimit measures fakeghcr (auth on) and the physical limit side by
 // side, each repetition on a fresh process of each: one large blob pushed
-// and pulled, then the small blobs pushed and pulled with limitConc
-// workers; the server's CPU time is read from /proc around each workload.
+// and pulled, then the small blobs pushed with limitConc workers, one
+// server after the other; then the small blobs pulled, the two servers'
+// rounds interleaved (A B B A A ...), so that a change in the machine's
+// load during the pull weighs on both alike. The server's CPU time is
+// read from /proc around each workload.
 func (h *harness) phaseLimit(ctx context.Context) error {
 	data := randomBytes(h.cfg.bigMiB<<20, 7)
 	for rep := range h.cfg.limitReps {
@@ -46,25 +52,57 @@ func (h *harness) phaseLimit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, k := range h.order(rep, []kind{kindFakeghcr, kindLimit}) {
-			err := h.withServer(ctx, k, bigLimit, func(ctx context.Context, p *proc, t *target) error {
-				return h.limitRound(ctx, rep, k, p, t, big, small)
+		order := h.order(rep, []kind{kindFakeghcr, kindLimit})
+		// Both servers run for the whole repetition: the limit within 2
+		// bigLimit, since the first one started waits for the second.
+		err = h.withServer(ctx, order[0], 2*bigLimit, func(ctx context.Context, p0 *proc, t0 *target) error {
+			return h.withServer(ctx, order[1], bigLimit, func(ctx context.Context, p1 *proc, t1 *target) error {
+				sides := []*limitSide{{kind: order[0], p: p0, t: t0}, {kind: order[1], p: p1, t: t1}}
+				for _, sd := range sides {
+					if err := h.limitPush(ctx, sd, big, small); err != nil {
+						return fmt.Errorf("%s: %w", sd.kind.label(), err)
+					}
+				}
+				if err := h.limitPull(ctx, sides); err != nil {
+					return err
+				}
+				for _, sd := range sides {
+					h.limitLog(rep, sd)
+				}
+				return nil
 			})
-			if err != nil {
-				return err
-			}
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// limitRound is one repetition against one server.
-func (h *harness) limitRound(ctx context.Context, rep int, k kind, p *proc, t *target, big blob, small []blob) error {
+// limitSide is one server of a repetition against the limit: what was
+// pushed to it, and its small-blob pull so far.
+type limitSide struct {
+	kind kind
+	p    *proc
+	t    *target
+	repo name.Repository
+
+	pushed          []blob
+	pulled, wanted  int
+	dPull, cpuPull  time.Duration
+	logPush, logBig string
+}
+
+// limitPush is one server's large blob, pushed and pulled, and its small
+// blobs pushed.
+func (h *harness) limitPush(ctx context.Context, sd *limitSide, big blob, small []blob) error {
+	k, p, t := sd.kind, sd.p, sd.t
 	repo, err := t.repo("bench-limit")
 	if err != nil {
 		return err
 	}
-	var cpu [5]time.Duration
+	sd.repo = repo
+	var cpu [4]time.Duration
 	read := func(i int) error {
 		var err error
 		cpu[i], err = procCPU(p.pid())
@@ -101,17 +139,7 @@ func (h *harness) limitRound(ctx context.Context, rep int, k kind, p *proc, t *t
 	if err := read(3); err != nil {
 		return err
 	}
-	var rounds []blob
-	for range limitPullRounds {
-		rounds = append(rounds, pushed...)
-	}
-	pulled, dPull, err := pullBlobs(ctx, t, repo, rounds, limitConc, smallBudget)
-	if err != nil {
-		return err
-	}
-	if err := read(4); err != nil {
-		return err
-	}
+	sd.pushed = pushed
 	gb := float64(big.size) / 1e9
 	r := h.res
 	r.add(mLimPush, k, mbps(big.size, push))
@@ -120,20 +148,71 @@ func (h *harness) limitRound(ctx context.Context, rep int, k kind, p *proc, t *t
 	r.add(mLimCPUPush, k, (cpu[1]-cpu[0]).Seconds()/gb)
 	r.add(mLimCPUPull, k, (cpu[2]-cpu[1]).Seconds()/gb)
 	r.add(mLimSmallPush, k, float64(len(pushed))/dPush.Seconds())
-	r.add(mLimSmallPull, k, float64(pulled)/dPull.Seconds())
 	r.add(mLimCPUSmallPush, k, ms(cpu[3]-cpu[2])*1000/float64(len(pushed)))
-	r.add(mLimCPUSmallPull, k, ms(cpu[4]-cpu[3])*1000/float64(max(pulled, 1)))
 	if len(pushed) < len(small) {
 		r.partial(mLimSmallPush, k)
 	}
-	if pulled < len(rounds) {
-		r.partial(mLimSmallPull, k)
-	}
-	h.logf("  rep %d %-20s push %6.0f MB/s (%.2f CPU s/GB) pull %6.0f MB/s (%.2f CPU s/GB) peak %.2fx; small push %5.0f/s pull %5.0f/s (server CPU %.0f and %.0f µs per blob)",
-		rep+1, k.label(), mbps(big.size, push), (cpu[1]-cpu[0]).Seconds()/gb, mbps(big.size, pull), (cpu[2]-cpu[1]).Seconds()/gb,
-		float64(peak)/float64(big.size), float64(len(pushed))/dPush.Seconds(), float64(pulled)/dPull.Seconds(),
-		float64((cpu[3]-cpu[2]).Microseconds())/float64(len(pushed)), float64((cpu[4]-cpu[3]).Microseconds())/float64(max(pulled, 1)))
+	sd.logBig = fmt.Sprintf("push %6.0f MB/s (%.2f CPU s/GB) pull %6.0f MB/s (%.2f CPU s/GB) peak %.2fx",
+		mbps(big.size, push), (cpu[1]-cpu[0]).Seconds()/gb, mbps(big.size, pull), (cpu[2]-cpu[1]).Seconds()/gb, float64(peak)/float64(big.size))
+	sd.logPush = fmt.Sprintf("small push %5.0f/s (server CPU %.0f µs per blob)",
+		float64(len(pushed))/dPush.Seconds(), float64((cpu[3]-cpu[2]).Microseconds())/float64(len(pushed)))
 	return nil
+}
+
+// limitPull pulls each side's pushed blobs limitPullRounds times, one
+// round (every blob once) at a time, alternating the servers and which
+// goes first, each side with one puller (one token exchange). Its rate
+// is the blobs pulled over the time its own rounds took; its CPU, the
+// server's over those rounds.
+func (h *harness) limitPull(ctx context.Context, sides []*limitSide) error {
+	pullers := make([]*remote.Puller, len(sides))
+	for i, sd := range sides {
+		p, err := sd.t.puller(limitConc)
+		if err != nil {
+			return err
+		}
+		pullers[i] = p
+	}
+	for round := range limitPullRounds {
+		for j := range sides {
+			i := j
+			if round%2 == 1 {
+				i = len(sides) - 1 - j
+			}
+			sd := sides[i]
+			before, err := procCPU(sd.p.pid())
+			if err != nil {
+				return err
+			}
+			n, d, err := pullBlobsWith(ctx, pullers[i], sd.repo, sd.pushed, limitConc, smallBudget)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sd.kind.label(), err)
+			}
+			after, err := procCPU(sd.p.pid())
+			if err != nil {
+				return err
+			}
+			sd.pulled += n
+			sd.wanted += len(sd.pushed)
+			sd.dPull += d
+			sd.cpuPull += after - before
+		}
+	}
+	for _, sd := range sides {
+		r, k := h.res, sd.kind
+		r.add(mLimSmallPull, k, float64(sd.pulled)/sd.dPull.Seconds())
+		r.add(mLimCPUSmallPull, k, ms(sd.cpuPull)*1000/float64(max(sd.pulled, 1)))
+		if sd.pulled < sd.wanted {
+			r.partial(mLimSmallPull, k)
+		}
+	}
+	return nil
+}
+
+// limitLog logs one side's repetition.
+func (h *harness) limitLog(rep int, sd *limitSide) {
+	h.logf("  rep %d %-20s %s; %s pull %5.0f/s (server CPU %.1f µs per blob)", rep+1, sd.kind.label(), sd.logBig, sd.logPush,
+		float64(sd.pulled)/sd.dPull.Seconds(), float64(sd.cpuPull.Nanoseconds())/1000/float64(max(sd.pulled, 1)))
 }
 
 // limitRow is one row of the comparison with the limit.

@@ -96,6 +96,12 @@ func pullBlobs(ctx context.Context, t *target, repo name.Repository, blobs []blo
 	if err != nil {
 		return 0, 0, err
 	}
+	return pullBlobsWith(ctx, p, repo, blobs, conc, budget)
+}
+
+// pullBlobsWith is pullBlobs with a puller of the caller's, which keeps
+// its token and connections from one call to the next.
+func pullBlobsWith(ctx context.Context, p *remote.Puller, repo name.Repository, blobs []blob, conc int, budget time.Duration) (int, time.Duration, error) {
 	done, d, err := boundedParallel(ctx, len(blobs), conc, budget, func(ctx context.Context, i int) error {
 		return pullVerified(ctx, p, repo, blobs[i])
 	})

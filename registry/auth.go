@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 )
@@ -22,6 +23,9 @@ const (
 type caller struct {
 	kind      authKind
 	principal authz.Principal
+	// label names the principal for records when it is known without
+	// building it (principal.String()); "" otherwise.
+	label string
 	// claims is set when the bearer was a registry token minted here; its
 	// scopes bound what the request may do. A raw-secret bearer (GHCR
 	// accepts base64 of a PAT) carries no claims: the identity decides.
@@ -29,6 +33,10 @@ type caller struct {
 	// forged is set when a bearer looked like a registry token but failed
 	// verification (expired, another server's, tampered).
 	forged bool
+	// at is when a registry token was checked (zero for other requests):
+	// the request's decision is recorded at that time, one clock read
+	// instead of two.
+	at time.Time
 }
 
 // authenticate resolves the Authorization header against world. A bearer
@@ -52,14 +60,15 @@ func (s *Server) authenticate(r *http.Request, v *view) caller {
 	}
 	c := caller{kind: authBearer}
 	if strings.Count(value, ".") == 2 {
-		claims, err := s.tokens.verify(value)
+		c.at = s.opts.Now()
+		claims, err := s.tokens.verifyAt(value, c.at)
 		if err != nil {
 			c.forged = true
 			return c
 		}
 		c.claims = claims
-		if cred, ok := v.boundCredential(claims.Credential, claims.Nonce); ok && !cred.Revoked {
-			c.principal = authz.Principal{Credential: &cred}
+		if b, ok := v.boundPrincipal(claims.Credential, claims.Nonce); ok && !b.principal.Credential.Revoked {
+			c.principal, c.label = b.principal, b.label
 		} else {
 			// The credential was added, revoked, removed or replaced
 			// after the token was minted: the token authenticates nobody

@@ -36,6 +36,10 @@ func TestWholeBlobReadsAsTheEngineAnswered(t *testing.T) {
 		"html":   []byte("<!DOCTYPE html><title>x</title>"),
 		"empty":  {},
 		"large":  bytes.Repeat([]byte{0, 1, 2, 3, 4, 5, 6, 7}, 9000),
+		// net/http sniffs the first 512 bytes only: text there, binary
+		// after (the sniffed type is now computed once, when stored).
+		"text-then-binary": append(bytes.Repeat([]byte("plain text "), 60), bytes.Repeat([]byte{0, 0xff}, 4000)...),
+		"binary-then-text": append(bytes.Repeat([]byte{0, 0xff}, 300), bytes.Repeat([]byte("plain text "), 400)...),
 	}
 	for name, data := range blobs {
 		sum := sha256.Sum256(data)

@@ -43,14 +43,23 @@ func (s *Server) serveBlob(q request) *regError {
 // serveWholeBlob answers 200 with the blob's size and digest, and on GET
 // its bytes. These are the headers go-containerregistry's pkg/registry
 // (v0.22.1, blobs.go), which served these reads until fakeghcr's own path
-// replaced it, wrote: no Content-Type is set, so net/http sniffs one from
-// the first bytes of a GET and a HEAD has none. Serving here saves that
+// replaced it, wrote: it set no Content-Type, so net/http sniffed one from
+// the first bytes of a GET, and a HEAD has none. A GET of a non-empty blob
+// gets that same sniffed type, computed once when the blob was stored
+// (storage.Options.Classify is http.DetectContentType, over the 512 bytes
+// net/http would look at) instead of on every read; an empty blob gets
+// none, as net/http sniffs nothing without a body. Serving here saves that
 // engine's second parse of the path and second lookup of the blob on
 // every pull (bench: 4 KiB blobs, 8 clients).
 func serveWholeBlob(w http.ResponseWriter, r *http.Request, digest string, blob *storage.Blob) {
 	h := w.Header()
-	h["Content-Length"] = []string{strconv.FormatInt(blob.Size(), 10)}
-	h["Docker-Content-Digest"] = []string{digest}
+	// One allocation for the header values (net/http never modifies them).
+	v := &[3]string{strconv.FormatInt(blob.Size(), 10), digest, blob.Class()}
+	h["Content-Length"] = v[0:1:1]
+	h["Docker-Content-Digest"] = v[1:2:2]
+	if r.Method == http.MethodGet && blob.Size() > 0 && v[2] != "" {
+		h["Content-Type"] = v[2:3:3]
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		_, _ = blob.NewReader().WriteTo(w)

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -190,6 +191,8 @@ type outcome struct {
 	repo      string
 	action    authz.Action // "" for refusals before any decision
 	principal authz.Principal
+	label     string    // principal.String() when the caller has it; "" otherwise
+	at        time.Time // when the decision was made; zero: now
 	decision  authz.Decision
 	answer    *regError // nil when allowed
 }
@@ -198,14 +201,22 @@ type outcome struct {
 func (s *Server) record(r *http.Request, o outcome) {
 	ctx := r.Context()
 	d := o.decision
+	principal := o.label
+	if principal == "" {
+		principal = o.principal.String()
+	}
+	at := o.at
+	if at.IsZero() {
+		at = s.opts.Now()
+	}
 	rec := Record{
-		Time:        s.opts.Now(),
-		RequestID:   middleware.GetReqID(ctx),
+		Time:        at,
+		RequestID:   s.requestID(ctx),
 		Method:      r.Method,
 		Path:        r.URL.Path,
 		Repo:        o.repo,
 		Action:      string(o.action),
-		Principal:   o.principal.String(),
+		Principal:   principal,
 		Allowed:     d.Allow,
 		Reason:      string(d.Reason),
 		Explanation: d.Explanation,
@@ -232,6 +243,15 @@ func (s *Server) record(r *http.Request, o outcome) {
 		attrs = append(attrs, "status", rec.Status, "explanation", rec.Explanation, "fix", rec.Fix)
 	}
 	s.log.Log(ctx, level, "authz decision", attrs...)
+}
+
+// requestID is the id the debug log's middleware gave the request of ctx,
+// or "" when it gives none (looking for one walks the whole context).
+func (s *Server) requestID(ctx context.Context) string {
+	if !s.requestIDs {
+		return ""
+	}
+	return middleware.GetReqID(ctx)
 }
 
 // explain sets fakeghcr's own headers on a denial; GHCR's body is untouched.

@@ -151,12 +151,16 @@ var errTokenInvalid = errors.New("registry token invalid")
 
 // verify checks signature (HS256 only: "none" and algorithm confusion
 // fail), issuer, audience and expiry.
-func (t *tokenIssuer) verify(raw string) (*tokenClaims, error) {
+func (t *tokenIssuer) verify(raw string) (*tokenClaims, error) { return t.verifyAt(raw, t.now()) }
+
+// verifyAt is verify at time now (read once by the caller, which records
+// the request at that time too).
+func (t *tokenIssuer) verifyAt(raw string, now time.Time) (*tokenClaims, error) {
 	t.mu.RLock()
 	known, ok := t.issued[raw]
 	t.mu.RUnlock()
 	if ok {
-		if !t.now().Before(known.ExpiresAt.Time) {
+		if !now.Before(known.ExpiresAt.Time) {
 			return nil, fmt.Errorf("%w: token is expired", errTokenInvalid)
 		}
 		return known, nil
@@ -168,7 +172,7 @@ func (t *tokenIssuer) verify(raw string) (*tokenClaims, error) {
 		jwt.WithIssuer(t.issuer),
 		jwt.WithAudience(tokenAudience),
 		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(t.now),
+		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTokenInvalid, err)

@@ -96,13 +96,14 @@ func (s *Server) createPackage(q request, body []byte, mediaType string) {
 	source := s.sourceOf(q.rt.Repo, body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.view.world.Package(q.rt.Repo); exists {
+	cur := s.current.Load()
+	if _, exists := cur.world.Package(q.rt.Repo); exists {
 		return
 	}
 	// The world keeps the name until restart: a copy, not the slice of
 	// the request line it came from.
-	pkg := authz.NewPackage(s.view.world, q.caller.principal, strings.Clone(q.rt.Repo), source)
-	s.view = newView(s.view.world.WithPackage(pkg), s.view)
+	pkg := authz.NewPackage(cur.world, q.caller.principal, strings.Clone(q.rt.Repo), source)
+	s.current.Store(newView(cur.world.WithPackage(pkg), cur))
 	s.log.Info("package created", "repo", q.rt.Repo, "principal", q.caller.principal.String(),
 		"visibility", string(pkg.Visibility), "linked_repository", pkg.Repository, "media_type", mediaType)
 }

@@ -130,11 +130,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v *view, c ca
 		d.Fix = forgedFix
 	}
 	if d.Allow {
-		s.record(r, outcome{repo: repo, action: action, principal: c.principal, decision: d})
+		s.record(r, outcome{repo: repo, action: action, principal: c.principal, label: c.label, at: c.at, decision: d})
 		return d, nil
 	}
 	answer, _ := ghcrAnswer(d.Reason, repo)
-	s.record(r, outcome{repo: repo, action: action, principal: c.principal, decision: d, answer: answer})
+	s.record(r, outcome{repo: repo, action: action, principal: c.principal, label: c.label, at: c.at, decision: d, answer: answer})
 	explain(w, d)
 	return d, answer.forRepo(repo)
 }

@@ -44,12 +44,12 @@ func (s *Server) PackagesAPI() *restapi.Service { return s.rest }
 func (s *Server) UpdateWorld(change func(*authz.World) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.view.world.Clone()
+	w := s.current.Load().world.Clone()
 	ensureMaps(&w)
 	if err := change(&w); err != nil {
 		return err
 	}
-	s.view = newView(w, s.view)
+	s.current.Store(newView(w, s.current.Load()))
 	return nil
 }
 

@@ -96,28 +96,45 @@ func parseRoute(path string) (r route, ok, badName bool) {
 	if rest == "_catalog" {
 		return route{Kind: kindCatalog}, true, false
 	}
-	segs := strings.Split(rest, "/")
-	n := len(segs)
-	var repoSegs []string
+	// The last three segments, found from the end without splitting the
+	// whole path: i1, i2, i3 are the slashes before the last, the second
+	// to last and the third to last segment (-1: there is no such
+	// segment). Everything before the route's segments is the repository.
+	i1 := strings.LastIndexByte(rest, '/')
+	if i1 < 0 {
+		return route{}, false, false
+	}
+	i2 := strings.LastIndexByte(rest[:i1], '/')
+	if i2 < 0 {
+		return route{}, false, false
+	}
+	i3 := strings.LastIndexByte(rest[:i2], '/')
+	last, second, third := rest[i1+1:], rest[i2+1:i1], ""
+	if i3 >= 0 {
+		third = rest[i3+1 : i2]
+	}
+	var repo string
 	switch {
-	case n >= 3 && segs[n-2] == "blobs" && segs[n-1] == "uploads":
-		r, repoSegs = route{Kind: kindUploads}, segs[:n-2]
-	case n >= 4 && segs[n-3] == "blobs" && segs[n-2] == "uploads" && segs[n-1] == "":
-		r, repoSegs = route{Kind: kindUploads}, segs[:n-3]
-	case n >= 4 && segs[n-3] == "blobs" && segs[n-2] == "uploads":
-		r, repoSegs = route{Kind: kindUpload, Ref: segs[n-1]}, segs[:n-3]
-	case n >= 3 && segs[n-2] == "blobs":
-		r, repoSegs = route{Kind: kindBlob, Ref: segs[n-1]}, segs[:n-2]
-	case n >= 3 && segs[n-2] == "manifests":
-		r, repoSegs = route{Kind: kindManifest, Ref: segs[n-1]}, segs[:n-2]
-	case n >= 3 && segs[n-2] == "tags" && segs[n-1] == "list":
-		r, repoSegs = route{Kind: kindTags}, segs[:n-2]
-	case n >= 3 && segs[n-2] == "referrers":
-		r, repoSegs = route{Kind: kindReferrers, Ref: segs[n-1]}, segs[:n-2]
+	case second == "blobs" && last == "uploads":
+		r, repo = route{Kind: kindUploads}, rest[:i2]
+	case i3 >= 0 && third == "blobs" && second == "uploads" && last == "":
+		r, repo = route{Kind: kindUploads}, rest[:i3]
+	case i3 >= 0 && third == "blobs" && second == "uploads":
+		r, repo = route{Kind: kindUpload, Ref: last}, rest[:i3]
+	case second == "blobs":
+		r, repo = route{Kind: kindBlob, Ref: last}, rest[:i2]
+	case second == "manifests":
+		r, repo = route{Kind: kindManifest, Ref: last}, rest[:i2]
+	case second == "tags" && last == "list":
+		r, repo = route{Kind: kindTags}, rest[:i2]
+	case second == "referrers":
+		r, repo = route{Kind: kindReferrers, Ref: last}, rest[:i2]
 	default:
 		return route{}, false, false
 	}
-	r.Repo = strings.Join(repoSegs, "/")
+	// A copy, not a substring of the request line, which everything that
+	// keeps the name would otherwise keep alive.
+	r.Repo = strings.Clone(repo)
 	if r.Ref == "" && r.Kind != kindUploads && r.Kind != kindTags {
 		return r, false, false
 	}

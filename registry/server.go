@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -144,10 +146,19 @@ type Server struct {
 	faults  *faults.Set      // injected failures (faults.go)
 	faultMW *faults.Middleware
 
-	mu       sync.RWMutex
-	view     *view // the current world; replaced, never modified
+	// current is the current world's view: replaced (under mu), never
+	// modified, and read without a lock on every request.
+	current  atomic.Pointer[view]
+	mu       sync.RWMutex // serializes changes of current; guards initial and settings
 	initial  *scenarios.Scenario
 	settings scenarios.Settings
+
+	// pulls serves the requests that take the registry's hot path (see
+	// ServeHTTP) through the same middlewares as handler, without the
+	// router.
+	pulls http.Handler
+	// requestIDs is set when requests get ids (the debug log's).
+	requestIDs bool
 }
 
 // New builds a Server from opts.
@@ -171,6 +182,7 @@ func New(opts Options) (*Server, error) {
 			MaxUploadsPerHolder: opts.MaxUploadsPerCredential,
 			MaxUploadBytes:      opts.MaxUploadBytes,
 			Now:                 opts.Now,
+			Classify:            http.DetectContentType, // see serveWholeBlob
 		}),
 		decisions: newDecisionLog(opts.DecisionsKept),
 	}
@@ -198,19 +210,53 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Close() { s.sweeper.Stop() }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isPull(r) {
+		s.pulls.ServeHTTP(w, r)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
+
+// isPull reports whether r is a bodiless GET or HEAD the router would send
+// to handleV2: the path it routes on (the raw path when the URL has one)
+// is /v2 or under /v2/. Such requests, every pull, skip the router, whose
+// request copy, route context and path values cost allocations on each
+// one and which nothing on the /v2/ path reads. Only bodiless reads take
+// this path: the middlewares may replace a body, which through the router
+// happens on its copy of the request, never on the server's.
+func isPull(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Body != nil && r.Body != http.NoBody {
+		return false
+	}
+	p := r.URL.RawPath
+	if p == "" {
+		p = r.URL.Path
+	}
+	return p == "/v2" || strings.HasPrefix(p, "/v2/")
+}
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	// A request id costs allocations on every request; only the debug
 	// log (one record per request) has a use for it.
+	var mws []func(http.Handler) http.Handler
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
-		r.Use(middleware.NewRequestIDs().RequestID)
+		mws = append(mws, middleware.NewRequestIDs().RequestID)
+		s.requestIDs = true
 	}
-	r.Use(s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
+	mws = append(mws, s.recoverer, s.accessLog, s.injectFaults, s.githubAPI, s.apiVersion, s.bodyRate)
+	r.Use(mws...)
+	v2 := s.handle(s.handleV2)
 	r.HandleFunc("/token", s.handle(s.handleToken))
-	r.HandleFunc("/v2", s.handle(s.handleV2))
-	r.HandleFunc("/v2/*", s.handle(s.handleV2))
+	r.HandleFunc("/v2", v2)
+	r.HandleFunc("/v2/*", v2)
+	// The same chain as the router's (chi applies r.Use's middlewares
+	// first to last, the first outermost).
+	s.pulls = v2
+	for i := len(mws) - 1; i >= 0; i-- {
+		s.pulls = mws[i](s.pulls)
+	}
 	r.Route("/_fakeghcr", s.adminRoutes)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errUnsupported) })
@@ -260,8 +306,4 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 }
 
 // snapshot returns the current world's view; callers must not modify it.
-func (s *Server) snapshot() *view {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.view
-}
+func (s *Server) snapshot() *view { return s.current.Load() }

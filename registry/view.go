@@ -29,11 +29,24 @@ type view struct {
 	// nonce, and a token whose nonce is not its credential's current one
 	// authenticates nobody.
 	bound map[string]binding
-	memo  sync.Map // memoKey -> authz.Decision
+	// principals are the world's credentials as principals, with their
+	// names for records (authz.Principal.String), by index in
+	// world.Credentials: a request a registry token authenticates takes
+	// its principal from here, made once per world instead of once per
+	// request.
+	principals []boundPrincipal
+	memo       sync.Map // memoKey -> authz.Decision
 
 	memoMu    sync.Mutex // serializes adding to memo
 	memoCount int        // entries in memo
 	memoBytes int        // memoBytes of the entries in memo
+}
+
+// boundPrincipal is a credential of the view's world as a principal. The
+// credential is the view's own copy, which nobody modifies.
+type boundPrincipal struct {
+	principal authz.Principal
+	label     string // principal.String()
 }
 
 // binding is a credential as registry tokens are bound to it.
@@ -56,8 +69,11 @@ type memoKey struct {
 // credential (the admin change names it in renewed), or before a reset
 // that changed it, authenticates nobody afterwards.
 func newView(w authz.World, prev *view, renewed ...string) *view {
-	v := &view{world: w, bound: make(map[string]binding, len(w.Credentials))}
+	v := &view{world: w, bound: make(map[string]binding, len(w.Credentials)), principals: make([]boundPrincipal, len(w.Credentials))}
+	creds := slices.Clone(w.Credentials)
 	for i, c := range w.Credentials {
+		p := authz.Principal{Credential: &creds[i]}
+		v.principals[i] = boundPrincipal{principal: p, label: p.String()}
 		b := binding{index: i}
 		if old, ok := prev.credential(c.Name); ok && !slices.Contains(renewed, c.Name) && reflect.DeepEqual(old, c) {
 			b.nonce = prev.bound[c.Name].nonce
@@ -82,14 +98,14 @@ func (v *view) credential(name string) (authz.Credential, bool) {
 	return v.world.Credentials[b.index], true
 }
 
-// boundCredential returns the credential a registry token was minted for,
-// if it still exists with the nonce the token carries.
-func (v *view) boundCredential(name, nonce string) (authz.Credential, bool) {
+// boundPrincipal returns the credential a registry token was minted for,
+// as a principal, if it still exists with the nonce the token carries.
+func (v *view) boundPrincipal(name, nonce string) (boundPrincipal, bool) {
 	b, ok := v.bound[name]
 	if !ok || nonce == "" || subtle.ConstantTimeCompare([]byte(b.nonce), []byte(nonce)) != 1 {
-		return authz.Credential{}, false
+		return boundPrincipal{}, false
 	}
-	return v.world.Credentials[b.index], true
+	return v.principals[b.index], true
 }
 
 // nonce is the current nonce of the named credential.

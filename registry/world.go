@@ -44,7 +44,8 @@ func (s *Server) load(sc *scenarios.Scenario) error {
 		return fmt.Errorf("scenario %q: the world is not valid: %w", sc.Name, err)
 	}
 	s.mu.Lock()
-	s.view, s.initial, s.settings = newView(w, s.view), sc, sc.Settings
+	s.current.Store(newView(w, s.current.Load()))
+	s.initial, s.settings = sc, sc.Settings
 	s.mu.Unlock()
 	return s.preload(sc)
 }
@@ -71,7 +72,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	w := s.initial.World.Clone()
 	ensureMaps(&w)
-	s.view = newView(w, s.view)
+	s.current.Store(newView(w, s.current.Load()))
 }
 
 // Export returns the current world as a scenario (the file format).
@@ -82,11 +83,11 @@ func (s *Server) Export() *scenarios.Scenario {
 		Name:        s.initial.Name,
 		Description: s.initial.Description,
 		Fix:         s.initial.Fix,
-		World:       s.view.world.Clone(),
+		World:       s.current.Load().world.Clone(),
 		Settings:    s.settings,
 		Tags:        map[string][]string{},
 	}
-	for pkg := range s.view.world.Packages {
+	for pkg := range s.current.Load().world.Packages {
 		if tags, err := s.store.Tags(pkg); err == nil && len(tags) > 0 {
 			sc.Tags[pkg] = tags
 		}
@@ -113,10 +114,10 @@ func renewedBy(c Change) []string {
 func (s *Server) Apply(c Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w, err := s.view.world.Apply(c)
+	w, err := s.current.Load().world.Apply(c)
 	if err != nil {
 		return err
 	}
-	s.view = newView(w, s.view, renewedBy(c)...)
+	s.current.Store(newView(w, s.current.Load(), renewedBy(c)...))
 	return nil
 }

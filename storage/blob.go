@@ -14,6 +14,7 @@ type Blob struct {
 	digest Digest
 	size   int64
 	chunks []chunk // non-empty, in order
+	class  string  // Options.Classify's result, set before the blob is shared
 }
 
 // chunk is a piece of a Blob and its offset in it.
@@ -37,6 +38,20 @@ func (b *Blob) Digest() Digest { return b.digest }
 
 // Size returns the blob's length in bytes.
 func (b *Blob) Size() int64 { return b.size }
+
+// Class returns what the store's Options.Classify said of the blob's first
+// bytes when it was committed, or "" without a Classify.
+func (b *Blob) Class() string { return b.class }
+
+// classify sets b's class with f (nil: none). b must not be shared yet.
+func (b *Blob) classify(f func(head []byte) string) {
+	if f == nil {
+		return
+	}
+	head := make([]byte, min(b.size, ClassifyLen))
+	_, _ = b.ReadAt(head, 0) // the whole head: it is within the blob
+	b.class = f(head)
+}
 
 var (
 	errNegativeOffset = errors.New("negative offset")
@@ -66,6 +81,9 @@ func (b *Blob) ReadAt(p []byte, off int64) (int, error) {
 
 // chunkAt returns the index of the chunk holding offset off < b.size.
 func (b *Blob) chunkAt(off int64) int {
+	if off < int64(len(b.chunks[0].data)) {
+		return 0 // every read of a whole blob
+	}
 	i, found := slices.BinarySearchFunc(b.chunks, off, func(c chunk, off int64) int { return cmp.Compare(c.start, off) })
 	if !found {
 		i--

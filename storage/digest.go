@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -26,6 +27,11 @@ const (
 // exact number of lower-case hex digits; anything else is an error that
 // errors.Is ErrDigestInvalid.
 func ParseDigest(s string) (Digest, error) {
+	if hex, ok := strings.CutPrefix(s, algSHA256+":"); ok && len(hex) == 2*sha256.Size && lowerHex(hex) {
+		// The common case, without the general parser's allocations (it
+		// makes a hasher to learn the length): the same Digest.
+		return Digest{Algorithm: algSHA256, Hex: hex}, nil
+	}
 	if len(s) > maxEcho {
 		// Longer than sha512's 135 characters. Not parsed: the parser's
 		// error would quote s once more.
@@ -36,6 +42,16 @@ func ParseDigest(s string) (Digest, error) {
 		return Digest{}, fmt.Errorf("%w: %s: %w", ErrDigestInvalid, quoted(s), err)
 	}
 	return d, nil
+}
+
+// lowerHex reports whether s is lower-case hex digits only.
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkDigest validates a Digest built by hand rather than by ParseDigest.

@@ -68,7 +68,17 @@ type Options struct {
 	MaxUploadBytes int64
 	// Now is the clock used for upload expiry. Default time.Now.
 	Now func() time.Time
+	// Classify, when set, is called once for every blob committed, with
+	// its first ClassifyLen bytes (all of them if it is shorter); its
+	// result is the blob's Class. A server that labels every answer with
+	// what the blob's first bytes look like (the registry: its sniffed
+	// Content-Type) computes that once per blob instead of once per read.
+	Classify func(head []byte) string
 }
+
+// ClassifyLen is how many of a blob's first bytes Options.Classify sees:
+// as many as net/http's content sniffing reads.
+const ClassifyLen = 512
 
 // Validate reports a negative limit, which New would silently replace by
 // its default; call it where options come from flags or the environment.

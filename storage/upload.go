@@ -333,6 +333,7 @@ func (s *Store) finish(u *upload, d Digest) error {
 	// got, not d: d is parsed from the request and its strings are
 	// substrings of the request line.
 	b := newBlob(got, u.buf.finish())
+	b.classify(s.opts.Classify)
 	u.release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
