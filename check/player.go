@@ -352,7 +352,12 @@ func (p *player) tokenLogin(line int) login {
 		desc += "; a fork's pull request caps it at read"
 	}
 	if p.ev.dependabot {
-		desc += "; a Dependabot run caps it at read"
+		switch {
+		case pk == "":
+			desc += "; read-only in a Dependabot run: no permissions block raises its read-only default"
+		case pk == authz.RoleWrite:
+			desc += "; in a Dependabot run the permissions key raises its read-only default"
+		}
 	}
 	return login{line: line, cred: c, desc: desc}
 }
