@@ -83,19 +83,21 @@ func eventsOf(on []workflows.Trigger) []event {
 
 // dependabotAssumption names what a Dependabot run rests on: that
 // Dependabot updates this repository at all, which the world leaves open.
+// The run still counts for the exit status like a fork's pull request: it
+// happens whenever Dependabot opens or updates a pull request.
 func dependabotAssumption(ev event) string {
-	const open = "only if Dependabot version or security updates are enabled for this repository, a state the world leaves open"
+	const open = "it happens only if Dependabot version or security updates are enabled for this repository, a state the world leaves open"
 	switch ev.base {
 	case "push", "create":
-		what := "pushes"
+		what := "push"
 		if ev.base == "create" {
-			what = "creates"
+			what = "create"
 		}
-		s := fmt.Sprintf("a Dependabot run: Dependabot %s branches such as %s, which this trigger runs for, %s", what, ev.branch, open)
+		s := fmt.Sprintf("a Dependabot run: this %s trigger runs for Dependabot's branches (such as %s); %s", what, ev.branch, open)
 		if ev.paths {
-			s += ", and when its update changes a file the trigger's paths filter selects"
+			s += ", and only when the update changes a file the trigger's paths filter selects"
 		}
 		return s
 	}
-	return "a Dependabot run: it happens " + open
+	return "a Dependabot run: " + open
 }
