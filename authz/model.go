@@ -210,7 +210,9 @@ type Credential struct {
 	// Fork marks a run for a pull request from a fork: packages is capped
 	// at read whatever the workflow asks.
 	Fork bool
-	// Dependabot marks a run triggered by Dependabot: treated like a fork.
+	// Dependabot marks a run triggered by Dependabot: its packages
+	// permission is read-only by default (no permissions block), and an
+	// explicit one raises it, except on pull_request_target.
 	Dependabot bool
 	// ReusableWorkflow is the repository of a reusable workflow
 	// (on: workflow_call) that runs the push for the caller in Repository.

@@ -11,13 +11,19 @@ func decideWorkflow(w World, c *Credential, a Access) Decision {
 	q := workflowRequest{w: w, c: c, a: a}
 	q.pkg, q.exists = w.Package(a.Package)
 	q.perm, q.why = packagesPermission(w, c)
+	var d Decision
 	switch a.Action {
 	case ActionRead:
 		return workflowRead(q)
 	case ActionWrite:
-		return workflowWrite(q)
+		d = workflowWrite(q)
+	default:
+		d = workflowDelete(q)
 	}
-	return workflowDelete(q)
+	if d.Allow && dependabotRaised(c) {
+		d.Explanation += "; a Dependabot run's GITHUB_TOKEN is read-only by default, and the workflow's permissions key raises it (GitHub docs, \"Troubleshooting Dependabot on GitHub Actions\", \"Changing GITHUB_TOKEN permissions\")"
+	}
+	return d
 }
 
 // workflowRequest is one GITHUB_TOKEN request being decided: the world,
@@ -169,7 +175,19 @@ func installationMissing(c *Credential, a Access) (Decision, bool) {
 //     restricted = read; read when the repository or its setting is unknown
 //     (restricted is the default since 2023-02-02);
 //   - pull requests from forks get at most read, except pull_request_target;
-//     Dependabot runs get at most read whatever the event.
+//   - a Dependabot run's token is read-only by default: without a
+//     permissions block it gets read whatever the repository's default,
+//     but an explicit "packages: write" raises it [GitHub docs,
+//     "Troubleshooting Dependabot on GitHub Actions", "Changing
+//     GITHUB_TOKEN permissions": "By default, GitHub Actions workflows
+//     triggered by Dependabot get a GITHUB_TOKEN with read-only
+//     permissions. You can use the permissions key in your workflow to
+//     increase the access for the token"; changelog 2021-10-06, "Workflows
+//     triggered by Dependabot PRs will respect permissions key in
+//     workflows"; seen for packages at
+//     https://github.com/jidicula/clang-format-action/issues/190, fixed by
+//     adding packages: write]. On pull_request_target (base ref created by
+//     Dependabot) the docs say read-only without "by default": capped.
 //
 // INFERRED and conservative: an unknown Packages value means none.
 func packagesPermission(w World, c *Credential) (Role, string) {
@@ -195,8 +213,10 @@ func packagesPermission(w World, c *Credential) (Role, string) {
 	}
 	if perm == RoleWrite {
 		switch {
-		case c.Dependabot:
-			perm, why = RoleRead, "a Dependabot run gets a read-only token"
+		case c.Dependabot && c.Event == "pull_request_target":
+			perm, why = RoleRead, "a Dependabot pull_request_target run gets a read-only token whatever the workflow asks (GitHub docs, \"Troubleshooting Dependabot on GitHub Actions\")"
+		case c.Dependabot && c.Packages == "":
+			perm, why = RoleRead, "a Dependabot run's token is read-only by default and no permissions block raises it (GitHub docs, \"Troubleshooting Dependabot on GitHub Actions\": the permissions key can increase it)"
 		case c.Fork && c.Event != "pull_request_target":
 			perm, why = RoleRead, "a pull request from a fork gets a read-only token"
 		}
@@ -204,10 +224,18 @@ func packagesPermission(w World, c *Credential) (Role, string) {
 	return perm, why
 }
 
+// dependabotRaised reports whether a Dependabot run's packages: write comes
+// from the workflow's permissions key raising its read-only default.
+func dependabotRaised(c *Credential) bool {
+	return c.Dependabot && c.Event != "pull_request_target" && c.Packages == RoleWrite
+}
+
 func permissionFix(c *Credential, why string) string {
 	switch {
+	case c.Dependabot && c.Event == "pull_request_target":
+		return "Skip the push in Dependabot runs (if: github.actor != 'dependabot[bot]'); a Dependabot pull_request_target run's GITHUB_TOKEN is read-only"
 	case c.Dependabot:
-		return "Skip the push in Dependabot runs (if: github.actor != 'dependabot[bot]'); Dependabot runs get a read-only GITHUB_TOKEN"
+		return "Skip the push in Dependabot runs (if: github.actor != 'dependabot[bot]'), or add \"permissions: packages: write\" to the job: a Dependabot run's GITHUB_TOKEN is read-only by default and the permissions key raises it (GitHub docs warn that a compromised dependency then runs with that access)"
 	case c.Fork && c.Event != "pull_request_target":
 		return "Push from a push or release workflow instead; pull requests from forks get a read-only GITHUB_TOKEN"
 	case strings.Contains(why, "leaves packages out"):

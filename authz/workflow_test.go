@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fakeghcr/fakeghcr/authz"
@@ -61,9 +62,19 @@ func TestDecideWorkflowWrite(t *testing.T) {
 		{name: "§9 row 14: fork PR capped", p: gh("acme/web", pkgWrite, fork, event("pull_request")), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
 		{name: "§9 row 15: fork PR capped, first publish", p: gh("acme/web", fork, event("pull_request")), a: write("acme/new"), want: authz.DenyWorkflowCreate},
 		{name: "fork PR via pull_request_target not capped", p: gh("acme/web", pkgWrite, fork, event("pull_request_target")), a: write("acme/web-img"), want: authz.AllowInheritedRepo, allow: true},
-		{name: "§9 row 14: Dependabot capped", p: gh("acme/web", pkgWrite, dependabot), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
+		// Dependabot: read-only by default, raised by an explicit
+		// permissions key (GitHub docs, "Troubleshooting Dependabot on
+		// GitHub Actions", "Changing GITHUB_TOKEN permissions").
+		{name: "§9 row 14: Dependabot without a block is read-only on a permissive repository", p: gh("acme/web", dependabot, event("pull_request")), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
+		{name: "Dependabot push without a block is read-only", p: gh("acme/web", dependabot, event("push")), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
+		{name: "Dependabot without a block, first publish", p: gh("acme/web", dependabot), a: write("acme/new"), want: authz.DenyWorkflowCreate},
+		{name: "Dependabot pull_request: packages: write raises the default", p: gh("acme/web", pkgWrite, dependabot, event("pull_request")), a: write("acme/web-img"), want: authz.AllowInheritedRepo, allow: true},
+		{name: "Dependabot push: packages: write raises the default", p: gh("acme/web", pkgWrite, dependabot, event("push")), a: write("acme/web-img"), want: authz.AllowInheritedRepo, allow: true},
+		{name: "Dependabot: packages: write on a restricted repository, first publish", p: gh("acme/api", pkgWrite, dependabot, event("push")), a: write("acme/brand-new"), want: authz.AllowCreate, allow: true},
+		{name: "Dependabot: packages: read stays read", p: gh("acme/web", pkgRead, dependabot), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
+		{name: "Dependabot: a raised token still needs access to the package", p: gh("acme/api", pkgWrite, dependabot), a: write("acme/web-img"), want: authz.DenyActionsAccess},
 		{name: "Dependabot capped on pull_request_target", p: gh("acme/web", pkgWrite, dependabot, event("pull_request_target")), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
-		{name: "Dependabot capped, first publish", p: gh("acme/web", dependabot), a: write("acme/new"), want: authz.DenyWorkflowCreate},
+		{name: "Dependabot and fork: the fork's cap wins", p: gh("acme/web", pkgWrite, dependabot, fork, event("pull_request")), a: write("acme/web-img"), want: authz.DenyWorkflowReadOnly},
 		{name: "Actions access does not help a read-only token", p: gh("acme/web", pkgRead), a: write("acme/granted-write"), want: authz.DenyWorkflowReadOnly},
 
 		// Rule 3: create.
@@ -114,8 +125,41 @@ func TestDecideWorkflowDelete(t *testing.T) {
 		{name: "inheriting link is not admin (INFERRED)", p: gh("acme/web", pkgWrite), a: del("acme/web-img"), want: authz.DenyDeletePackage},
 		{name: "read-only token", p: gh("acme/web", pkgRead), a: del("acme/granted-admin"), want: authz.DenyDeletePackage},
 		{name: "fork PR", p: gh("acme/web", fork), a: del("acme/granted-admin"), want: authz.DenyDeletePackage},
+		{name: "Dependabot without a block", p: gh("acme/web", dependabot), a: del("acme/granted-admin"), want: authz.DenyDeletePackage},
+		{name: "Dependabot with packages: write and Admin", p: gh("acme/web", pkgWrite, dependabot), a: del("acme/granted-admin"), want: authz.AllowActionsAccess, allow: true},
 		{name: "stale admin grant", p: gh("acme/reborn", pkgWrite), a: del("acme/reborn"), want: authz.DenyDeletePackage},
 		{name: "foreign namespace", p: gh("acme/web", pkgWrite), a: del("other/secret"), want: authz.DenyInstallationMissing},
 		{name: "missing package", p: gh("acme/web", pkgWrite), a: del("acme/nope"), want: authz.DenyNameUnknown},
 	})
+}
+
+// A Dependabot run's explanations say where its packages permission comes
+// from: the read-only default (fix: skip the push or raise it) or the
+// permissions key raising it, citing GitHub's docs.
+func TestDependabotExplanations(t *testing.T) {
+	t.Parallel()
+	w := world()
+	d := authz.Decide(w, gh("acme/web", dependabot, event("pull_request")), write("acme/web-img"))
+	for _, want := range []string{"read-only by default", "Troubleshooting Dependabot on GitHub Actions"} {
+		if !strings.Contains(d.Explanation, want) {
+			t.Errorf("default denial: explanation %q lacks %q", d.Explanation, want)
+		}
+	}
+	for _, want := range []string{"github.actor != 'dependabot[bot]'", "permissions: packages: write"} {
+		if !strings.Contains(d.Fix, want) {
+			t.Errorf("default denial: fix %q lacks %q", d.Fix, want)
+		}
+	}
+	d = authz.Decide(w, gh("acme/web", pkgWrite, dependabot, event("pull_request_target")), write("acme/web-img"))
+	if strings.Contains(d.Fix, "permissions: packages: write") {
+		t.Errorf("pull_request_target: fix %q offers a permissions block, which cannot raise it", d.Fix)
+	}
+	d = authz.Decide(w, gh("acme/web", pkgWrite, dependabot, event("push")), write("acme/web-img"))
+	if !d.Allow || !strings.Contains(d.Explanation, "permissions key raises it") || !strings.Contains(d.Explanation, "Changing GITHUB_TOKEN permissions") {
+		t.Errorf("raised Dependabot push: got allow=%v, explanation %q", d.Allow, d.Explanation)
+	}
+	d = authz.Decide(w, gh("acme/web", pkgWrite, event("push")), write("acme/web-img"))
+	if strings.Contains(d.Explanation, "Dependabot") {
+		t.Errorf("a run not triggered by Dependabot mentions it: %q", d.Explanation)
+	}
 }

@@ -178,35 +178,6 @@ type call struct {
 	job *workflows.Job
 }
 
-// event is one way a workflow runs.
-type event struct {
-	name, base       string
-	fork, dependabot bool
-}
-
-// eventsOf lists the events a workflow runs for; a pull_request runs three
-// ways: from a branch of the repository, from a fork, and from Dependabot.
-func eventsOf(on []workflows.Trigger) []event {
-	var out []event
-	seen := map[string]bool{}
-	add := func(e event) {
-		if !seen[e.name] {
-			seen[e.name] = true
-			out = append(out, e)
-		}
-	}
-	for _, t := range on {
-		if t.Event == "pull_request" {
-			add(event{name: "pull_request", base: "pull_request"})
-			add(event{name: "pull_request:fork", base: "pull_request", fork: true})
-			add(event{name: "pull_request:dependabot", base: "pull_request", dependabot: true})
-			continue
-		}
-		add(event{name: t.Event, base: t.Event})
-	}
-	return out
-}
-
 // local finds a reusable workflow called as ./.github/workflows/x.yml
 // among the files read.
 func (a *analyzer) local(uses string) *workflows.Workflow {
@@ -269,6 +240,9 @@ func (a *analyzer) runJob(wf *workflows.Workflow, job *workflows.Job, ev event, 
 		}
 		if len(combo) > 0 {
 			jobAssume = append(jobAssume, "matrix "+comboString(combo))
+		}
+		if ev.dependabot {
+			jobAssume = append(jobAssume, dependabotAssumption(ev))
 		}
 		jobAssume = append(jobAssume, sc.assumed...)
 		items := a.interactions(wf, job, sc)
@@ -337,6 +311,14 @@ func (a *analyzer) scope(wf *workflows.Workflow, job *workflows.Job, ev event, c
 	if ev.dependabot {
 		set("github.actor", "dependabot[bot]")
 		set("github.triggering_actor", "dependabot[bot]")
+		if ev.branch != "" {
+			// The branch's full name is Dependabot's choice; github.ref
+			// is enough for conditions on the branch (a tag, main). Its
+			// ref_name stays unknown: an image tag built from it is not
+			// evaluated as one of these names.
+			set("github.ref", "refs/heads/"+ev.branch)
+			set("github.ref_type", "branch")
+		}
 	}
 	for k, v := range combo {
 		set("matrix."+k, v)

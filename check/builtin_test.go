@@ -88,6 +88,8 @@ func workflowFor(t *testing.T, sc *scenarios.Scenario, e scenarios.Expect) (src,
 			switch {
 			case c.Fork:
 				on, event = "pull_request", "pull_request:fork"
+			case c.Dependabot && (c.Event == "push" || c.Event == "create"):
+				on, event = c.Event, c.Event+":dependabot"
 			case c.Dependabot:
 				on, event = "pull_request", "pull_request:dependabot"
 			}

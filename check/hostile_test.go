@@ -16,7 +16,7 @@ import (
 // the part that grows.
 func hostileWorkflow(script string) string {
 	var b strings.Builder
-	b.WriteString("on: push\npermissions:\n  packages: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n")
+	b.WriteString("on:\n  push:\n    branches: [main]\npermissions:\n  packages: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n")
 	b.WriteString("      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: x\n          password: ${{ secrets.GITHUB_TOKEN }}\n")
 	b.WriteString("      - run: |\n")
 	for _, l := range strings.Split(script, "\n") {

@@ -31,7 +31,7 @@ var eightPackages = []string{
 
 func packagesWorkflow(lines []string) string {
 	var b strings.Builder
-	b.WriteString("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n")
+	b.WriteString("on:\n  push:\n    branches: [main]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n")
 	b.WriteString("      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: ${{ github.actor }}\n          password: ${{ secrets.GITHUB_TOKEN }}\n")
 	for _, l := range lines {
 		b.WriteString("      - run: " + l + "\n")

@@ -43,8 +43,26 @@ type login struct {
 	desc string
 	// unknown says why the credential cannot be known, if it cannot.
 	unknown string
-	// empty: the secret is empty in this event (forks, Dependabot).
+	// empty: the secret is empty in this event (forks).
 	empty bool
+	// orEmpty names a secret that is empty in this Dependabot run unless
+	// the repository has a Dependabot secret of that name: the answer is
+	// the credential's when that refuses too, unknown otherwise.
+	orEmpty string
+}
+
+// dependabotSecret settles a Dependabot run's answer r for a login whose
+// secret may be empty (l.orEmpty): refused either way, or open.
+func dependabotSecret(l login, r result) result {
+	if l.orEmpty == "" || r.Outcome == Unknown {
+		return r
+	}
+	if r.Outcome == Deny {
+		r.Explanation += fmt.Sprintf(" (In this Dependabot run secrets.%s is a Dependabot secret of that name if the repository has one, else empty, which is refused too.)", l.orEmpty)
+		return r
+	}
+	return result{Outcome: Unknown, Explanation: fmt.Sprintf("In a Dependabot run secrets.%s is a Dependabot secret of that name, if the repository has one, a state the world leaves open: GitHub passes only Dependabot secrets to Dependabot runs (its docs suggest storing the token under the same name in both). Without one the password is empty and the login fails; with one, as here: %s", l.orEmpty, r.Explanation),
+		Fix: fmt.Sprintf("Add a Dependabot secret named %s (repository Settings -> Secrets and variables -> Dependabot), or skip this step in Dependabot runs (if: github.actor != 'dependabot[bot]')", l.orEmpty)}
 }
 
 func (p *player) play() ([]Finding, []result) {
@@ -187,6 +205,9 @@ func (p *player) imageResult(f *Finding, in interaction, rf ref, current *login,
 		principal.Credential = l.cred
 	}
 	r := predict(p.world, principal, in.action, rf.repo, in.headFirst, p.a.opts.AnonymousPrivateTokenStatus == 403)
+	// A package the push creates is kept: in the state without the
+	// secret the job stopped at its login.
+	r = dependabotSecret(l, r)
 	if l.cred == nil && r.Outcome == Deny {
 		r.Explanation = "No login to ghcr.io precedes this step, so the client is anonymous. " + r.Explanation
 		r.Fix = "Log in to ghcr.io before this step (docker/login-action with registry: ghcr.io, username: ${{ github.actor }}, password: ${{ secrets.GITHUB_TOKEN }})"
@@ -250,6 +271,7 @@ func (p *player) loginResult(in interaction, l login) result {
 	if r.Outcome == Allow {
 		r.Explanation = fmt.Sprintf("GHCR's token service accepts %s; the login succeeds (what it may do is decided per package, on each push and pull).", l.desc)
 	}
+	r = dependabotSecret(l, r)
 	if r.Outcome == Deny {
 		r.prints = prints(in.client, in.prefix, clientlines.StageLogin, "", "", r)
 	}
@@ -275,8 +297,22 @@ func (p *player) resolveLogin(password string, set bool, line int) login {
 		return p.tokenLogin(line)
 	}
 	desc := fmt.Sprintf("secrets.%s", name)
-	if p.ev.fork || p.ev.dependabot {
+	if p.ev.fork {
 		return login{line: line, empty: true, desc: desc + " is empty in this event"}
+	}
+	if p.ev.dependabot {
+		// GitHub passes only Dependabot secrets to a Dependabot run, and
+		// its docs suggest storing the token under the same name in both
+		// [GitHub docs: "Troubleshooting Dependabot on GitHub Actions",
+		// "Accessing secrets"]: whether the repository has one is a state
+		// the world leaves open. With one, the run logs in as the
+		// repository's own runs do.
+		q := *p
+		q.ev.dependabot = false
+		l := q.resolveLogin(password, set, line)
+		l.desc += "; in a Dependabot run only if the repository has a Dependabot secret " + name + " (else empty)"
+		l.orEmpty = name
+		return l
 	}
 	if p.call != nil && !p.call.job.SecretsInherit {
 		v, ok := passedSecret(p.call.job.Secrets, name)
@@ -352,7 +388,12 @@ func (p *player) tokenLogin(line int) login {
 		desc += "; a fork's pull request caps it at read"
 	}
 	if p.ev.dependabot {
-		desc += "; a Dependabot run caps it at read"
+		switch {
+		case pk == "":
+			desc += "; read-only in a Dependabot run: no permissions block raises its read-only default"
+		case pk == authz.RoleWrite:
+			desc += "; in a Dependabot run the permissions key raises its read-only default"
+		}
 	}
 	return login{line: line, cred: c, desc: desc}
 }

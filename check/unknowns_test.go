@@ -153,7 +153,7 @@ func TestUnknownFieldsManyPackages(t *testing.T) {
 	}
 	// The login-then-pull steps of GitHub's "Publishing Docker images" guide
 	// (https://docs.github.com/actions/publishing-packages/publishing-docker-images).
-	src := "on: push\npermissions:\n  packages: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" +
+	src := "on:\n  push:\n    branches: [main]\npermissions:\n  packages: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" +
 		"      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: ${{ github.actor }}\n          password: ${{ secrets.GITHUB_TOKEN }}\n" + steps.String()
 	wf, err := workflows.Read("pull.yml", []byte(src))
 	if err != nil {

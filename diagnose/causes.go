@@ -391,8 +391,12 @@ func (d *Diagnoser) predicted(f *Failure, byReason map[authz.Reason]*Cause, orde
 				c = &Cause{Reason: st.Reason}
 				byReason[st.Reason] = c
 			}
-			c.Explanation, c.Fix = st.Explanation, st.Fix
-			c.Predicted = fd.File + ":" + itoa(fd.Line) + " (" + fd.Event + ")"
+			if c.Predicted == "" {
+				// The first finding wins: an event before its fork's
+				// and Dependabot's variants.
+				c.Explanation, c.Fix = st.Explanation, st.Fix
+				c.Predicted = fd.File + ":" + itoa(fd.Line) + " (" + fd.Event + ")"
+			}
 			if !slices.Contains(front, st.Reason) {
 				front = append(front, st.Reason)
 			}

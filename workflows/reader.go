@@ -80,6 +80,7 @@ func (r *reader) triggers(on *Node) []Trigger {
 					t.Types = append(t.Types, ty.Text)
 				}
 			}
+			t.Filters = filters(on.Values[i])
 			out = append(out, t)
 		}
 	default:
@@ -253,6 +254,25 @@ func value(n *Node) Value {
 		return Value{}
 	}
 	return Value{Text: n.Value, Line: n.Line, Col: n.Col, Block: n.Block}
+}
+
+// filters reads a trigger's branch, tag and path filters; a filter given
+// but empty is kept as an empty list (it matches nothing).
+func filters(n *Node) RefFilters {
+	list := func(key string) []string {
+		v := n.Get(key)
+		if v == nil {
+			return nil
+		}
+		out := []string{}
+		for _, s := range scalars(v) {
+			out = append(out, s.Text)
+		}
+		return out
+	}
+	return RefFilters{Branches: list("branches"), BranchesIgnore: list("branches-ignore"),
+		Tags: list("tags"), TagsIgnore: list("tags-ignore"),
+		Paths: list("paths"), PathsIgnore: list("paths-ignore")}
 }
 
 func scalars(n *Node) []Value {

@@ -69,6 +69,9 @@ type Trigger struct {
 	Line  int
 	// Types lists "types:" of the event, if any.
 	Types []string
+	// Filters are its branch, tag and path filters (push,
+	// pull_request, ...), as written.
+	Filters RefFilters
 }
 
 // Permissions is a "permissions:" value.

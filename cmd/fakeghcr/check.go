@@ -21,8 +21,9 @@ const checkLong = `Reads GitHub Actions workflows (default: .github/workflows) a
 answer ghcr.io will give them: each docker/login-action, docker/build-push-action
 push, container and service image, and each docker, buildx, crane, oras, skopeo,
 helm and podman command in run: steps, for each event that triggers the workflow
-(pull_request also as a fork's and as Dependabot's), through the same decisions
-fakeghcr serve makes.
+(pull_request also as a fork's and as Dependabot's; push and create also as
+Dependabot's when the trigger's branch filters let its dependabot/... branches
+through), through the same decisions fakeghcr serve makes.
 
 Without --scenario, a package is predicted in every state GitHub's defaults leave
 open (a package this repository pushes is new or linked to it; another owner's
@@ -36,7 +37,9 @@ actions (uses: ./path) are read from the current directory's checkout
 (--repo-root). What cannot be evaluated is shown unresolved (UNKNOWN). Identical
 findings are grouped.
 
-Exit status: 1 when a finding is denied in every state the world leaves open, 0
+Exit status: 1 when a finding is denied in every state the world leaves open
+(a fork's or Dependabot's run counts like any other: whether Dependabot updates
+the repository is named beside its findings, not played as a state), 0
 otherwise, 2 for usage errors, unreadable workflows and files over a limit
 (file:line, the limit and the flag that raises it).`
 
