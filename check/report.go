@@ -116,12 +116,24 @@ type State struct {
 	Fix         string       `json:"fix,omitempty"`
 }
 
-// Denied reports whether any finding is a denial.
+// Denied reports whether a finding is denied in every state the world
+// leaves open: check's exit status 1. A denial only in Dependabot's own
+// branch runs (push:dependabot, create:dependabot) depends on whether
+// Dependabot updates are enabled for the repository, which neither the
+// workflow nor the world says; it is reported, naming that condition, and
+// does not count here.
 func (r Report) Denied() bool {
 	for _, f := range r.Findings {
-		if f.Outcome == Deny {
+		if f.Outcome == Deny && !dependabotBranchRun(f.Event) {
 			return true
 		}
 	}
 	return false
+}
+
+// dependabotBranchRun reports whether event is the run of a branch
+// Dependabot pushed or created, which happens only when Dependabot updates
+// are enabled.
+func dependabotBranchRun(event string) bool {
+	return event == "push:dependabot" || event == "create:dependabot"
 }

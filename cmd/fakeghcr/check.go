@@ -38,9 +38,10 @@ actions (uses: ./path) are read from the current directory's checkout
 findings are grouped.
 
 Exit status: 1 when a finding is denied in every state the world leaves open
-(a fork's or Dependabot's run counts like any other: whether Dependabot updates
-the repository is named beside its findings, not played as a state), 0
-otherwise, 2 for usage errors, unreadable workflows and files over a limit
+(a fork's pull request and Dependabot's pull request count like any other run;
+a refusal only in the runs of Dependabot's own branches is reported but does not
+set 1, since those runs happen only if Dependabot updates are enabled, which
+neither the workflow nor the world says), 0 otherwise, 2 for usage errors, unreadable workflows and files over a limit
 (file:line, the limit and the flag that raises it).`
 
 func newCheckCmd(cli *cliEnv) *cobra.Command {
