@@ -22,6 +22,9 @@ import (
 // An invalid file gives a *FileError, or several joined with errors.Join
 // (in file order); find them with errors.As.
 func Parse(filename string, data []byte) (*Scenario, error) {
+	if s, ok := parseSimple(filename, data); ok {
+		return s, nil
+	}
 	doc, pos, unknown, marks, err := decode(filename, data)
 	if err != nil {
 		return nil, err
