@@ -124,6 +124,16 @@ func (u *UI) Mount(backend *registry.Server) http.Handler { return u.Handler(bac
 // Prefix.
 func (u *UI) Handler(backend Backend) http.Handler {
 	u.backend = backend
+	// The routes are built on the first request to the page, not here:
+	// every `fakeghcr serve` mounts the page before its first answer
+	// (issue 19's start-up), and most never show it.
+	routes := sync.OnceValue(u.routes)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routes().ServeHTTP(w, r) })
+}
+
+// routes is the page's handler: its paths, the session and cross-origin
+// checks, and guard.
+func (u *UI) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/{file}", http.StripPrefix("/static/", u.static))
 	mux.HandleFunc("GET /login", u.handleLoginPage)
