@@ -40,7 +40,7 @@ func parseSimple(filename string, data []byte) (s *Scenario, ok bool) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
 		return nil, false
 	}
-	r := simpleReader{lines: bytes.Split(data, []byte("\n"))}
+	r := simpleReader{lines: strings.Split(string(data), "\n"), fields: map[reflect.Type]map[string][]int{}}
 	doc := &fileDoc{}
 	if !r.decode(root.Content[0], reflect.ValueOf(doc).Elem()) {
 		return nil, false
@@ -55,7 +55,8 @@ func parseSimple(filename string, data []byte) (s *Scenario, ok bool) {
 // simpleReader decodes a yaml.v3 node tree into the file types, refusing
 // (false) whatever it is not sure go-yaml reads the same way.
 type simpleReader struct {
-	lines [][]byte // the file, to see how a scalar is written
+	lines  []string                         // the file, to see how a scalar is written
+	fields map[reflect.Type]map[string][]int // a struct's fields by YAML key
 }
 
 func (r simpleReader) decode(n *yaml.Node, v reflect.Value) bool {
@@ -153,15 +154,31 @@ func (r simpleReader) decodeStruct(n *yaml.Node, v reflect.Value) bool {
 			return false
 		}
 		seen[key] = true
-		f, found := structField(v.Type(), key)
+		index, found := r.fieldsOf(v.Type())[key]
 		if !found {
 			return false
 		}
-		if !r.decode(n.Content[i+1], v.FieldByIndex(f.Index)) {
+		if !r.decode(n.Content[i+1], v.FieldByIndex(index)) {
 			return false
 		}
 	}
 	return true
+}
+
+// fieldsOf indexes struct type t's fields by YAML key, once per Parse.
+func (r simpleReader) fieldsOf(t reflect.Type) map[string][]int {
+	byKey, ok := r.fields[t]
+	if !ok {
+		byKey = map[string][]int{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if _, dup := byKey[yamlKey(f)]; !dup {
+				byKey[yamlKey(f)] = f.Index
+			}
+		}
+		r.fields[t] = byKey
+	}
+	return byKey
 }
 
 // str is a string scalar written so that both decoders read the same
@@ -227,7 +244,7 @@ func (r simpleReader) at(n *yaml.Node) (string, bool) {
 	if n.Line < 1 || n.Line > len(r.lines) || n.Column < 1 {
 		return "", false
 	}
-	line := string(r.lines[n.Line-1])
+	line := r.lines[n.Line-1]
 	if strings.ContainsAny(line, "\t\r") || n.Column-1 > len(line) || !isASCII(line) {
 		return "", false
 	}
