@@ -55,7 +55,7 @@ func parseSimple(filename string, data []byte) (s *Scenario, ok bool) {
 // simpleReader decodes a yaml.v3 node tree into the file types, refusing
 // (false) whatever it is not sure go-yaml reads the same way.
 type simpleReader struct {
-	lines  []string                         // the file, to see how a scalar is written
+	lines  []string                          // the file, to see how a scalar is written
 	fields map[reflect.Type]map[string][]int // a struct's fields by YAML key
 }
 
