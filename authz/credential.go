@@ -2,7 +2,6 @@ package authz
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 )
 
@@ -32,8 +31,6 @@ func ClassicScopes() []string { return slices.Clone(classicScopes) }
 type UnknownScopeError struct{ Scope string }
 
 func (e *UnknownScopeError) Error() string { return fmt.Sprintf("unknown scope %q", e.Scope) }
-
-var eventRE = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 
 const credentialTypes = "classic_pat, oauth, fine_grained_pat, github_token or app_installation"
 
@@ -121,7 +118,7 @@ func (ps *problems) credential(w World, p string, c Credential) {
 		default:
 			ps.add(p+".packages", "unknown packages permission %q (want read, write or none; omit it for the repository's default)", c.Packages)
 		}
-		if c.Event != "" && !eventRE.MatchString(c.Event) {
+		if c.Event != "" && !words(c.Event, false, "_") {
 			ps.add(p+".event", "invalid event %q (a workflow event such as push, pull_request or pull_request_target)", c.Event)
 		}
 	case ClassicPAT, OAuth, FineGrainedPAT:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -28,29 +27,78 @@ func (ps *problems) add(path, format string, args ...any) {
 	*ps = append(*ps, &Problem{Path: path, Err: fmt.Errorf(format, args...)})
 }
 
-// Syntax of names, as GitHub and the OCI distribution spec allow them.
-var (
-	loginRE   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	repoRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9._-]+$`)
-	packageRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)+$`)
-	slugRE    = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
-)
+// Syntax of names, as GitHub and the OCI distribution spec allow them,
+// checked by hand rather than by regular expressions compiled at init,
+// which cost every start of the binary about 0.1 ms (issue 19).
+// FuzzNameSyntax checks each against its expression:
+//
+//	login    ^[a-z0-9]+(-[a-z0-9]+)*$
+//	repo     ^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9._-]+$
+//	package  ^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)+$
+//	slug     ^[a-z0-9]+([._-][a-z0-9]+)*$
+//	event    ^[a-z]+(_[a-z]+)*$
 
 // ValidLogin reports whether login is a GitHub login (lower case).
-func ValidLogin(login string) bool { return len(login) <= 39 && loginRE.MatchString(login) }
+func ValidLogin(login string) bool { return len(login) <= 39 && words(login, true, "-") }
 
 // ValidRepositoryName reports whether name is "owner/name" (lower case).
 func ValidRepositoryName(name string) bool {
-	owner, rest, _ := strings.Cut(name, "/")
-	return repoRE.MatchString(name) && rest != "." && rest != ".." && len(owner) <= 39 && len(rest) <= 100
+	owner, rest, found := strings.Cut(name, "/")
+	return found && words(owner, true, "-") && rest != "" && onlyBytes(rest, "._-") &&
+		rest != "." && rest != ".." && len(owner) <= 39 && len(rest) <= 100
 }
 
 // ValidPackageName reports whether name is a container package name: the
 // owner and at least one more lower-case path segment.
-func ValidPackageName(name string) bool { return packageRE.MatchString(name) }
+func ValidPackageName(name string) bool {
+	segments := strings.Split(name, "/")
+	if len(segments) < 2 {
+		return false
+	}
+	for _, s := range segments {
+		if !words(s, true, "._-") {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidTeamSlug reports whether slug is a team slug (lower case).
-func ValidTeamSlug(slug string) bool { return slugRE.MatchString(slug) }
+func ValidTeamSlug(slug string) bool { return words(slug, true, "._-") }
+
+// words reports whether s is one or more runs of lower-case letters (and
+// digits, with digits) joined by single separators from seps, with no
+// separator first or last.
+func words(s string, digits bool, seps string) bool {
+	afterSep := true // at the start, as after a separator: a letter must come
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', digits && '0' <= c && c <= '9':
+			afterSep = false
+		case strings.IndexByte(seps, c) >= 0:
+			if afterSep {
+				return false
+			}
+			afterSep = true
+		default:
+			return false
+		}
+	}
+	return !afterSep
+}
+
+// onlyBytes reports whether s holds only lower-case letters, digits and
+// bytes of extra.
+func onlyBytes(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate reports every rule w breaks, as errors joined from *Problem
 // values sorted by path; nil means w is a world a scenario file can

@@ -61,6 +61,7 @@ type config struct {
 	serveGGCR      string
 	serveLimit     string
 	limitReps      int
+	startWorld     string
 }
 
 func main() {
@@ -97,6 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.timeout, "timeout", 20*time.Minute, "give up (and fail) after this long")
 	fs.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated: start,fixture,big,small,images,tokens,head,store,limit")
 	fs.IntVar(&cfg.limitReps, "limit-reps", 5, "repetitions of the comparison with the physical limit; the table shows medians")
+	fs.StringVar(&cfg.startWorld, "start-world", "", "serve this built-in world (e.g. default, as plain `fakeghcr serve` does) in the start phase instead of testdata/bench.yaml")
 	fs.StringVar(&cfg.serveGGCR, "serve-ggcr", "", "internal: serve go-containerregistry's registry.New() on this address")
 	fs.StringVar(&cfg.serveLimit, "serve-limit", "", "internal: serve the physical-limit registry on this address")
 	if err := fs.Parse(args); err != nil {
@@ -175,6 +177,7 @@ type harness struct {
 	registryBin  string
 	selfBin      string
 	scenarioPath string
+	startWorld   string // the built-in world the start phase serves (-start-world), while it runs
 	kinds        []kind
 	live         map[*proc]bool
 	seq          int

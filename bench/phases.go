@@ -133,6 +133,10 @@ func (h *harness) withServer(ctx context.Context, k kind, limit time.Duration, f
 }
 
 func (h *harness) phaseStart(ctx context.Context) error {
+	if h.cfg.startWorld != "" {
+		h.startWorld = h.cfg.startWorld
+		defer func() { h.startWorld = "" }()
+	}
 	for i := range h.cfg.starts {
 		for _, k := range h.order(i, h.kinds) {
 			p, d, err := h.startServer(ctx, k)

@@ -147,8 +147,12 @@ func metrics(cfg config) []metric {
 	ratioAtLeast := func(x float64) func(v, bare float64) bool {
 		return func(v, bare float64) bool { return bare > 0 && v/bare >= x }
 	}
+	startTitle := "start → first answer to GET /v2/, binary"
+	if cfg.startWorld != "" {
+		startTitle += " (built-in world " + cfg.startWorld + ")"
+	}
 	return []metric{
-		{id: mStartBinary, title: "start → first answer to GET /v2/, binary", unit: "ms", digits: 1,
+		{id: mStartBinary, title: startTitle, unit: "ms", digits: 1,
 			target: "≤ 1.0x", met: func(v, bare float64) bool { return bare > 0 && v/bare <= 1.0 }},
 		{id: mStartFixture, title: "start → first answer, Go fixture in-process", unit: "ms", digits: 2,
 			target: "< 5 ms", met: func(v, _ float64) bool { return v < 5 }},

@@ -115,7 +115,11 @@ func (h *harness) startOnce(ctx context.Context, k kind) (*proc, time.Duration, 
 	var cmd *exec.Cmd
 	switch k {
 	case kindFakeghcr:
-		cmd = exec.Command(h.fakeghcrBin, "serve", "--addr", addr, "--scenario", h.scenarioPath,
+		scenario := h.scenarioPath
+		if h.startWorld != "" {
+			scenario = h.startWorld // -start-world, in the start phase only
+		}
+		cmd = exec.Command(h.fakeghcrBin, "serve", "--addr", addr, "--scenario", scenario,
 			"--admin-token", "bench-admin", "--log-level", "warn")
 	case kindBare:
 		cmd = exec.Command(h.selfBin, "-serve-ggcr", addr)

@@ -3,7 +3,6 @@ package registry
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,9 +18,9 @@ func (s *Server) preload(sc *scenarios.Scenario) error {
 	if len(sc.Tags) == 0 && len(sc.Indexes) == 0 {
 		return nil
 	}
-	// One layer serves every preloaded image (gzip is the costly part of
-	// start-up); each image's config names its package and tag.
-	layer, err := tinyLayer("hello.txt", []byte("fakeghcr preloaded image\n"))
+	// One layer serves every preloaded image; each image's config names
+	// its package and tag.
+	layer, err := preloadLayer()
 	if err != nil {
 		return err
 	}
@@ -71,27 +70,47 @@ func (s *Server) pushTinyImage(repo, tag string, layer layerBytes) error {
 
 type layerBytes struct{ gz, diff []byte }
 
-func tinyLayer(name string, content []byte) (layerBytes, error) {
+// preloadLayer is the one layer of every preloaded image: a tar of
+// hello.txt ("fakeghcr preloaded image\n"), and that tar gzipped
+// (preloadLayerGzip). The gzip is written out once below rather than made
+// at every start: gzip.NewWriter allocates 800 KB of tables, a millisecond
+// of serve's start-up (issue 19). The bytes are what compress/gzip (Go
+// 1.26) wrote before, so preloaded images keep their digests, which no
+// longer change with the toolchain. TestPreloadLayerGzip checks that they
+// unzip to the tar.
+func preloadLayer() (layerBytes, error) {
+	diff, err := preloadTar()
+	if err != nil {
+		return layerBytes{}, err
+	}
+	gz, err := hex.DecodeString(preloadLayerGzip)
+	if err != nil {
+		return layerBytes{}, err
+	}
+	return layerBytes{gz: gz, diff: diff}, nil
+}
+
+// preloadLayerGzip is preloadTar's bytes gzipped by compress/gzip at its
+// default level (Go 1.26), in hex.
+const preloadLayerGzip = "1f8b08000000000000ffca48cdc9c9d72ba92861a01d3030303030333101d306" +
+	"0606e8b48181b121820d123734343031665030a0a19be0a0b4b824b188c18062" +
+	"bbd03d3744405a62766a7a4672914241516a4e7e624a6a8a42666e627a2ad740" +
+	"3b6c148c8251300a46014d01200000ffffadfe2fd400080000"
+
+func preloadTar() ([]byte, error) {
+	content := []byte("fakeghcr preloaded image\n")
 	var diff bytes.Buffer
 	tw := tar.NewWriter(&diff)
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
-		return layerBytes{}, err
+	if err := tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+		return nil, err
 	}
 	if _, err := tw.Write(content); err != nil {
-		return layerBytes{}, err
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
-		return layerBytes{}, err
+		return nil, err
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write(diff.Bytes()); err != nil {
-		return layerBytes{}, err
-	}
-	if err := zw.Close(); err != nil {
-		return layerBytes{}, err
-	}
-	return layerBytes{gz: gz.Bytes(), diff: diff.Bytes()}, nil
+	return diff.Bytes(), nil
 }
 
 func digestOf(b []byte) string {

@@ -62,7 +62,11 @@ var funcs = template.FuncMap{
 // render writes a whole page; a template error is a 500 with a plain page.
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	var b bytes.Buffer
-	if err := u.pages.ExecuteTemplate(&b, name, d); err != nil {
+	pages, err := u.pages()
+	if err == nil {
+		err = pages.ExecuteTemplate(&b, name, d)
+	}
+	if err != nil {
 		http.Error(w, "fakeghcr: the page could not be drawn: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

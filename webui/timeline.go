@@ -211,7 +211,11 @@ func newSince(recs []registry.Record, last *registry.Record, after int64) []regi
 func (u *UI) sendRow(w http.ResponseWriter, world authz.World, rec registry.Record, csrf string) error {
 	var b bytes.Buffer
 	d := u.row(world, rec, csrf)
-	if err := u.pages.ExecuteTemplate(&b, "row", d); err != nil {
+	pages, err := u.pages()
+	if err != nil {
+		return err
+	}
+	if err := pages.ExecuteTemplate(&b, "row", d); err != nil {
 		return err
 	}
 	data, err := json.Marshal(struct {

@@ -60,7 +60,7 @@ var assets embed.FS
 type UI struct {
 	opts      Options
 	backend   Backend
-	pages     *template.Template
+	pages     func() (*template.Template, error) // parsed on first use (parsePages)
 	static    http.Handler
 	loginCode string // one-time
 
@@ -84,16 +84,20 @@ func New(opts Options) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html")
-	if err != nil {
-		return nil, err
-	}
 	static, err := fs.Sub(assets, "assets/static")
 	if err != nil {
 		return nil, err
 	}
-	return &UI{opts: opts, pages: pages, static: http.FileServerFS(static), loginCode: code,
+	return &UI{opts: opts, pages: sync.OnceValues(parsePages), static: http.FileServerFS(static), loginCode: code,
 		sessions: map[string]*session{}, done: make(chan struct{})}, nil
+}
+
+// parsePages parses the embedded page templates. It runs on the first
+// page drawn rather than in New: parsing them costs about a millisecond,
+// which every `fakeghcr serve` would otherwise spend before its first
+// answer (issue 19's start-up; TestPagesParse keeps them parseable).
+func parsePages() (*template.Template, error) {
+	return template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html")
 }
 
 // LoginURL is the page's one-time login link on base (e.g.
@@ -120,6 +124,16 @@ func (u *UI) Mount(backend *registry.Server) http.Handler { return u.Handler(bac
 // Prefix.
 func (u *UI) Handler(backend Backend) http.Handler {
 	u.backend = backend
+	// The routes are built on the first request to the page, not here:
+	// every `fakeghcr serve` mounts the page before its first answer
+	// (issue 19's start-up), and most never show it.
+	routes := sync.OnceValue(u.routes)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routes().ServeHTTP(w, r) })
+}
+
+// routes is the page's handler: its paths, the session and cross-origin
+// checks, and guard.
+func (u *UI) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/{file}", http.StripPrefix("/static/", u.static))
 	mux.HandleFunc("GET /login", u.handleLoginPage)

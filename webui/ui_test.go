@@ -348,3 +348,19 @@ func TestUnknownPagesAndListing(t *testing.T) {
 		t.Errorf("style.css: %d %q", status, header.Get("Content-Type"))
 	}
 }
+
+// TestPagesParse keeps the embedded templates parseable: New no longer
+// parses them (they are parsed on the first page drawn, off serve's
+// start-up), so a broken template would otherwise show only as a 500.
+func TestPagesParse(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"head", "foot", "login", "error", "overview", "owner", "package",
+		"repository", "credentials", "timeline", "row", "hidden"} {
+		if pages.Lookup(name) == nil {
+			t.Errorf("template %q is not defined", name)
+		}
+	}
+}
