@@ -12,22 +12,8 @@ import (
 // without a network or a client: the per-request overhead the small-blob
 // benchmarks compare with the bare engine.
 func BenchmarkAuthorizedBlobHead(b *testing.B) {
-	srv, err := New(Options{Scenario: isolationWorld()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	token := bearerFor(b, ts.URL, "iso/app")
 	blob := []byte("a small blob")
-	d := digestOf(blob)
-	put, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/app/blobs/uploads/?digest="+d, bytes.NewReader(blob))
-	put.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(put)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		b.Fatalf("monolithic upload: %v %v", err, resp)
-	}
-	resp.Body.Close()
+	srv, token, d := serverWithBlob(b, blob)
 
 	req := httptest.NewRequest(http.MethodHead, "/v2/iso/app/blobs/"+d, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -46,22 +32,8 @@ func BenchmarkAuthorizedBlobHead(b *testing.B) {
 // 4 KiB blob with a registry token (bench's small-blob pull, without the
 // network and the client).
 func BenchmarkAuthorizedBlobGet(b *testing.B) {
-	srv, err := New(Options{Scenario: isolationWorld()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	token := bearerFor(b, ts.URL, "iso/app")
 	blob := bytes.Repeat([]byte("4 KiB blob, "), 4096/12+1)[:4096]
-	d := digestOf(blob)
-	put, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/app/blobs/uploads/?digest="+d, bytes.NewReader(blob))
-	put.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(put)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		b.Fatalf("monolithic upload: %v %v", err, resp)
-	}
-	resp.Body.Close()
+	srv, token, d := serverWithBlob(b, blob)
 
 	req := httptest.NewRequest(http.MethodGet, "/v2/iso/app/blobs/"+d, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -74,4 +46,27 @@ func BenchmarkAuthorizedBlobGet(b *testing.B) {
 			b.Fatalf("GET: %d, %d bytes", w.Code, w.Body.Len())
 		}
 	}
+}
+
+// serverWithBlob starts a server on the isolation world, uploads blob to
+// iso/app in one request, and returns the server, a registry token for
+// iso/app and the blob's digest.
+func serverWithBlob(b *testing.B, blob []byte) (srv *Server, token, digest string) {
+	b.Helper()
+	srv, err := New(Options{Scenario: isolationWorld()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	b.Cleanup(ts.Close)
+	token = bearerFor(b, ts.URL, "iso/app")
+	digest = digestOf(blob)
+	put, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/app/blobs/uploads/?digest="+digest, bytes.NewReader(blob))
+	put.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(put)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		b.Fatalf("monolithic upload: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	return srv, token, digest
 }
