@@ -489,28 +489,6 @@ func (a *analyzer) unreadCall(wf *workflows.Workflow, job *workflows.Job, ev eve
 		Assumptions: []string{}}
 }
 
-// maxAlsoAt bounds the lines listed for one grouped finding.
-const maxAlsoAt = 50
-
-// groupRepeated folds findings that differ only in their line into the
-// first, listing the other lines (at most maxAlsoAt of them).
-func groupRepeated(fs []Finding) []Finding {
-	out := fs[:0:0]
-	index := map[string]int{}
-	for _, f := range fs {
-		key := findingKey(f)
-		if i, ok := index[key]; ok {
-			if len(out[i].AlsoAt) < maxAlsoAt && f.Line != out[i].Line && !slices.Contains(out[i].AlsoAt, f.Line) {
-				out[i].AlsoAt = append(out[i].AlsoAt, f.Line)
-			}
-			continue
-		}
-		index[key] = len(out)
-		out = append(out, f)
-	}
-	return out
-}
-
 // warnings name what a given world does not describe: the repository,
 // its owner, and each ghcr.io package of the findings. Without a world
 // every state is played, and nothing is silently assumed.
@@ -540,14 +518,4 @@ func (a *analyzer) warnings(fs []Finding) []string {
 		}
 	}
 	return out
-}
-
-// findingKey is everything a finding says but its line.
-func findingKey(f Finding) string {
-	parts := []string{f.File, f.Job, f.Via, f.Step, f.Event, f.Action, f.Image, strings.Join(f.Tags, ","), f.Client, f.Tool, f.Credential,
-		f.Outcome, fmt.Sprint(f.Status), f.Code, f.Message, f.Stage, f.Prints, string(f.Reason), f.Explanation, f.Fix, strings.Join(f.Assumptions, "\x00")}
-	for _, s := range f.States {
-		parts = append(parts, s.State, s.Outcome, fmt.Sprint(s.Status), s.Code, s.Message, s.Stage, s.Prints, string(s.Reason), s.Explanation, s.Fix)
-	}
-	return strings.Join(parts, "\x01")
 }

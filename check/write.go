@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,30 +38,31 @@ type group struct {
 // byEvent groups findings that give the same answer for several events.
 func byEvent(fs []Finding) []*group {
 	var out []*group
-	index := map[string]*group{}
+	index := newSayingIndex()
 	for _, f := range fs {
 		k := f
 		k.Event = ""
-		key := fmt.Sprint(f.Line, "\x01", f.AlsoAt, "\x01", findingKey(k))
-		if g, ok := index[key]; ok {
-			g.events = append(g.events, f.Event)
+		said := atLines(k)
+		if i, ok := index.find(said); ok {
+			out[i].events = append(out[i].events, f.Event)
 			continue
 		}
-		g := &group{f: f, events: []string{f.Event}}
-		index[key] = g
-		out = append(out, g)
+		index.add(said, len(out))
+		out = append(out, &group{f: f, events: []string{f.Event}})
 	}
 	return out
 }
 
 func writeText(w io.Writer, rep Report) error {
-	var b strings.Builder
+	// Written through a buffer, not built whole: a large report is
+	// not held twice.
+	b := bufio.NewWriterSize(w, 32<<10)
 	counts := map[string]int{}
 	for _, f := range rep.Findings {
 		counts[f.Outcome]++
 	}
 	for _, wmsg := range rep.Warnings {
-		fmt.Fprintf(&b, "WARNING: %s\n", wmsg)
+		fmt.Fprintf(b, "WARNING: %s\n", wmsg)
 	}
 	if len(rep.Warnings) > 0 {
 		b.WriteString("\n")
@@ -71,72 +73,71 @@ func writeText(w io.Writer, rep Report) error {
 		if len(g.events) > 1 {
 			events = "events " + strings.Join(g.events, ", ")
 		}
-		fmt.Fprintf(&b, "%s:%d: %s  %s %s", f.File, f.Line, strings.ToUpper(f.Outcome), f.Action, f.Image)
+		fmt.Fprintf(b, "%s:%d: %s  %s %s", f.File, f.Line, strings.ToUpper(f.Outcome), f.Action, f.Image)
 		if len(f.Tags) > 0 {
-			fmt.Fprintf(&b, " (tags %s)", strings.Join(f.Tags, ", "))
+			fmt.Fprintf(b, " (tags %s)", strings.Join(f.Tags, ", "))
 		}
 		if len(f.AlsoAt) > 0 {
 			var at []string
 			for _, l := range f.AlsoAt {
 				at = append(at, fmt.Sprint(l))
 			}
-			fmt.Fprintf(&b, " (the same at lines %s)", strings.Join(at, ", "))
+			fmt.Fprintf(b, " (the same at lines %s)", strings.Join(at, ", "))
 		}
-		fmt.Fprintf(&b, "\n  job %s, step %q, %s, %s\n", f.Job, f.Step, events, f.Tool)
+		fmt.Fprintf(b, "\n  job %s, step %q, %s, %s\n", f.Job, f.Step, events, f.Tool)
 		if f.Via != "" {
-			fmt.Fprintf(&b, "  called by:  %s\n", f.Via)
+			fmt.Fprintf(b, "  called by:  %s\n", f.Via)
 		}
 		if f.Outcome == Allow {
-			fmt.Fprintf(&b, "  credential: %s\n  GHCR:       %s (%s)\n", f.Credential, answerText(f.Status, "", "", ""), f.Reason)
+			fmt.Fprintf(b, "  credential: %s\n  GHCR:       %s (%s)\n", f.Credential, answerText(f.Status, "", "", ""), f.Reason)
 			for _, a := range f.Assumptions {
-				fmt.Fprintf(&b, "  assumes:    %s\n", a)
+				fmt.Fprintf(b, "  assumes:    %s\n", a)
 			}
 			b.WriteString("\n")
 			continue
 		}
 		if f.Credential != "" {
-			fmt.Fprintf(&b, "  credential: %s\n", f.Credential)
+			fmt.Fprintf(b, "  credential: %s\n", f.Credential)
 		}
 		switch {
 		case f.Outcome == Deny && f.Status == 0:
 			b.WriteString("  GHCR:       never asked: the client fails first\n")
 		case f.Status != 0:
-			fmt.Fprintf(&b, "  GHCR:       %s\n", answerText(f.Status, f.Code, f.Message, f.Stage))
+			fmt.Fprintf(b, "  GHCR:       %s\n", answerText(f.Status, f.Code, f.Message, f.Stage))
 		}
 		if f.Prints != "" {
-			fmt.Fprintf(&b, "  %s prints: %s\n", f.Client, f.Prints)
+			fmt.Fprintf(b, "  %s prints: %s\n", f.Client, f.Prints)
 		}
 		if f.Reason != "" {
-			fmt.Fprintf(&b, "  reason:     %s\n", f.Reason)
+			fmt.Fprintf(b, "  reason:     %s\n", f.Reason)
 		}
 		if f.Explanation != "" {
-			fmt.Fprintf(&b, "  why:        %s\n", f.Explanation)
+			fmt.Fprintf(b, "  why:        %s\n", f.Explanation)
 		}
 		for _, s := range f.States {
-			fmt.Fprintf(&b, "  if %s:\n    %s  %s", s.State, strings.ToUpper(s.Outcome), answerText(s.Status, s.Code, s.Message, s.Stage))
+			fmt.Fprintf(b, "  if %s:\n    %s  %s", s.State, strings.ToUpper(s.Outcome), answerText(s.Status, s.Code, s.Message, s.Stage))
 			if s.Reason != "" {
-				fmt.Fprintf(&b, "  (%s)", s.Reason)
+				fmt.Fprintf(b, "  (%s)", s.Reason)
 			}
 			b.WriteString("\n")
 			if s.Prints != "" {
-				fmt.Fprintf(&b, "    %s prints: %s\n", f.Client, s.Prints)
+				fmt.Fprintf(b, "    %s prints: %s\n", f.Client, s.Prints)
 			}
 		}
 		if f.Fix != "" {
-			fmt.Fprintf(&b, "  fix:        %s\n", f.Fix)
+			fmt.Fprintf(b, "  fix:        %s\n", f.Fix)
 		}
 		for _, a := range f.Assumptions {
-			fmt.Fprintf(&b, "  assumes:    %s\n", a)
+			fmt.Fprintf(b, "  assumes:    %s\n", a)
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%d workflow file(s), %d finding(s) (one per interaction and event, repeats grouped): %d deny, %d unknown, %d allow\n",
+	fmt.Fprintf(b, "%d workflow file(s), %d finding(s) (one per interaction and event, repeats grouped): %d deny, %d unknown, %d allow\n",
 		len(rep.Files), len(rep.Findings), counts[Deny], counts[Unknown], counts[Allow])
 	if len(rep.Warnings) > 0 {
-		fmt.Fprintf(&b, "%d warning(s): the world does not describe everything checked (see above)\n", len(rep.Warnings))
+		fmt.Fprintf(b, "%d warning(s): the world does not describe everything checked (see above)\n", len(rep.Warnings))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 func answerText(status int, code, message, stage string) string {
@@ -178,9 +179,11 @@ func stageText(stage string) string {
 // writeGitHub writes workflow commands: ::error for denials, ::warning for
 // unknowns, so check can run as a step of the workflow it checks.
 func writeGitHub(w io.Writer, rep Report) error {
-	var b strings.Builder
+	// Written through a buffer, not built whole: a large report is
+	// not held twice.
+	b := bufio.NewWriterSize(w, 32<<10)
 	for _, wmsg := range rep.Warnings {
-		fmt.Fprintf(&b, "::warning title=fakeghcr check::%s\n", escapeData(wmsg))
+		fmt.Fprintf(b, "::warning title=fakeghcr check::%s\n", escapeData(wmsg))
 	}
 	for _, f := range rep.Findings {
 		kind := ""
@@ -192,11 +195,10 @@ func writeGitHub(w io.Writer, rep Report) error {
 		default:
 			continue
 		}
-		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", kind, escapeProperty(f.File), f.Line,
+		fmt.Fprintf(b, "::%s file=%s,line=%d,title=%s::%s\n", kind, escapeProperty(f.File), f.Line,
 			escapeProperty(fmt.Sprintf("fakeghcr: %s %s (%s)", f.Action, f.Image, f.Event)), escapeData(summary(f)))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 // summary is a finding in one message.

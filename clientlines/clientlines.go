@@ -337,14 +337,13 @@ func (c *Client) Line(a Answer) (Line, bool) {
 
 // Render returns the printed line for a with v: the record around the prefix and line.
 func (l Line) Render(c *Client, a Answer, v Vars) string {
-	return l.replacer(c, a, v, func(s string) string { return s }, v.Digest, v.Time, "…").Replace(l.printed(c))
+	return l.fill(c, a, v, plain, v.Digest, v.Time, "…", l.printed(c))
 }
 
 // Pattern returns a regular expression for the whole printed line: the values of v quoted,
 // any sha256 digest for {digest}, any timestamp for {time} and any text for {any}.
 func (l Line) Pattern(c *Client, a Answer, v Vars) *regexp.Regexp {
-	r := l.replacer(c, a, v, regexp.QuoteMeta, `sha256:[0-9a-f]{64}`, `[^"]+`, `.*`)
-	return regexp.MustCompile("^" + r.Replace(regexp.QuoteMeta(l.printed(c))) + "$")
+	return regexp.MustCompile("^" + l.fill(c, a, v, regexp.QuoteMeta, `sha256:[0-9a-f]{64}`, `[^"]+`, `.*`, regexp.QuoteMeta(l.printed(c))) + "$")
 }
 
 // Console is the line with its prefix, as check shows it (without a log record).
@@ -363,22 +362,82 @@ func (l Line) printed(c *Client) string {
 	return strings.Replace(c.Record, "{line}", l.Console(c), 1)
 }
 
-// replacer maps placeholders (quoted with quote) to their values; the placeholders
-// themselves survive regexp.QuoteMeta as \{name\}, which replacer also matches.
-func (l Line) replacer(c *Client, a Answer, v Vars, quote func(string) string, digest, time, anyText string) *strings.Replacer {
-	scope := url.Values{"scope": {"repository:" + v.Repo + ":" + c.Plan(a.Op).Scope}, "service": {"ghcr.io"}}
-	status := answers.StatusText(a.Status)
-	vals := map[string]string{
-		"url": quote(v.URL), "host": quote(v.Host), "repo": quote(v.Repo), "tag": quote(v.Tag),
-		"ref": quote(v.Host + "/" + v.Repo + ":" + v.Tag), "image": quote(v.Host + "/" + v.Repo),
-		"code": quote(a.Code), "code_lower": quote(strings.ToLower(a.Code)), "message": quote(a.Message),
-		"scope_query": quote(scope.Encode()), "digest": digest, "time": time, "any": anyText,
-		"status": quote(status), "statuscode": quote(strconv.Itoa(a.Status)),
-		"statustext": quote(strings.TrimPrefix(status, strconv.Itoa(a.Status)+" ")),
+func plain(s string) string { return s }
+
+// fill replaces each placeholder in tmpl by its value (quoted with quote); the
+// placeholders themselves survive regexp.QuoteMeta as \{name\}, which fill also
+// matches. A name it does not know stays as written. Each value is computed
+// only when the template names it: check renders a line per prediction.
+func (l Line) fill(c *Client, a Answer, v Vars, quote func(string) string, digest, time, anyText, tmpl string) string {
+	value := func(name string) (string, bool) {
+		switch name {
+		case "url":
+			return quote(v.URL), true
+		case "host":
+			return quote(v.Host), true
+		case "repo":
+			return quote(v.Repo), true
+		case "tag":
+			return quote(v.Tag), true
+		case "ref":
+			return quote(v.Host + "/" + v.Repo + ":" + v.Tag), true
+		case "image":
+			return quote(v.Host + "/" + v.Repo), true
+		case "code":
+			return quote(a.Code), true
+		case "code_lower":
+			return quote(strings.ToLower(a.Code)), true
+		case "message":
+			return quote(a.Message), true
+		case "scope_query":
+			scope := url.Values{"scope": {"repository:" + v.Repo + ":" + c.Plan(a.Op).Scope}, "service": {"ghcr.io"}}
+			return quote(scope.Encode()), true
+		case "digest":
+			return digest, true
+		case "time":
+			return time, true
+		case "any":
+			return anyText, true
+		case "status":
+			return quote(answers.StatusText(a.Status)), true
+		case "statuscode":
+			return quote(strconv.Itoa(a.Status)), true
+		case "statustext":
+			return quote(strings.TrimPrefix(answers.StatusText(a.Status), strconv.Itoa(a.Status)+" ")), true
+		}
+		return "", false
 	}
-	var pairs []string
-	for k, val := range vals {
-		pairs = append(pairs, "{"+k+"}", val, `\{`+k+`\}`, val)
+	return expand(tmpl, value)
+}
+
+// expand replaces {name} and \{name\} in tmpl by value(name), left to right,
+// without rescanning what it put in; an unknown name is left as it is.
+func expand(tmpl string, value func(name string) (string, bool)) string {
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
 	}
-	return strings.NewReplacer(pairs...)
+	var b strings.Builder
+	b.Grow(len(tmpl) + 32)
+	for i := 0; i < len(tmpl); {
+		open, closing := "", ""
+		switch {
+		case tmpl[i] == '{':
+			open, closing = "{", "}"
+		case strings.HasPrefix(tmpl[i:], `\{`):
+			open, closing = `\{`, `\}`
+		}
+		if open != "" {
+			rest := tmpl[i+len(open):]
+			if j := strings.Index(rest, closing); j >= 0 {
+				if val, ok := value(rest[:j]); ok {
+					b.WriteString(val)
+					i += len(open) + j + len(closing)
+					continue
+				}
+			}
+		}
+		b.WriteByte(tmpl[i])
+		i++
+	}
+	return b.String()
 }

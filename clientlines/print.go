@@ -101,5 +101,5 @@ func (l Line) renderConsole(c *Client, a Answer, v PrintVars) string {
 	if vars.Digest == "" {
 		vars.Digest = "sha256:…"
 	}
-	return l.replacer(c, a, vars, func(s string) string { return s }, vars.Digest, vars.Time, "…").Replace(l.Console(c))
+	return l.fill(c, a, vars, plain, vars.Digest, vars.Time, "…", l.Console(c))
 }

@@ -40,7 +40,7 @@ func TestEveryLineIsRecognized(t *testing.T) {
 				t.Errorf("%s %s: no matcher for %q", c.Name, l.Request, l.Text)
 				continue
 			}
-			text := l.replacer(c, a, v, func(s string) string { return s }, v.Digest, v.Time, "…").Replace(l.Text)
+			text := l.fill(c, a, v, plain, v.Digest, v.Time, "…", l.Text)
 			vals, ok := m.Match(text)
 			if !ok {
 				t.Errorf("%s %s: %q does not match its own matcher", c.Name, l.Request, text)
@@ -61,5 +61,31 @@ func TestEveryLineIsRecognized(t *testing.T) {
 	}
 	if n < 50 {
 		t.Errorf("only %d lines recognized; the tables hold more", n)
+	}
+}
+
+// TestExpand: placeholders are replaced left to right, in both spellings,
+// unknown ones kept, and what a value brings in never rescanned.
+func TestExpand(t *testing.T) {
+	t.Parallel()
+	vals := map[string]string{"tag": "v1", "repo": "o/{tag}", "empty": ""}
+	value := func(n string) (string, bool) { v, ok := vals[n]; return v, ok }
+	for in, want := range map[string]string{
+		"":                        "",
+		"no placeholder":          "no placeholder",
+		"{tag}":                   "v1",
+		`\{tag\}`:                 "v1",
+		"ghcr.io/{repo}:{tag}":    "ghcr.io/o/{tag}:v1",
+		"{unknown} {tag}":         "{unknown} v1",
+		"{a{tag}":                 "{av1",
+		"{tag":                    "{tag",
+		"}{tag}{":                 "}v1{",
+		"x{empty}y":               "xy",
+		`\{unknown\} and \{tag\}`: `\{unknown\} and v1`,
+		"{tag}{tag}":              "v1v1",
+	} {
+		if got := expand(in, value); got != want {
+			t.Errorf("expand(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

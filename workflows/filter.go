@@ -60,6 +60,27 @@ func (f RefFilters) HasPaths() bool { return f.Paths != nil || f.PathsIgnore != 
 // character, [...] one listed character, \ escapes. known is false for a
 // pattern that does not compile.
 func matchFilter(pattern, ref string) (ok, known bool) {
+	// The common forms (main, v*, releases/**, **) are matched without
+	// compiling a regular expression: check tries each event's filters
+	// against several branches in every workflow.
+	const special = "*?+[\\"
+	literal, star := pattern, ""
+	if strings.HasSuffix(pattern, "**") {
+		literal, star = pattern[:len(pattern)-2], "**"
+	} else if strings.HasSuffix(pattern, "*") {
+		literal, star = pattern[:len(pattern)-1], "*"
+	}
+	if !strings.ContainsAny(literal, special) && utf8.ValidString(literal) {
+		switch star {
+		case "":
+			return ref == literal, true
+		case "**":
+			return strings.HasPrefix(ref, literal), true
+		default:
+			rest, found := strings.CutPrefix(ref, literal)
+			return found && !strings.Contains(rest, "/"), true
+		}
+	}
 	re, err := filterRegexp(pattern)
 	if err != nil {
 		return false, false

@@ -76,15 +76,22 @@ func TestFilterKeptAsWritten(t *testing.T) {
 }
 
 // FuzzFilter: any pattern and ref give an answer, never a panic, and a
-// (valid UTF-8) pattern matches itself when it has no special character.
+// (valid UTF-8) pattern matches itself when it has no special character;
+// the fast paths for plain, prefix* and prefix** patterns agree with the
+// regular expression.
 func FuzzFilter(f *testing.F) {
-	for _, s := range []string{"dependabot/**", "*", "**", "!main", "v[0-9]+.*", "a?b+", `\*`, "[", "[z-a]", "?", "+x", "**/**"} {
+	for _, s := range []string{"dependabot/**", "dependabot/*", "main", "", "dependabot/npm_and_yarn/lodash-4.17.21", "*", "**", "!main", "v[0-9]+.*", "a?b+", `\*`, "[", "[z-a]", "?", "+x", "**/**"} {
 		f.Add(s, "dependabot/npm_and_yarn/lodash-4.17.21")
 	}
 	f.Fuzz(func(t *testing.T, pattern, ref string) {
 		ok, known := matchFilter(pattern, ref)
 		if !known && ok {
 			t.Fatalf("unknown pattern %q matched", pattern)
+		}
+		// The fast paths answer as the regular expression does.
+		re, err := filterRegexp(pattern)
+		if (err == nil) != known || err == nil && re.MatchString(ref) != ok {
+			t.Fatalf("matchFilter(%q, %q) = %v, %v; the regular expression says %v (error %v)", pattern, ref, ok, known, err == nil && re.MatchString(ref), err)
 		}
 		plain := utf8.ValidString(pattern)
 		for _, c := range pattern {
