@@ -18,15 +18,11 @@ import (
 )
 
 // TestMain lets the test binary stand in for the bench command's
-// -serve-ggcr and -serve-limit modes, which the end-to-end test starts as
+// -serve-limit mode, which the end-to-end test starts as
 // child processes.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && (os.Args[1] == "-serve-ggcr" || os.Args[1] == "-serve-limit") {
-		serve := serveBare
-		if os.Args[1] == "-serve-limit" {
-			serve = serveLimit
-		}
-		if err := serve(os.Args[2]); err != nil {
+	if len(os.Args) == 3 && os.Args[1] == "-serve-limit" {
+		if err := serveLimit(os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

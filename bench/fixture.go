@@ -113,15 +113,8 @@ func (t *fixtureTB) close() {
 	}
 }
 
-// serveBare is the -serve-ggcr mode: the bare engine in a process of its
-// own, so that its memory is measured apart from the harness's. It serves
-// until SIGTERM or SIGINT.
-func serveBare(addr string) error {
-	return serveUntilSignal(addr, ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
-}
-
 // serveUntilSignal serves h on addr until SIGTERM or SIGINT, then shuts
-// down gracefully: the child-process modes (-serve-ggcr, -serve-limit).
+// down gracefully: the child-process mode -serve-limit.
 func serveUntilSignal(addr string, h http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

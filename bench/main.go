@@ -11,8 +11,9 @@
 //
 // fakeghcr runs as its built binary with auth on: the client authenticates
 // as a classic PAT with write:packages (testdata/bench.yaml) and does GHCR's
-// token exchange. The bare engine runs in a child process of its own (this
-// command with -serve-ggcr), distribution as the registry binary
+// token exchange. The bare engine runs as bench/bareggcr, a program that
+// links only go-containerregistry's pkg/registry and the standard library
+// (built by this command), distribution as the registry binary
 // (go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2,
 // or .ci/install-clients.sh registry). Every measurement gets a fresh
 // server process, stopped by its pid afterwards and on failure.
@@ -58,7 +59,6 @@ type config struct {
 	noDistribution bool
 	timeout        time.Duration
 	only           string
-	serveGGCR      string
 	serveLimit     string
 	limitReps      int
 	startWorld     string
@@ -99,7 +99,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated: start,fixture,big,small,images,tokens,head,store,limit")
 	fs.IntVar(&cfg.limitReps, "limit-reps", 5, "repetitions of the comparison with the physical limit; the table shows medians")
 	fs.StringVar(&cfg.startWorld, "start-world", "", "serve this built-in world (e.g. default, as plain `fakeghcr serve` does) in the start phase instead of testdata/bench.yaml")
-	fs.StringVar(&cfg.serveGGCR, "serve-ggcr", "", "internal: serve go-containerregistry's registry.New() on this address")
 	fs.StringVar(&cfg.serveLimit, "serve-limit", "", "internal: serve the physical-limit registry on this address")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,13 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if cfg.serveGGCR != "" {
-		if err := serveBare(cfg.serveGGCR); err != nil {
-			fmt.Fprintf(stderr, "bench -serve-ggcr: %v\n", err)
-			return 1
-		}
-		return 0
-	}
+
 	if cfg.serveLimit != "" {
 		if err := serveLimit(cfg.serveLimit); err != nil {
 			fmt.Fprintf(stderr, "bench -serve-limit: %v\n", err)
@@ -174,6 +167,7 @@ type harness struct {
 	log          io.Writer
 	tmp          string
 	fakeghcrBin  string
+	bareBin      string // bench/bareggcr: go-containerregistry's registry.New() alone
 	registryBin  string
 	selfBin      string
 	scenarioPath string
@@ -216,6 +210,15 @@ func (h *harness) setup(ctx context.Context) error {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build ./cmd/fakeghcr (run from inside the module): %w\n%s", err, out)
 		}
+	}
+	// The bare engine runs in a program of its own that links nothing but
+	// it and the standard library: its start-up is the library's, not that
+	// of a binary carrying this harness (and with it fakeghcr's packages).
+	h.bareBin = filepath.Join(h.tmp, "bareggcr")
+	h.logf("building bench/bareggcr")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", h.bareBin, "github.com/fakeghcr/fakeghcr/bench/bareggcr")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./bench/bareggcr (run from inside the module): %w\n%s", err, out)
 	}
 	if h.cfg.noDistribution {
 		h.kinds = h.kinds[:2]

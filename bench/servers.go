@@ -122,7 +122,7 @@ func (h *harness) startOnce(ctx context.Context, k kind) (*proc, time.Duration, 
 		cmd = exec.Command(h.fakeghcrBin, "serve", "--addr", addr, "--scenario", scenario,
 			"--admin-token", "bench-admin", "--log-level", "warn")
 	case kindBare:
-		cmd = exec.Command(h.selfBin, "-serve-ggcr", addr)
+		cmd = exec.Command(h.bareBin, addr)
 	case kindLimit:
 		cmd = exec.Command(h.selfBin, "-serve-limit", addr)
 	case kindDistMem, kindDistFS:

@@ -3,6 +3,7 @@ package clientlines
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Wording is one line of one client, as diagnose recognizes it in a log: the line
@@ -67,7 +68,7 @@ type Matcher struct {
 	literal int
 }
 
-var placeholderRE = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+var placeholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{[A-Za-z_]+\}`) })
 
 // Wordings lists every line of every client and version (Every's order), each text
 // once: a text several lines share keeps the first one's client and version, no status
@@ -169,7 +170,7 @@ func compile(w Wording) (Matcher, error) {
 			p.keyword = s
 		}
 	}
-	for _, loc := range placeholderRE.FindAllStringIndex(w.Template, -1) {
+	for _, loc := range placeholderRE().FindAllStringIndex(w.Template, -1) {
 		name := w.Template[loc[0]+1 : loc[1]-1]
 		ph, ok := placeholders[name]
 		if !ok {

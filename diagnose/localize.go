@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A cause's explanation and fix come from the built-in scenario that
@@ -71,11 +72,17 @@ func (n names) repoName() string {
 	return n.owner + "/<your repository>"
 }
 
+// Compiled on first use: a run that never needs them does not pay for
+// them at start-up.
 var (
-	settingsRE  = regexp.MustCompile(`https://github\.com/(?:orgs|users)/[^/\s]+/packages/container/[^/\s)]+/settings`)
-	slashNameRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]*[A-Za-z0-9])+`)
-	credNameRE  = regexp.MustCompile(` "[^"]*" of `)
-	appNameRE   = regexp.MustCompile(` \(app [^)]*\)`)
+	settingsRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`https://github\.com/(?:orgs|users)/[^/\s]+/packages/container/[^/\s)]+/settings`)
+	})
+	slashNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]*[A-Za-z0-9])+`)
+	})
+	credNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` "[^"]*" of `) })
+	appNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` \(app [^)]*\)`) })
 )
 
 // repoContexts precede a repository (not a package) in explanations.
@@ -95,12 +102,12 @@ func localize(text, scenarioPkg string, w worldNames, n names) string {
 	so, _, _ := strings.Cut(sp, "/")
 	const mark = "\x00URL\x00"
 	text = strings.ReplaceAll(text, "ghcr.io/OWNER/NAME", "ghcr.io/"+n.pkg)
-	text = settingsRE.ReplaceAllString(text, mark)
-	text = credNameRE.ReplaceAllString(text, " of ")
-	text = appNameRE.ReplaceAllString(text, "")
+	text = settingsRE().ReplaceAllString(text, mark)
+	text = credNameRE().ReplaceAllString(text, " of ")
+	text = appNameRE().ReplaceAllString(text, "")
 	var b strings.Builder
 	last := 0
-	for _, m := range slashNameRE.FindAllStringIndex(text, -1) {
+	for _, m := range slashNameRE().FindAllStringIndex(text, -1) {
 		tok := text[m[0]:m[1]]
 		b.WriteString(text[last:m[0]])
 		last = m[1]

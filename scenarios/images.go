@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 )
 
+// Compiled on first use: a run that never needs them does not pay for
+// them at start-up.
 var (
-	platformRE  = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
-	mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+	platformRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`) })
+	mediaTypeRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+	})
 )
 
 // images checks and records a package's preloaded multi-arch indexes and artifacts; tags are
@@ -30,7 +35,7 @@ func (b *builder) images(p, pkg string, pk filePackage, tags []string) {
 		}
 		ok := true
 		for k, pl := range ix.Platforms {
-			if !platformRE.MatchString(pl) || slices.Contains(ix.Platforms[:k], pl) {
+			if !platformRE().MatchString(pl) || slices.Contains(ix.Platforms[:k], pl) {
 				b.errorf(fmt.Sprintf("%s.platforms[%d]", f, k), "invalid or duplicate platform %q (want os/arch or os/arch/variant, e.g. linux/arm64/v8)", pl)
 				ok = false
 			}
@@ -48,7 +53,7 @@ func (b *builder) images(p, pkg string, pk filePackage, tags []string) {
 		switch {
 		case !slices.Contains(all, a.Subject):
 			b.errorf(f+".subject", "%q is not one of the package's tags or indexes", a.Subject)
-		case !mediaTypeRE.MatchString(a.ArtifactType):
+		case !mediaTypeRE().MatchString(a.ArtifactType):
 			b.errorf(f+".artifact_type", "invalid media type %q (e.g. application/vnd.cyclonedx+json)", a.ArtifactType)
 		default:
 			if b.s.Artifacts == nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/fakeghcr/fakeghcr/authz"
@@ -341,16 +342,20 @@ func flowList(values []string) string {
 // plainRE matches strings safe to write unquoted, in block and flow
 // context alike: they start with a letter or '_' and hold no character
 // YAML gives a meaning to (a ':' only between word characters).
-var plainRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_./@+-]*(:[A-Za-z0-9_./@+-]+)*$`)
+var plainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_./@+-]*(:[A-Za-z0-9_./@+-]+)*$`)
+})
 
 // blockPlainRE matches strings safe to write unquoted as a block mapping's
 // value: words of plain characters separated by single spaces.
-var blockPlainRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_./@+'(),-]*( [A-Za-z0-9_./@+'(),-]+)*$`)
+var blockPlainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_./@+'(),-]*( [A-Za-z0-9_./@+'(),-]+)*$`)
+})
 
 // blockScalar writes s as the value of a block mapping: like scalar, but
 // sentences of plain words need no quotes.
 func blockScalar(s string) string {
-	if blockPlainRE.MatchString(s) && !strings.ContainsAny(s, ":") {
+	if blockPlainRE().MatchString(s) && !strings.ContainsAny(s, ":") {
 		switch strings.ToLower(s) {
 		case "y", "yes", "n", "no", "true", "false", "on", "off", "null":
 		default:
@@ -363,7 +368,7 @@ func blockScalar(s string) string {
 // scalar writes s as a YAML scalar: plain when unambiguous, otherwise
 // double-quoted with YAML escapes.
 func scalar(s string) string {
-	if plainRE.MatchString(s) {
+	if plainRE().MatchString(s) {
 		switch strings.ToLower(s) {
 		case "y", "yes", "n", "no", "true", "false", "on", "off", "null":
 		default:

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fakeghcr/fakeghcr/authz"
 )
@@ -15,7 +16,7 @@ import (
 // maxErrors caps how many problems one Parse reports.
 const maxErrors = 20
 
-var codeRE = regexp.MustCompile(`^[A-Z]+(_[A-Z]+)*$`)
+var codeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]+(_[A-Z]+)*$`) })
 
 // validTag reports whether tag is an OCI tag:
 // [A-Za-z0-9_][A-Za-z0-9._-]{0,127}. Checked by hand: the regular

@@ -141,7 +141,7 @@ func (b *builder) expectAnswer(p string, x Expect) {
 	if !failure && x.Message != "" {
 		b.errorf(p+".message", "omit on success")
 	}
-	if x.Code != "" && !codeRE.MatchString(x.Code) {
+	if x.Code != "" && !codeRE().MatchString(x.Code) {
 		b.errorf(p+".code", "invalid error code %q (upper case, e.g. DENIED or UNAUTHORIZED)", x.Code)
 	}
 }

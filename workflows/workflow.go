@@ -10,8 +10,10 @@
 package workflows
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,18 +193,39 @@ func ReadFile(path string) (*Workflow, error) { return ReadFileLimited(path, Lim
 // ReadFileLimited reads one workflow file; a file over lim.Bytes is
 // refused before it is read.
 func ReadFileLimited(path string, lim Limits) (*Workflow, error) {
-	st, err := os.Stat(path)
+	data, err := readFileLimited(path, lim)
+	if err != nil {
+		return nil, err
+	}
+	return ReadLimited(path, data, lim)
+}
+
+// readFileLimited reads a file whose size is within lim, the size taken
+// from the open file (one open, one stat, one read for a regular file).
+func readFileLimited(path string, lim Limits) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: unwrapPathError(err)}
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, &Error{File: path, Msg: unwrapPathError(err)}
 	}
 	if err := lim.checkSize(path, st.Size()); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	// Read into a buffer sized from the stat; a file that grew since is
+	// held to the limit too (at most one byte over it is read).
+	var buf bytes.Buffer
+	buf.Grow(int(min(st.Size(), lim.bytes())) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, lim.bytes()+1)); err != nil {
 		return nil, &Error{File: path, Msg: unwrapPathError(err)}
 	}
-	return ReadLimited(path, data, lim)
+	if err := lim.checkSize(path, int64(buf.Len())); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Files lists the workflow files (*.yml, *.yaml) at paths: a file is taken
