@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/fakeghcr/fakeghcr/answers"
 )
@@ -241,7 +241,9 @@ func decodeTable(data []byte) (c *Client, err error) {
 		}
 	}()
 	c = &Client{}
-	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(c); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
 		return nil, err
 	}
 	return c, nil
