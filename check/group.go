@@ -63,14 +63,14 @@ func newSayingIndex() *sayingIndex {
 	return &sayingIndex{seed: maphash.MakeSeed(), buckets: map[uint64][]int{}, said: map[int][]string{}}
 }
 
+// hash combines each saying's own hash (maphash.String reads a string in
+// place; a maphash.Hash would copy it through its buffer).
 func (x *sayingIndex) hash(said []string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(x.seed)
+	var h uint64
 	for _, s := range said {
-		h.WriteString(s)
-		h.WriteByte(1)
+		h = h*0x100000001b3 ^ maphash.String(x.seed, s)
 	}
-	return h.Sum64()
+	return h
 }
 
 // find returns the value said was added with.
