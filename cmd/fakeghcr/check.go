@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -80,9 +79,6 @@ func newCheckCmd(cli *cliEnv) *cobra.Command {
 					return err
 				}
 			}
-			// A short-lived run: collect garbage less often (it is most of
-			// the CPU a check spends after parsing).
-			debug.SetGCPercent(400)
 			rep, err := check.Run(opts)
 			if err == nil {
 				for _, w := range rep.Warnings {
