@@ -3,29 +3,23 @@ package verify
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
-
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"github.com/google/go-containerregistry/pkg/v1/stream"
 
 	"github.com/fakeghcr/fakeghcr/scenarios"
 )
 
 // Client acts as one user, with one secret ("" is anonymous), against
-// one registry host (host:port, plain HTTP), through go-containerregistry's
-// remote package and its token dance.
+// one registry host (host:port, plain HTTP), with go-containerregistry's
+// (crane's) requests in its order, token dance and retries included.
 type Client struct {
 	Host, Secret string
 	// Transport is the base transport; nil is http.DefaultTransport. Wrap
@@ -33,26 +27,11 @@ type Client struct {
 	Transport http.RoundTripper
 }
 
-func (c Client) auth() authn.Authenticator {
-	if c.Secret == "" {
-		return authn.Anonymous
+func (c Client) base() http.RoundTripper {
+	if c.Transport == nil {
+		return http.DefaultTransport
 	}
-	return &authn.Basic{Username: "x", Password: c.Secret}
-}
-
-func (c Client) options(ctx context.Context) []remote.Option {
-	tr := c.Transport
-	if tr == nil {
-		tr = http.DefaultTransport
-	}
-	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(c.auth()), remote.WithTransport(tr)}
-}
-
-func (c Client) ref(pkg, tag string) (name.Reference, error) {
-	if tag == "" {
-		tag = scenarios.DefaultTag
-	}
-	return name.ParseReference(c.Host+"/"+pkg+":"+tag, name.Insecure)
+	return c.Transport
 }
 
 // Push writes a small random image (one 256-byte layer) to pkg:tag as
@@ -60,11 +39,11 @@ func (c Client) ref(pkg, tag string) (name.Reference, error) {
 // credential that may not read the package is refused at that HEAD, with
 // a 403 and no body (as GHCR does [T13 #981]).
 func (c Client) Push(ctx context.Context, pkg, tag string) (string, error) {
-	img, err := random.Image(256, 1)
+	img, err := newImage(false)
 	if err != nil {
 		return "", err
 	}
-	return c.write(ctx, pkg, tag, img)
+	return c.push(ctx, pkg, tag, img)
 }
 
 // PushStreamed writes a small random image whose layer is streamed, as
@@ -72,61 +51,123 @@ func (c Client) Push(ctx context.Context, pkg, tag string) (string, error) {
 // the upload POST is the first write request, so a refusal comes with
 // GHCR's body. It returns the image's digest.
 func (c Client) PushStreamed(ctx context.Context, pkg, tag string) (string, error) {
-	data := make([]byte, 256)
-	if _, err := rand.Read(data); err != nil {
-		return "", err
-	}
-	img, err := mutate.AppendLayers(empty.Image, stream.NewLayer(io.NopCloser(bytes.NewReader(data))))
+	img, err := newImage(true)
 	if err != nil {
 		return "", err
 	}
-	return c.write(ctx, pkg, tag, img)
-}
-
-func (c Client) write(ctx context.Context, pkg, tag string, img v1.Image) (string, error) {
-	ref, err := c.ref(pkg, tag)
-	if err != nil {
-		return "", err
-	}
-	if err := remote.Write(ref, img, c.options(ctx)...); err != nil {
-		return "", err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return "", err
-	}
-	return d.String(), nil
+	return c.push(ctx, pkg, tag, img)
 }
 
 // Pull gets the manifest of pkg:tag and returns its digest.
 func (c Client) Pull(ctx context.Context, pkg, tag string) (string, error) {
-	ref, err := c.ref(pkg, tag)
+	if tag == "" {
+		tag = scenarios.DefaultTag
+	}
+	if err := checkReference(c.Host, pkg, tag); err != nil {
+		return "", err
+	}
+	s, err := newSession(ctx, c.Host, c.Secret, c.base(), true, "repository:"+pkg+":pull")
 	if err != nil {
 		return "", err
 	}
-	desc, err := remote.Get(ref, c.options(ctx)...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("/v2/"+pkg+"/manifests/"+tag), nil)
 	if err != nil {
 		return "", err
 	}
-	return desc.Digest.String(), nil
+	req.Header.Set("Accept", manifestAccept)
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer discard(resp)
+	if err := checkError(resp, http.StatusOK); err != nil {
+		return "", err
+	}
+	body, err := readCapped(resp.Body, maxManifest)
+	if err != nil {
+		return "", err
+	}
+	// As ggcr: the digest of the bytes, but a signed schema 1 manifest's
+	// is the registry's.
+	if d := resp.Header.Get("Docker-Content-Digest"); validDigest(d) &&
+		resp.Header.Get("Content-Type") == "application/vnd.docker.distribution.manifest.v1+prettyjws" {
+		return d, nil
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-// Tags lists the tags of pkg.
+// Tags lists the tags of pkg, following Link pages as ggcr does (pages of
+// n=1000).
 func (c Client) Tags(ctx context.Context, pkg string) ([]string, error) {
-	repo, err := name.NewRepository(c.Host+"/"+pkg, name.Insecure)
+	if err := checkReference(c.Host, pkg, scenarios.DefaultTag); err != nil {
+		return nil, err
+	}
+	s, err := newSession(ctx, c.Host, c.Secret, c.base(), true, "repository:"+pkg+":pull")
 	if err != nil {
 		return nil, err
 	}
-	return remote.List(repo, c.options(ctx)...)
+	tags := []string{}
+	for next := s.url("/v2/" + pkg + "/tags/list?n=1000"); next != ""; {
+		var page struct {
+			Tags []string `json:"tags"`
+		}
+		if next, err = s.tagsPage(ctx, next, &page); err != nil {
+			return nil, err
+		}
+		tags = append(tags, page.Tags...)
+	}
+	return tags, nil
+}
+
+// tagsPage gets one page of tags into page and returns the next page's
+// URL from the Link header ("" on the last page).
+func (s *session) tagsPage(ctx context.Context, u string, page any) (next string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer discard(resp)
+	if err := checkError(resp, http.StatusOK); err != nil {
+		return "", err
+	}
+	body, err := readCapped(resp.Body, maxManifest)
+	if err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal(body, page); err != nil {
+		return "", err
+	}
+	link := resp.Header.Get("Link")
+	if link == "" {
+		return "", nil
+	}
+	target, ok := strings.CutPrefix(link, "<")
+	end := strings.Index(target, ">")
+	if !ok || end < 0 {
+		return "", fmt.Errorf("failed to parse link header: %s", link)
+	}
+	if target = target[:end]; target == "" {
+		return "", nil
+	}
+	nu, err := url.Parse(target)
+	if err != nil {
+		return "", err
+	}
+	nu = resp.Request.URL.ResolveReference(nu)
+	if nu.Scheme != "http" || nu.Host != s.host {
+		return "", fmt.Errorf("pagination URL %s is not on the registry %s", nu.Redacted(), s.host)
+	}
+	return nu.String(), nil
 }
 
 // Login is docker login: see the package function Login.
 func (c Client) Login(ctx context.Context) error {
-	tr := c.Transport
-	if tr == nil {
-		tr = http.DefaultTransport
-	}
-	return Login(ctx, c.Host, c.Secret, tr)
+	return Login(ctx, c.Host, c.Secret, c.base())
 }
 
 // do plays one entry; nil means the registry accepted it.
@@ -149,58 +190,67 @@ func (c Client) do(ctx context.Context, e scenarios.Expect, headFirst bool) erro
 	return err
 }
 
-// Login is docker login's exchange with go-containerregistry's transport:
-// GET /v2/ (401 with the challenge), GET /token with Basic and no scope,
-// then GET /v2/ with the bearer. An empty secret logs in anonymously.
+// Login is docker login's exchange, as go-containerregistry's transport
+// makes it: GET /v2/ (401 with the challenge), GET /token with Basic and no
+// scope, then GET /v2/ with the bearer; no request is retried. An empty
+// secret logs in anonymously.
 func Login(ctx context.Context, host, secret string, base http.RoundTripper) error {
-	reg, err := name.NewRegistry(host, name.Insecure)
+	s, err := newSession(ctx, host, secret, base, false)
 	if err != nil {
 		return err
 	}
-	var auth authn.Authenticator = authn.Anonymous
-	if secret != "" {
-		auth = &authn.Basic{Username: "x", Password: secret}
-	}
-	tr, err := transport.NewWithContext(ctx, reg, auth, base, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("/v2/"), nil)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, reg.Scheme()+"://"+host+"/v2/", nil)
+	resp, err := s.hc.Do(req)
 	if err != nil {
 		return err
 	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return err
+	defer discard(resp)
+	return checkError(resp, http.StatusOK)
+}
+
+// checkReference refuses what go-containerregistry's name package refuses
+// before sending anything: a repository other than lower-case letters,
+// digits and _-./ (at most 255), a tag other than 1 to 128 of [A-Za-z0-9_.-].
+func checkReference(host, pkg, tag string) error {
+	okRepo := pkg != "" && len(pkg) <= 255 && !strings.ContainsFunc(pkg, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("_-./", r))
+	})
+	okTag := len(tag) <= 128 && tag != "" && !strings.ContainsFunc(tag, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_-.", r))
+	})
+	if host == "" || !okRepo || !okTag {
+		return fmt.Errorf("could not parse reference: %s/%s:%s", host, pkg, tag)
 	}
-	defer resp.Body.Close()
-	return transport.CheckError(resp, http.StatusOK)
+	return nil
 }
 
 // Answer returns the status, code and message of the refused request
-// behind a client's error (a *transport.Error); for other errors the
-// status is 0 and the message is the error's text.
+// behind a client's error (an *Error); for other errors the status is 0
+// and the message is the error's text.
 func Answer(err error) (status int, code, message string) { return fromError(err) }
 
 // fromError extracts the refused request's status, code and message.
 func fromError(err error) (status int, code, message string) {
-	var terr *transport.Error
-	if !errors.As(err, &terr) {
+	var e *Error
+	if !errors.As(err, &e) {
 		return 0, "", err.Error()
 	}
-	if len(terr.Errors) == 0 {
-		return terr.StatusCode, "", ""
+	if len(e.Errors) == 0 {
+		return e.StatusCode, "", ""
 	}
-	return terr.StatusCode, string(terr.Errors[0].Code), terr.Errors[0].Message
+	return e.StatusCode, e.Errors[0].Code, e.Errors[0].Message
 }
 
 // refusedRequest names the request behind a client's error.
 func refusedRequest(err error) string {
-	var terr *transport.Error
-	if !errors.As(err, &terr) || terr.Request == nil {
+	var e *Error
+	if !errors.As(err, &e) || e.URL == nil {
 		return ""
 	}
-	return terr.Request.Method + " " + terr.Request.URL.RequestURI()
+	return e.Method + " " + e.URL.RequestURI()
 }
 
 // Exchange is one response seen by a Recorder.

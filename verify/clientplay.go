@@ -105,8 +105,8 @@ func (p ClientPlay) Play(ctx context.Context, op clientlines.Op, pkg, tag string
 	return a, false, nil
 }
 
-// finishPush writes a small image with go-containerregistry and reports its refusal, if any,
-// as the client would meet it.
+// finishPush writes a small image (Client.PushStreamed) and reports its refusal, if any, as
+// the client would meet it.
 func (p ClientPlay) finishPush(ctx context.Context, op clientlines.Op, pkg, tag string) (clientlines.Answer, bool, error) {
 	rec := &Recorder{Inner: p.Transport}
 	_, err := Client{Host: p.Host, Secret: p.Secret, Transport: rec}.PushStreamed(ctx, pkg, tag)

@@ -1,30 +1,38 @@
-// Package verify plays a scenario's expectations against fakeghcr with a
-// real client library, the way `fakeghcr scenario verify` and the tests do.
+// Package verify plays a scenario's expectations against fakeghcr, the way
+// `fakeghcr scenario verify` and the tests do.
 //
-// Each Expect entry is one client action: a push (go-containerregistry's
-// remote.Write of a small random image), a pull (remote.Get of the
-// manifest) or a docker-login exchange (GET /v2/, then /token with Basic
-// and no scope, then GET /v2/ with the bearer).
+// Its client speaks the distribution protocol itself (net/http only), in
+// the request order of go-containerregistry v0.22.1 (crane) and docker:
+// the token dance (GET /v2/, the challenge, /token with Basic auth for the
+// package's scope, then the bearer), crane's retries, and for a push
+// remote.Write's order of HEADs, uploads and the manifest PUT. It is an
+// imitation: the e2e suite (module e2e) asserts the real clients (crane,
+// docker, oras, skopeo, buildx) against the same scenarios.
+//
+// Each Expect entry is one client action: a push of a small random image,
+// a pull (a GET of the manifest) or a docker-login exchange (GET /v2/,
+// then /token with Basic and no scope, then GET /v2/ with the bearer).
 //
 // A push streams its layer, as docker push does for a layer the registry
 // has not seen, so its first write request is the blob upload POST: the
 // request whose answer a scenario's push expectation names
 // (scenarios/FORMAT.md). crane, BuildKit and skopeo HEAD each blob first,
 // and GHCR refuses that HEAD with a body-less 403 when the credential may
-// not read the package; Options.HeadFirst pushes their way. Every request goes through
-// the real token dance: challenge, /token, bearer. The first refused
-// request's status, code and message come from the client's error (a
-// *transport.Error), and fakeghcr's reason from the X-Fakeghcr-Reason
-// header of that response.
+// not read the package; Options.HeadFirst pushes their way. The first
+// refused request's status, code and message come from the client's error
+// (an *Error), and fakeghcr's reason from the X-Fakeghcr-Reason header of
+// that response.
 //
 // The entries of one scenario are played in order against ONE server: an
 // entry's push can create the package a later entry uses, exactly as a
 // user's commands would. Scenarios never share a server.
 //
 // What it knowingly does not imitate: a pull fetches the manifest only (not
-// the layers), and a login uses go-containerregistry's token request (with
-// service= but no account= or client_id= as docker sends), which GHCR
-// answers the same way.
+// the layers); a login sends crane's token request (with service= but no
+// account= or client_id= as docker sends), which GHCR answers the same way;
+// crane's first ping over https (on a plain-HTTP registry it fails in the
+// TLS handshake, before fakeghcr sees a request) is not sent, nor its
+// User-Agent.
 package verify
 
 import (
@@ -215,8 +223,8 @@ func (p *player) startInProcess() (stop func(), err error) {
 		return nil, fmt.Errorf("verify: starting scenario %s: %w", p.sc.Name, err)
 	}
 	ts := httptest.NewUnstartedServer(srv)
-	// ggcr pings https and http in parallel on loopback: silence the
-	// server's "TLS handshake error" lines.
+	// The server's connection errors (a client hanging up) are not the
+	// verification's output.
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	ts.Start()
 	p.base = ts.URL
