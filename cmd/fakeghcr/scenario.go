@@ -83,8 +83,8 @@ the clients).`,
 	}
 }
 
-const scenarioVerifyLong = `Plays each scenario's expectations with go-containerregistry (push, pull, docker login)
-and compares GHCR's answers. A push streams its layer (as docker push does), so its first
+const scenarioVerifyLong = `Plays each scenario's expectations (push, pull, docker login) in go-containerregistry's
+(crane's) request order and compares GHCR's answers. A push streams its layer (as docker push does), so its first
 write request is the upload POST; --head-first pushes as crane does instead. Each scenario
 gets its own in-process server, and its entries run in order against it (a push can
 create the package a later entry uses).

@@ -35,7 +35,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 // TestScripts runs testdata/*.txtar: each starts `fakeghcr serve` in the
-// background and drives it with the CLI and with go-containerregistry.
+// background and drives it with the CLI and with verify.Client (crane's requests).
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -73,7 +73,7 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // push SECRET HOST/PACKAGE:TAG and pull SECRET HOST/PACKAGE:TAG play the
-// action with go-containerregistry (SECRET "-" is anonymous). A refusal is
+// action with verify.Client, in crane's request order (SECRET "-" is anonymous). A refusal is
 // printed to stderr as crane prints it, followed by "reason: <reason>".
 func cmdPush(ts *testscript.TestScript, neg bool, args []string) { clientCmd(ts, neg, "push", args) }
 func cmdPull(ts *testscript.TestScript, neg bool, args []string) { clientCmd(ts, neg, "pull", args) }
