@@ -92,13 +92,21 @@ func (a *analyzer) analyze() Report {
 	called := a.calledLocally()
 	// Workflows are analyzed side by side (each reads the world, none
 	// writes it) and their findings joined in file order.
+	// Repeats are grouped per workflow, side by side too: findings that
+	// say the same share their file and caller (Via), so they all come
+	// from the analysis of one workflow.
 	perFile := make([][]Finding, len(wfs))
-	parallel(len(wfs), func(i int) { perFile[i] = a.analyzeWorkflow(wfs[i], called) })
+	parallel(len(wfs), func(i int) { perFile[i] = groupRepeated(a.analyzeWorkflow(wfs[i], called)) })
+	n := 0
+	for _, fs := range perFile {
+		n += len(fs)
+	}
+	rep.Files = make([]string, 0, len(wfs))
+	rep.Findings = make([]Finding, 0, n)
 	for i, wf := range wfs {
 		rep.Files = append(rep.Files, wf.File)
 		rep.Findings = append(rep.Findings, perFile[i]...)
 	}
-	rep.Findings = groupRepeated(rep.Findings)
 	rep.Warnings = a.warnings(rep.Findings)
 	for i := range rep.Findings {
 		// JSON readers get lists, never null.

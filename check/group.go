@@ -11,9 +11,10 @@ import (
 const maxAlsoAt = 50
 
 // groupRepeated folds findings that differ only in their line into the
-// first, listing the other lines (at most maxAlsoAt of them).
+// first, listing the other lines (at most maxAlsoAt of them). It works in
+// place: fs's array holds the result.
 func groupRepeated(fs []Finding) []Finding {
-	out := fs[:0:0]
+	out := fs[:0]
 	index := newSayingIndex()
 	for _, f := range fs {
 		said := sayings(f)
