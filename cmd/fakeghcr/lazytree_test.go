@@ -49,3 +49,16 @@ func TestOneCommandTreeAnswersAsTheWholeTree(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandListNames: each entry's name is the name of the command it
+// builds (commandNamed finds a command by it without building the others),
+// and the command has no alias that name would miss.
+func TestCommandListNames(t *testing.T) {
+	cli := &cliEnv{getenv: func(string) string { return "" }, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	for _, c := range commandList {
+		cmd := c.build(cli)
+		if cmd.Name() != c.name || len(cmd.Aliases) > 0 {
+			t.Errorf("commandList entry %q builds command %q (aliases %v)", c.name, cmd.Name(), cmd.Aliases)
+		}
+	}
+}

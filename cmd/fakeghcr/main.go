@@ -68,36 +68,37 @@ func commands(cli *cliEnv) []*cobra.Command {
 // commandList is every top-level command, in the order --help shows them.
 var commandList = []struct {
 	group string
+	// name is the command's name (a test holds it to the built command's).
+	name  string
 	build func(*cliEnv) *cobra.Command
 }{
-	{groupRun, newServeCmd},
-	{groupRun, newHealthcheckCmd},
-	{groupRun, newScenarioCmd},
-	{groupRun, newSandboxCmd},
-	{groupRun, newDemoCmd},
-	{groupRun, newExplainCmd},
-	{groupRun, newCheckCmd},
-	{groupRun, newDiagnoseCmd},
-	{groupChange, newAccessCmd},
-	{groupChange, newPackageCmd},
-	{groupChange, newRoleCmd},
-	{groupChange, newRepoCmd},
-	{groupChange, newCredentialCmd},
-	{groupChange, newResetCmd},
-	{groupChange, newWorldCmd},
-	{groupChange, newFaultCmd},
+	{groupRun, "serve", newServeCmd},
+	{groupRun, "healthcheck", newHealthcheckCmd},
+	{groupRun, "scenario", newScenarioCmd},
+	{groupRun, "sandbox", newSandboxCmd},
+	{groupRun, "demo", newDemoCmd},
+	{groupRun, "explain", newExplainCmd},
+	{groupRun, "check", newCheckCmd},
+	{groupRun, "diagnose", newDiagnoseCmd},
+	{groupChange, "access", newAccessCmd},
+	{groupChange, "package", newPackageCmd},
+	{groupChange, "role", newRoleCmd},
+	{groupChange, "repo", newRepoCmd},
+	{groupChange, "credential", newCredentialCmd},
+	{groupChange, "reset", newResetCmd},
+	{groupChange, "world", newWorldCmd},
+	{groupChange, "fault", newFaultCmd},
 }
 
-// commandNamed builds the top-level commands in order until one is called
-// name (or has it as an alias) and returns that one alone, or nil. A run
+// commandNamed builds the top-level command called name alone, or
+// returns nil. A run
 // whose first argument names a command needs no other: building only it
 // keeps the tree of sixteen commands out of every start (serve's
 // start-up, see docs/benchmarks.md).
 func commandNamed(cli *cliEnv, name string) *cobra.Command {
 	for _, c := range commandList {
-		cmd := c.build(cli)
-		if cmd.Name() == name || cmd.HasAlias(name) {
-			return inGroup(c.group, cmd)
+		if c.name == name {
+			return inGroup(c.group, c.build(cli))
 		}
 	}
 	return nil
