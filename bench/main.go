@@ -62,6 +62,7 @@ type config struct {
 	serveLimit     string
 	limitReps      int
 	startWorld     string
+	bareCmd        string
 }
 
 func main() {
@@ -98,6 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.timeout, "timeout", 20*time.Minute, "give up (and fail) after this long")
 	fs.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated: start,fixture,big,small,images,tokens,head,store,limit")
 	fs.IntVar(&cfg.limitReps, "limit-reps", 5, "repetitions of the comparison with the physical limit; the table shows medians")
+	fs.StringVar(&cfg.bareCmd, "bare-cmd", "", "run this command as the bare engine instead of bench/bareggcr, {addr} replaced by its address (e.g. 'crane registry serve --address {addr}': the library's released server)")
 	fs.StringVar(&cfg.startWorld, "start-world", "", "serve this built-in world (e.g. default, as plain `fakeghcr serve` does) in the start phase instead of testdata/bench.yaml")
 	fs.StringVar(&cfg.serveLimit, "serve-limit", "", "internal: serve the physical-limit registry on this address")
 	if err := fs.Parse(args); err != nil {
@@ -153,6 +155,9 @@ func (c config) validate() error {
 		if v.n <= 0 {
 			return fmt.Errorf("-%s %d: must be positive", v.name, v.n)
 		}
+	}
+	if c.bareCmd != "" && len(strings.Fields(c.bareCmd)) == 0 {
+		return fmt.Errorf("-bare-cmd %q: no command", c.bareCmd)
 	}
 	if c.storeMiB%c.storeBlobMiB != 0 {
 		return fmt.Errorf("-store-mib %d: must be a multiple of -store-blob-mib %d", c.storeMiB, c.storeBlobMiB)

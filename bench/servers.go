@@ -123,6 +123,10 @@ func (h *harness) startOnce(ctx context.Context, k kind) (*proc, time.Duration, 
 			"--admin-token", "bench-admin", "--log-level", "warn")
 	case kindBare:
 		cmd = exec.Command(h.bareBin, addr)
+		if h.cfg.bareCmd != "" {
+			argv := strings.Fields(strings.ReplaceAll(h.cfg.bareCmd, "{addr}", addr))
+			cmd = exec.Command(argv[0], argv[1:]...)
+		}
 	case kindLimit:
 		cmd = exec.Command(h.selfBin, "-serve-limit", addr)
 	case kindDistMem, kindDistFS:
