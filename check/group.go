@@ -1,10 +1,8 @@
 package check
 
 import (
-	"fmt"
 	"hash/maphash"
 	"slices"
-	"strconv"
 )
 
 // maxAlsoAt bounds the lines listed for one grouped finding.
@@ -15,78 +13,68 @@ const maxAlsoAt = 50
 // place: fs's array holds the result.
 func groupRepeated(fs []Finding) []Finding {
 	out := fs[:0]
-	index := newSayingIndex()
+	index := newFindingIndex()
+	same := func(a, b *Finding) bool { return sameSaying(a, b, false) }
 	for _, f := range fs {
-		said := sayings(f)
-		if i, ok := index.find(said); ok {
+		if i, ok := index.find(&f, func(i int) *Finding { return &out[i] }, same); ok {
 			if len(out[i].AlsoAt) < maxAlsoAt && f.Line != out[i].Line && !slices.Contains(out[i].AlsoAt, f.Line) {
 				out[i].AlsoAt = append(out[i].AlsoAt, f.Line)
 			}
 			continue
 		}
-		index.add(said, len(out))
+		index.add(&f, len(out))
 		out = append(out, f)
 	}
 	return out
 }
 
-// sayings lists everything a finding says but its lines, as strings; a
-// list comes after its length, so that two findings say the same exactly
-// when their sayings are equal. The strings are the finding's own, not
-// copies.
-func sayings(f Finding) []string {
-	out := make([]string, 0, 25+len(f.Tags)+len(f.Assumptions)+10*len(f.States))
-	out = append(out, f.File, f.Job, f.Via, f.Step, f.Event, f.Action, f.Image, strconv.Itoa(len(f.Tags)))
-	out = append(out, f.Tags...)
-	out = append(out, f.Client, f.Tool, f.Credential, f.Outcome, strconv.Itoa(f.Status), f.Code, f.Message, f.Stage,
-		f.Prints, string(f.Reason), f.Explanation, f.Fix, strconv.Itoa(len(f.Assumptions)))
-	out = append(out, f.Assumptions...)
-	for _, s := range f.States {
-		out = append(out, s.State, s.Outcome, strconv.Itoa(s.Status), s.Code, s.Message, s.Stage, s.Prints, string(s.Reason), s.Explanation, s.Fix)
-	}
-	return out
+// sameSaying reports whether a and b say the same thing: every field but
+// Line and AlsoAt, and but Event when anyEvent. (TestSameSayingFields
+// holds it to every field of Finding.)
+func sameSaying(a, b *Finding, anyEvent bool) bool {
+	return a.File == b.File && a.Job == b.Job && a.Via == b.Via && a.Step == b.Step &&
+		(anyEvent || a.Event == b.Event) && a.Action == b.Action && a.Image == b.Image &&
+		slices.Equal(a.Tags, b.Tags) && a.Client == b.Client && a.Tool == b.Tool &&
+		a.Credential == b.Credential && a.Outcome == b.Outcome && a.Status == b.Status &&
+		a.Code == b.Code && a.Message == b.Message && a.Stage == b.Stage && a.Prints == b.Prints &&
+		a.Reason == b.Reason && a.Explanation == b.Explanation && a.Fix == b.Fix &&
+		slices.Equal(a.Assumptions, b.Assumptions) && slices.Equal(a.States, b.States)
 }
 
-// atLines is sayings with the lines in front: what byEvent groups by.
-func atLines(f Finding) []string {
-	return append([]string{strconv.Itoa(f.Line), fmt.Sprint(f.AlsoAt)}, sayings(f)...)
-}
-
-// sayingIndex finds a list of sayings seen before without building a
-// key from them: a hash picks the candidates, equality decides.
-type sayingIndex struct {
+// findingIndex finds a finding seen before: a hash of a few fields picks
+// the candidates (no key is built), the caller's equality decides.
+type findingIndex struct {
 	seed    maphash.Seed
 	buckets map[uint64][]int
-	said    map[int][]string
 }
 
-func newSayingIndex() *sayingIndex {
-	return &sayingIndex{seed: maphash.MakeSeed(), buckets: map[uint64][]int{}, said: map[int][]string{}}
+func newFindingIndex() *findingIndex {
+	return &findingIndex{seed: maphash.MakeSeed(), buckets: map[uint64][]int{}}
 }
 
-// hash combines each saying's own hash (maphash.String reads a string in
-// place; a maphash.Hash would copy it through its buffer).
-func (x *sayingIndex) hash(said []string) uint64 {
-	var h uint64
-	for _, s := range said {
+// hash covers fields every equality here compares (not Event, not the
+// lines): equal findings hash alike.
+func (x *findingIndex) hash(f *Finding) uint64 {
+	h := maphash.String(x.seed, f.File)
+	for _, s := range [...]string{f.Job, f.Via, f.Step, f.Action, f.Image, f.Outcome, f.Explanation} {
 		h = h*0x100000001b3 ^ maphash.String(x.seed, s)
 	}
-	return h
+	return h ^ uint64(f.Status)
 }
 
-// find returns the value said was added with.
-func (x *sayingIndex) find(said []string) (int, bool) {
-	for _, v := range x.buckets[x.hash(said)] {
-		if slices.Equal(x.said[v], said) {
-			return v, true
+// find returns the index i, among those added, whose finding at(i) is
+// the same as f.
+func (x *findingIndex) find(f *Finding, at func(int) *Finding, same func(a, b *Finding) bool) (int, bool) {
+	for _, i := range x.buckets[x.hash(f)] {
+		if same(at(i), f) {
+			return i, true
 		}
 	}
 	return 0, false
 }
 
-// add records said with the value v (unique per said).
-func (x *sayingIndex) add(said []string, v int) {
-	h := x.hash(said)
-	x.buckets[h] = append(x.buckets[h], v)
-	x.said[v] = said
+// add records that f is at index i.
+func (x *findingIndex) add(f *Finding, i int) {
+	h := x.hash(f)
+	x.buckets[h] = append(x.buckets[h], i)
 }

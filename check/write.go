@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -35,19 +36,20 @@ type group struct {
 	events []string
 }
 
-// byEvent groups findings that give the same answer for several events.
+// byEvent groups findings that give the same answer for several events
+// (and stand at the same lines).
 func byEvent(fs []Finding) []*group {
 	var out []*group
-	index := newSayingIndex()
+	index := newFindingIndex()
+	same := func(a, b *Finding) bool {
+		return sameSaying(a, b, true) && a.Line == b.Line && slices.Equal(a.AlsoAt, b.AlsoAt)
+	}
 	for _, f := range fs {
-		k := f
-		k.Event = ""
-		said := atLines(k)
-		if i, ok := index.find(said); ok {
+		if i, ok := index.find(&f, func(i int) *Finding { return &out[i].f }, same); ok {
 			out[i].events = append(out[i].events, f.Event)
 			continue
 		}
-		index.add(said, len(out))
+		index.add(&f, len(out))
 		out = append(out, &group{f: f, events: []string{f.Event}})
 	}
 	return out
