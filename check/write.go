@@ -32,25 +32,26 @@ func Write(w io.Writer, rep Report, format string) error {
 
 // group is findings that differ only in their event.
 type group struct {
-	f      Finding
+	f      *Finding // the first of them, in the report
 	events []string
 }
 
 // byEvent groups findings that give the same answer for several events
 // (and stand at the same lines).
-func byEvent(fs []Finding) []*group {
-	var out []*group
+func byEvent(fs []Finding) []group {
+	out := make([]group, 0, len(fs))
 	index := newFindingIndex()
 	same := func(a, b *Finding) bool {
 		return sameSaying(a, b, true) && a.Line == b.Line && slices.Equal(a.AlsoAt, b.AlsoAt)
 	}
-	for _, f := range fs {
-		if i, ok := index.find(&f, func(i int) *Finding { return &out[i].f }, same); ok {
+	for k := range fs {
+		f := &fs[k]
+		if i, ok := index.find(f, func(i int) *Finding { return out[i].f }, same); ok {
 			out[i].events = append(out[i].events, f.Event)
 			continue
 		}
-		index.add(&f, len(out))
-		out = append(out, &group{f: f, events: []string{f.Event}})
+		index.add(f, len(out))
+		out = append(out, group{f: f, events: []string{f.Event}})
 	}
 	return out
 }

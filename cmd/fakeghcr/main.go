@@ -117,7 +117,7 @@ Every flag is also read from a FAKEGHCR_* variable (--admin-token is
 FAKEGHCR_ADMIN_TOKEN); the flag wins.`
 
 // newRootCmd builds the whole command tree.
-func newRootCmd(cli *cliEnv) *cobra.Command { return newRoot(cli, commands(cli)) }
+func newRootCmd(cli *cliEnv) *cobra.Command { return newRoot(cli, commands(cli), true) }
 
 // newRootFor builds the tree a run with args needs: the root with only the
 // command args[0] names, or with every command (help, completion, a typo
@@ -125,14 +125,17 @@ func newRootCmd(cli *cliEnv) *cobra.Command { return newRoot(cli, commands(cli))
 func newRootFor(cli *cliEnv, args []string) *cobra.Command {
 	if len(args) > 0 && args[0] != "help" && args[0] != "completion" {
 		if c := commandNamed(cli, args[0]); c != nil {
-			return newRoot(cli, []*cobra.Command{c})
+			// The completion command is for the shell: a run naming a
+			// command never reaches it, so it is not built.
+			return newRoot(cli, []*cobra.Command{c}, false)
 		}
 	}
 	return newRootCmd(cli)
 }
 
-// newRoot is the root command over the top-level commands cmds.
-func newRoot(cli *cliEnv, cmds []*cobra.Command) *cobra.Command {
+// newRoot is the root command over the top-level commands cmds, with
+// cobra's completion command when completion is set.
+func newRoot(cli *cliEnv, cmds []*cobra.Command, completion bool) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "fakeghcr",
 		Short: "A local imitation of GitHub Container Registry that explains every 401 and 403",
@@ -162,6 +165,7 @@ func newRoot(cli *cliEnv, cmds []*cobra.Command) *cobra.Command {
 	)
 	root.AddCommand(cmds...)
 	root.InitDefaultHelpCmd()
+	root.CompletionOptions.DisableDefaultCmd = !completion
 	root.InitDefaultCompletionCmd()
 	forEachCommand(root, func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
