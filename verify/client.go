@@ -70,20 +70,7 @@ func (c Client) Pull(ctx context.Context, pkg, tag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("/v2/"+pkg+"/manifests/"+tag), nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Accept", manifestAccept)
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer discard(resp)
-	if err := checkError(resp, http.StatusOK); err != nil {
-		return "", err
-	}
-	body, err := readCapped(resp.Body, maxManifest)
+	resp, body, err := s.get(ctx, s.url("/v2/"+pkg+"/manifests/"+tag), manifestAccept)
 	if err != nil {
 		return "", err
 	}
@@ -123,19 +110,7 @@ func (c Client) Tags(ctx context.Context, pkg string) ([]string, error) {
 // tagsPage gets one page of tags into page and returns the next page's
 // URL from the Link header ("" on the last page).
 func (s *session) tagsPage(ctx context.Context, u string, page any) (next string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer discard(resp)
-	if err := checkError(resp, http.StatusOK); err != nil {
-		return "", err
-	}
-	body, err := readCapped(resp.Body, maxManifest)
+	resp, body, err := s.get(ctx, u, "")
 	if err != nil {
 		return "", err
 	}
@@ -328,4 +303,30 @@ func (r *Recorder) lastRefusal(status int) (Exchange, bool) {
 func (r *Recorder) reasonFor(status int) string {
 	x, _ := r.lastRefusal(status)
 	return x.Reason
+}
+
+// get sends a GET of u (with accept, when set) and returns the answer
+// and its body, read up to maxManifest; an answer other than 200 is the
+// error.
+func (s *session) get(ctx context.Context, u, accept string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer discard(resp)
+	if err := checkError(resp, http.StatusOK); err != nil {
+		return nil, nil, err
+	}
+	body, err := readCapped(resp.Body, maxManifest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, body, nil
 }
