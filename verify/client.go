@@ -3,8 +3,6 @@ package verify
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,8 +78,7 @@ func (c Client) Pull(ctx context.Context, pkg, tag string) (string, error) {
 		resp.Header.Get("Content-Type") == "application/vnd.docker.distribution.manifest.v1+prettyjws" {
 		return d, nil
 	}
-	sum := sha256.Sum256(body)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return digestOf(body), nil
 }
 
 // Tags lists the tags of pkg, following Link pages as ggcr does (pages of

@@ -142,10 +142,7 @@ var manifestTypes = []string{
 // firstError returns the first error of a registry error body, if it has one.
 func firstError(body []byte) (code, message string) {
 	var e struct {
-		Errors []struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"errors"`
+		Errors []ErrorEntry `json:"errors"`
 	}
 	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
 		return "", ""
