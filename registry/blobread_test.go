@@ -77,7 +77,7 @@ func engineDo(t *testing.T, base, method, path string, body []byte) reply {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := registry.OwnClient(t).Do(req)
 	if err != nil {
 		t.Fatalf("engine %s %s: %v", method, path, err)
 	}

@@ -71,7 +71,7 @@ func floodDo(t *testing.T, method, url, auth string, body []byte, contentType st
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := registry.OwnClient(t).Do(req)
 	if err != nil {
 		t.Error(err)
 		return 0, nil

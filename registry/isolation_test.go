@@ -51,7 +51,7 @@ func TestSlowUploadDoesNotDelayOtherRepositories(t *testing.T) {
 	token := bearerFor(t, ts.URL, "iso/slow")
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/slow/blobs/uploads/", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := OwnClient(t).Do(req)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST upload: %v %v", err, resp)
 	}
@@ -62,7 +62,7 @@ func TestSlowUploadDoesNotDelayOtherRepositories(t *testing.T) {
 	go func() {
 		req, _ := http.NewRequest(http.MethodPatch, ts.URL+location, pr)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := OwnClient(t).Do(req)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -101,7 +101,7 @@ func bearerFor(t testing.TB, base, repo string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/token?service=ghcr.io&scope=repository:%s:pull,push", base, repo), nil)
 	req.SetBasicAuth("x", "ghp_iso")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := OwnClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

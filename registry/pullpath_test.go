@@ -33,7 +33,7 @@ func TestPullPathAnswersAsTheRouter(t *testing.T) {
 			d := digestOf(blob)
 			put, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/app/blobs/uploads/?digest="+d, bytes.NewReader(blob))
 			put.Header.Set("Authorization", "Bearer "+token)
-			resp, err := http.DefaultClient.Do(put)
+			resp, err := OwnClient(t).Do(put)
 			if err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("monolithic upload: %v %v", err, resp)
 			}

@@ -63,7 +63,7 @@ func serverWithBlob(b *testing.B, blob []byte) (srv *Server, token, digest strin
 	digest = digestOf(blob)
 	put, _ := http.NewRequest(http.MethodPost, ts.URL+"/v2/iso/app/blobs/uploads/?digest="+digest, bytes.NewReader(blob))
 	put.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(put)
+	resp, err := OwnClient(b).Do(put)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		b.Fatalf("monolithic upload: %v %v", err, resp)
 	}

@@ -77,7 +77,7 @@ func (s rebindServer) token(t *testing.T, secret string) string {
 	}
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("x:"+secret)))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := registry.OwnClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func (s rebindServer) granted(t *testing.T, token string) []string {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := registry.OwnClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
