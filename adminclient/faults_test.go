@@ -28,7 +28,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("invalid rule: %v", err)
 		}
 	}
-	resp, err := http.Get(hs.URL + "/v2/")
+	resp, err := hs.Client().Get(hs.URL + "/v2/") // its own transport: a parallel test closing a server cuts http.DefaultClient's
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -298,7 +298,7 @@ func TestLimitRegistry(t *testing.T) {
 		{"sha256:" + sha256Hex(body), http.StatusCreated},
 		{"sha256:" + sha256Hex([]byte("other")), http.StatusBadRequest},
 	} {
-		resp, err := http.Post(srv.URL+"/v2/alice/limit/blobs/uploads/?digest="+tc.digest, "application/octet-stream", bytes.NewReader(body))
+		resp, err := srv.Client().Post(srv.URL+"/v2/alice/limit/blobs/uploads/?digest="+tc.digest, "application/octet-stream", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -161,7 +160,7 @@ func TestUnmodeledCall(t *testing.T) {
 	srv := httptest.NewServer(svc)
 	t.Cleanup(srv.Close)
 	for _, path := range []string{"/api/v3/repos/acme/api/branches", "/api/v3/user", "/api/v3/repos/acme/api/actions/permissions"} {
-		resp, err := http.Get(srv.URL + path)
+		resp, err := srv.Client().Get(srv.URL + path) // not http.DefaultClient: a parallel test closing a server cuts its connections
 		if err != nil {
 			t.Fatal(err)
 		}

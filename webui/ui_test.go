@@ -108,7 +108,7 @@ func (h *harness) push(secret, repo string) int {
 	h.t.Helper()
 	req, _ := http.NewRequest("GET", h.ts.URL+"/token?service=fakeghcr&scope=repository:"+repo+":pull,push", nil)
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("x:"+secret)))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.ts.Client().Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func (h *harness) push(secret, repo string) int {
 	resp.Body.Close()
 	req, _ = http.NewRequest("POST", h.ts.URL+"/v2/"+repo+"/blobs/uploads/", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = h.ts.Client().Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestChangesRefusedCrossSite(t *testing.T) {
 	// A Host the page does not answer for (DNS rebinding).
 	req, _ := http.NewRequest("GET", h.ts.URL+Prefix+"/login", nil)
 	req.Host = "rebound.example:80"
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = h.ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

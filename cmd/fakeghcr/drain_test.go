@@ -79,9 +79,14 @@ func TestShutdownDrainsThenCutsAndExitsZero(t *testing.T) {
 	t.Parallel()
 	addr, stderr, stop := startServe(t, "--shutdown-timeout", "500ms")
 	base := "http://" + addr
+	// A transport of its own: a parallel test closing an httptest server
+	// cuts http.DefaultClient's connections.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
 	req, _ := http.NewRequest(http.MethodGet, base+"/token?service=ghcr.io&scope=repository:alice/slow:pull,push", nil)
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("alice:ghp_drain_alice")))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +105,7 @@ func TestShutdownDrainsThenCutsAndExitsZero(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
 	uploadDone := make(chan error, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
 		}
